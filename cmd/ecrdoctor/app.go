@@ -1,0 +1,184 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK       = 0 // healthy, allowed, nothing found
+	exitFindings = 1 // a problem was found (a deny, a failing replication, failure events)
+	exitUsage    = 2 // the command line was wrong
+	exitInput    = 3 // could not run: unreadable or malformed input, nothing to diagnose
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise it comes from the module build info.
+var version = ""
+
+// exitError carries an exit code through urfave/cli. A nil err means "exit
+// with code, print nothing" (used for findings, which the report already
+// shows on stdout).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf reports a wrong command line (exit 2).
+func usageErrorf(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// inputError reports input that could not be read or understood (exit 3).
+func inputError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: exitInput, err: err}
+}
+
+// inputErrorf is inputError with formatting.
+func inputErrorf(format string, a ...any) error {
+	return inputError(fmt.Errorf(format, a...))
+}
+
+// findingsExit makes the process exit 1 without printing anything more: the
+// report on stdout already says what was found.
+func findingsExit() error { return &exitError{code: exitFindings} }
+
+// streams are the process's standard streams, injected so tests can run
+// commands in-process.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// Main runs ecrdoctor with the given arguments and streams and returns the
+// process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := &streams{in: stdin, out: stdout, err: stderr}
+	app := newApp(s)
+	err := app.Run(args)
+	return exitCode(err, stderr)
+}
+
+// exitCode maps the outcome of a command to the process exit code and prints
+// the error, if any, on stderr.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "ecrdoctor: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Errors that did not come from an action come from urfave/cli's own
+	// parsing: unknown flags, missing required flags, bad flag values.
+	fmt.Fprintf(stderr, "ecrdoctor: %v\nRun 'ecrdoctor --help' for usage.\n", err)
+	return exitUsage
+}
+
+// action wraps a command's action so that an error it returns without an exit
+// code counts as "could not run" (3), never as a usage error.
+func action(fn func(c *cli.Context) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.NArg() > 0 && !c.Command.SkipFlagParsing && c.Command.ArgsUsage == "" {
+			return usageErrorf("%s: unexpected argument %q", c.Command.Name, c.Args().First())
+		}
+		err := fn(c)
+		if err == nil {
+			return nil
+		}
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return inputError(err)
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func newApp(s *streams) *cli.App {
+	app := &cli.App{
+		Name:    "ecrdoctor",
+		Usage:   "explain why Amazon ECR images are not replicating, with evidence and the exact fix",
+		Version: buildVersion(),
+		Description: `ecrdoctor reads the source registry's replication configuration, the failing
+ReplicateImage events in CloudTrail and the destination's registry and repository
+policies, evaluates the policies the way IAM does, and prints the root cause, its
+evidence and a verified fix. It only ever reads AWS: it never changes an account.
+
+Examples:
+  ecrdoctor why --repo my-repo --snapshot fixtures/seed-grant-in-repository-policy
+  ecrdoctor simulate --policy registry-policy.json --replication-from 111111111111 \
+      --resource arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo
+  ecrdoctor events ./AWSLogs --repo my-repo --since 7d`,
+		Reader:               s.in,
+		Writer:               s.out,
+		ErrWriter:            s.err,
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		// Errors are printed and mapped to exit codes by Main, never by cli.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageErrorf("%v", err)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("unknown command %q; run 'ecrdoctor --help' for the list of commands", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: []*cli.Command{
+			whyCommand(s),
+			simulateCommand(s),
+			eventsCommand(s),
+		},
+	}
+	for _, cmd := range app.Commands {
+		if cmd.OnUsageError == nil {
+			cmd.OnUsageError = app.OnUsageError
+		}
+	}
+	return app
+}
+
+// isTerminal reports whether w is a terminal (for colour and progress).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	return fi.Mode()&os.ModeCharDevice != 0
+}
