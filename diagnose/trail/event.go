@@ -1,0 +1,110 @@
+package trail
+
+import (
+	"io"
+	"strings"
+	"time"
+)
+
+// Location is where a replicated image was headed: the destination registry.
+type Location struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+}
+
+// Denial is an AccessDenied message taken apart: was it implicit (nothing
+// allowed the action) or explicit (a Deny statement), and which kind of policy
+// the message names.
+type Denial struct {
+	Kind       string `json:"kind"`        // "implicit" or "explicit"
+	PolicyType string `json:"policy_type"` // e.g. "resource-based policy"; "" when the message names none
+}
+
+// Denial kinds.
+const (
+	KindImplicit = "implicit"
+	KindExplicit = "explicit"
+)
+
+// Policy types, spelled as the IAM messages spell them.
+const (
+	PolicyResource    = "resource-based policy"
+	PolicyIdentity    = "identity-based policy"
+	PolicySCP         = "service control policy"
+	PolicyRCP         = "resource control policy"
+	PolicyBoundary    = "permissions boundary"
+	PolicySession     = "session policy"
+	PolicyVPCEndpoint = "VPC endpoint policy"
+)
+
+// Event is one CloudTrail record of interest, typed.
+type Event struct {
+	EventID       string    `json:"event_id"`
+	SharedEventID string    `json:"shared_event_id,omitempty"`
+	Time          time.Time `json:"time"`
+	Account       string    `json:"account"` // recipientAccountId: the account whose trail holds the record
+	Region        string    `json:"region"`
+	EventName     string    `json:"event_name"`
+	Caller        string    `json:"caller"`
+	CallerType    string    `json:"caller_type,omitempty"`
+	ErrorCode     string    `json:"error_code"`
+	ErrorMessage  string    `json:"error_message"`
+	Repository    string    `json:"repository"`
+	RepositoryARN string    `json:"repository_arn,omitempty"`
+	Destination   Location  `json:"destination"`
+	Denial        *Denial   `json:"denial,omitempty"` // nil when the record is not an authorization failure
+	Source        string    `json:"source,omitempty"` // file the record came from, with its record index
+}
+
+// replicationRole is the service-linked role ECR replication runs as.
+const replicationRole = "AWSServiceRoleForECRReplication"
+
+// IsReplication reports whether the event is a ReplicateImage or
+// CreateRepository call made by ECR replication's service-linked role.
+func (e Event) IsReplication() bool {
+	if e.EventName != "ReplicateImage" && e.EventName != "CreateRepository" {
+		return false
+	}
+	return strings.Contains(e.Caller, "/"+replicationRole+"/") || strings.HasSuffix(e.Caller, "/"+replicationRole) ||
+		strings.Contains(e.Caller, "/aws-service-role/ecr.amazonaws.com/"+replicationRole)
+}
+
+// Failed reports whether the call ended in an error.
+func (e Event) Failed() bool { return e.ErrorCode != "" }
+
+// Filter chooses which events Read keeps.
+type Filter int
+
+const (
+	// FilterFailures keeps denied replication calls (the default).
+	FilterFailures Filter = iota
+	// FilterAll also keeps successful replication calls.
+	FilterAll
+	// FilterAny keeps every AccessDenied event, whatever the action and caller.
+	FilterAny
+)
+
+// Options narrow and tune a Read.
+type Options struct {
+	Repository        string    // exact repository name; "" keeps all
+	Since, Until      time.Time // zero means unbounded
+	Accounts, Regions []string  // keep only these accounts/regions (folders and records)
+	Filter            Filter
+	Strict            bool      // the first bad file or record is fatal
+	Workers           int       // files read at once; 0 means GOMAXPROCS
+	Progress          io.Writer // progress line (a terminal); nil for none
+}
+
+// Scanned counts what a Read went through.
+type Scanned struct {
+	Files        int `json:"files"`
+	Records      int `json:"records"`
+	SkippedFiles int `json:"skipped_files"`
+}
+
+// Result is what a Read found.
+type Result struct {
+	Events   []Event // newest first, one per event id
+	Scanned  Scanned
+	Warnings []string // "{file}: {what was wrong}"
+}
