@@ -1,0 +1,75 @@
+// Package collect fills a diagnose.Snapshot: from a snapshot folder on disk,
+// or live from AWS by capturing the same folder. It is the only package that
+// imports the AWS SDK.
+package collect
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// The snapshot folder layout (an interface: users build these folders with
+// the AWS CLI, and `ecrdoctor snapshot` writes them). Each file holds exactly
+// what the AWS CLI prints with --output json for that call, made with the
+// credentials of <account> in <region>; an AWS error is stored as
+// <name>.error.json holding {"Error":{"Code":"...","Message":"..."}}. No file
+// at all means "not collected".
+//
+//	DIR/snapshot.json
+//	DIR/<account>/<region>/describe-registry.json
+//	DIR/<account>/<region>/get-registry-policy.json
+//	DIR/<account>/<region>/describe-repositories.json
+//	DIR/<account>/<region>/get-repository-policy/<repo>.json       ('/' in a repo name nests folders)
+//	DIR/<account>/<region>/get-account-setting.json
+//	DIR/<account>/<region>/describe-image-replication-status/<repo>/<tag-or-digest>.json
+//	DIR/<account>/<region>/lookup-events*.json
+//	DIR/cloudtrail/**                                             (trail log files, .json or .json.gz)
+const (
+	ManifestFile             = "snapshot.json"
+	DescribeRegistryFile     = "describe-registry"
+	GetRegistryPolicyFile    = "get-registry-policy"
+	DescribeRepositoriesFile = "describe-repositories"
+	GetRepositoryPolicyDir   = "get-repository-policy"
+	GetAccountSettingFile    = "get-account-setting"
+	ReplicationStatusDir     = "describe-image-replication-status"
+	LookupEventsPrefix       = "lookup-events"
+	CloudTrailDir            = "cloudtrail"
+	errorSuffix              = ".error.json"
+	jsonSuffix               = ".json"
+)
+
+// Manifest is DIR/snapshot.json.
+type Manifest struct {
+	Source struct {
+		Account string `json:"account"`
+		Region  string `json:"region"`
+	} `json:"source"`
+	Repository string `json:"repository"`
+	CapturedAt string `json:"captured_at"` // RFC 3339
+}
+
+// RegistryDir is the folder of one (account, region).
+func RegistryDir(dir, account, region string) string {
+	return filepath.Join(dir, account, region)
+}
+
+// CallFile is the path of a call's output (<name>.json); ErrorFile of its
+// stored AWS error (<name>.error.json). name may contain '/' (repository
+// names nest folders).
+func CallFile(dir, account, region, name string) string {
+	return filepath.Join(RegistryDir(dir, account, region), filepath.FromSlash(name)+jsonSuffix)
+}
+
+// ErrorFile is the path of a call's stored AWS error.
+func ErrorFile(dir, account, region, name string) string {
+	return filepath.Join(RegistryDir(dir, account, region), filepath.FromSlash(name)+errorSuffix)
+}
+
+// RepositoryPolicyName is the call name for a repository's policy.
+func RepositoryPolicyName(repo string) string { return GetRepositoryPolicyDir + "/" + repo }
+
+// ReplicationStatusName is the call name for an image's replication status.
+// A digest's ':' is kept: it is valid in file names on the systems we run on.
+func ReplicationStatusName(repo, tagOrDigest string) string {
+	return ReplicationStatusDir + "/" + repo + "/" + strings.ReplaceAll(tagOrDigest, "/", "_")
+}

@@ -1,0 +1,273 @@
+// Package diagnose holds the model every part of ecrdoctor shares (Snapshot,
+// Finding, Report) and the checks that turn a snapshot into a diagnosis.
+package diagnose
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
+)
+
+// Location is one registry: an account in a region.
+type Location struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+}
+
+func (l Location) String() string { return l.Account + "/" + l.Region }
+
+// Snapshot is everything ecrdoctor knows about the source registry, its
+// destinations and the CloudTrail evidence, whether read live from AWS or from
+// a snapshot folder. It is the only input of Analyze.
+type Snapshot struct {
+	Source     Location
+	Repository string
+	// CapturedAt is "now" for every time judgement.
+	CapturedAt time.Time
+	// Registries holds what was collected per (account, region). A location
+	// absent from the map was not collected at all.
+	Registries map[Location]*Registry
+	// Events are the CloudTrail records found for replication.
+	Events []trail.Event
+	// EventsScanned says how much CloudTrail data was read (zero when none).
+	EventsScanned trail.Scanned
+	// EventsCollected is false when no CloudTrail source was read at all,
+	// so "no events" means "unknown", not "none happened".
+	EventsCollected bool
+	// Warnings are reads that failed or input that was skipped, worded
+	// "{what}: {why}".
+	Warnings []string
+	// APICalls counts live AWS calls per service (nil for a snapshot folder).
+	APICalls map[string]int
+}
+
+// Registry returns the collected registry at loc, or nil.
+func (s *Snapshot) Registry(loc Location) *Registry {
+	if s == nil || s.Registries == nil {
+		return nil
+	}
+	return s.Registries[loc]
+}
+
+// ReadState tells whether a read was made and how it ended. "Not collected"
+// (unknown) is not the same as "not found" (an AWS error saying so).
+type ReadState int
+
+const (
+	NotCollected ReadState = iota // no data: we do not know
+	Collected                     // the call succeeded; Value holds its output
+	Failed                        // the call returned an AWS error; Err holds it
+)
+
+// APIError is an AWS error as the CLI stores it in <name>.error.json:
+// {"Error":{"Code":"RegistryPolicyNotFoundException","Message":"..."}}.
+type APIError struct {
+	Code    string `json:"Code"`
+	Message string `json:"Message"`
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// IsAccessDenied reports whether the error is an authorization failure.
+func (e *APIError) IsAccessDenied() bool {
+	if e == nil {
+		return false
+	}
+	switch e.Code {
+	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnrecognizedClientException", "ExpiredTokenException", "InvalidClientTokenId":
+		return true
+	}
+	return false
+}
+
+// Read is the outcome of one AWS read.
+type Read[T any] struct {
+	State ReadState
+	Value T
+	Err   *APIError
+	// Source names where it came from: a file path or an API call.
+	Source string
+}
+
+// OK reports whether the read succeeded.
+func (r Read[T]) OK() bool { return r.State == Collected }
+
+// ErrCode returns the AWS error code of a failed read, or "".
+func (r Read[T]) ErrCode() string {
+	if r.State != Failed || r.Err == nil {
+		return ""
+	}
+	return r.Err.Code
+}
+
+// Registry is what was read from one (account, region).
+type Registry struct {
+	Location Location
+	// DescribeRegistry is `aws ecr describe-registry`.
+	DescribeRegistry Read[DescribeRegistryOutput]
+	// RegistryPolicy is `aws ecr get-registry-policy`.
+	RegistryPolicy Read[PolicyOutput]
+	// Repositories is `aws ecr describe-repositories`.
+	Repositories Read[DescribeRepositoriesOutput]
+	// RepositoryPolicies is `aws ecr get-repository-policy`, by repository name.
+	RepositoryPolicies map[string]Read[PolicyOutput]
+	// PolicyScope is `aws ecr get-account-setting --name REGISTRY_POLICY_SCOPE`.
+	PolicyScope Read[AccountSettingOutput]
+	// ReplicationStatus is `aws ecr describe-image-replication-status`, by
+	// repository name, then by tag or digest.
+	ReplicationStatus map[string]map[string]Read[ReplicationStatusOutput]
+}
+
+// NewRegistry returns an empty registry record for loc.
+func NewRegistry(loc Location) *Registry {
+	return &Registry{
+		Location:           loc,
+		RepositoryPolicies: map[string]Read[PolicyOutput]{},
+		ReplicationStatus:  map[string]map[string]Read[ReplicationStatusOutput]{},
+	}
+}
+
+// The types below mirror what the AWS CLI prints with --output json, field
+// for field, so a snapshot folder round-trips through them.
+
+// DescribeRegistryOutput is the output of `aws ecr describe-registry`.
+type DescribeRegistryOutput struct {
+	RegistryID               string                    `json:"registryId"`
+	ReplicationConfiguration *ReplicationConfiguration `json:"replicationConfiguration,omitempty"`
+}
+
+// ReplicationConfiguration is the source registry's replication setup.
+type ReplicationConfiguration struct {
+	Rules []ReplicationRule `json:"rules"`
+}
+
+// ReplicationRule is one rule: where to replicate, and which repositories.
+type ReplicationRule struct {
+	Destinations      []ReplicationDestination `json:"destinations"`
+	RepositoryFilters []RepositoryFilter       `json:"repositoryFilters,omitempty"`
+}
+
+// ReplicationDestination is a destination registry.
+type ReplicationDestination struct {
+	Region     string `json:"region"`
+	RegistryID string `json:"registryId"`
+}
+
+// RepositoryFilter limits a rule to repositories whose names start with Filter.
+type RepositoryFilter struct {
+	Filter     string `json:"filter"`
+	FilterType string `json:"filterType"`
+}
+
+// PolicyOutput is the output of get-registry-policy and get-repository-policy.
+type PolicyOutput struct {
+	RegistryID     string `json:"registryId"`
+	RepositoryName string `json:"repositoryName,omitempty"`
+	PolicyText     string `json:"policyText"`
+}
+
+// DescribeRepositoriesOutput is the output of `aws ecr describe-repositories`.
+type DescribeRepositoriesOutput struct {
+	Repositories []Repository `json:"repositories"`
+}
+
+// Repository is one ECR repository.
+type Repository struct {
+	RepositoryArn              string                      `json:"repositoryArn"`
+	RegistryID                 string                      `json:"registryId"`
+	RepositoryName             string                      `json:"repositoryName"`
+	RepositoryURI              string                      `json:"repositoryUri,omitempty"`
+	CreatedAt                  *CLITime                    `json:"createdAt,omitempty"`
+	ImageTagMutability         string                      `json:"imageTagMutability,omitempty"`
+	ImageScanningConfiguration *ImageScanningConfiguration `json:"imageScanningConfiguration,omitempty"`
+	EncryptionConfiguration    *EncryptionConfiguration    `json:"encryptionConfiguration,omitempty"`
+}
+
+// ImageScanningConfiguration is a repository's scan-on-push setting.
+type ImageScanningConfiguration struct {
+	ScanOnPush bool `json:"scanOnPush"`
+}
+
+// EncryptionConfiguration is a repository's encryption at rest.
+type EncryptionConfiguration struct {
+	EncryptionType string `json:"encryptionType"`
+	KmsKey         string `json:"kmsKey,omitempty"`
+}
+
+// AccountSettingOutput is the output of `aws ecr get-account-setting`.
+type AccountSettingOutput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// ReplicationStatusOutput is the output of describe-image-replication-status.
+type ReplicationStatusOutput struct {
+	RepositoryName      string                   `json:"repositoryName"`
+	ImageID             ImageID                  `json:"imageId"`
+	ReplicationStatuses []ImageReplicationStatus `json:"replicationStatuses"`
+}
+
+// ImageID names an image by digest and/or tag.
+type ImageID struct {
+	ImageDigest string `json:"imageDigest,omitempty"`
+	ImageTag    string `json:"imageTag,omitempty"`
+}
+
+// ImageReplicationStatus is the replication state of an image in one destination.
+type ImageReplicationStatus struct {
+	Region      string `json:"region"`
+	RegistryID  string `json:"registryId"`
+	Status      string `json:"status"`
+	FailureCode string `json:"failureCode,omitempty"`
+}
+
+// CLITime is a timestamp as the AWS CLI prints it: epoch seconds (CLI v1,
+// possibly fractional) or ISO 8601 (CLI v2). It marshals as RFC 3339.
+type CLITime struct{ time.Time }
+
+// UnmarshalJSON accepts a JSON number of epoch seconds or an ISO 8601 string.
+func (t *CLITime) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "null" {
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return err
+		}
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999-0700", "2006-01-02T15:04:05.999999-07:00", "2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05"} {
+			if v, err := time.Parse(layout, str); err == nil {
+				t.Time = v.UTC()
+				return nil
+			}
+		}
+		// The CLI may also print epoch seconds as a string.
+		if f, err := strconv.ParseFloat(str, 64); err == nil {
+			t.Time = epoch(f)
+			return nil
+		}
+		return fmt.Errorf("time %q is neither ISO 8601 nor epoch seconds", str)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("time %s is neither ISO 8601 nor epoch seconds", s)
+	}
+	t.Time = epoch(f)
+	return nil
+}
+
+// MarshalJSON writes RFC 3339 (what AWS CLI v2 prints).
+func (t CLITime) MarshalJSON() ([]byte, error) {
+	return json.Marshal(t.Time.UTC().Format(time.RFC3339Nano))
+}
+
+func epoch(f float64) time.Time {
+	sec := int64(f)
+	nsec := int64((f - float64(sec)) * 1e9)
+	return time.Unix(sec, nsec).UTC()
+}
