@@ -160,6 +160,7 @@ Examples:
 			whyCommand(s),
 			simulateCommand(s),
 			eventsCommand(s),
+			snapshotCommand(s),
 		},
 	}
 	for _, cmd := range app.Commands {
