@@ -1,0 +1,499 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Request is one API call to decide.
+type Request struct {
+	Principal Principal
+	Action    string
+	Resource  string
+	// ResourceAccount owns the resource; default: the account field of
+	// Resource when it is an ARN.
+	ResourceAccount string
+	// Context holds condition keys; names are case-insensitive. Keys the
+	// principal implies (aws:PrincipalArn, aws:PrincipalAccount,
+	// aws:PrincipalType, aws:username) are derived when absent.
+	Context map[string][]string
+}
+
+// Decision is the outcome of an evaluation.
+type Decision string
+
+// Decisions.
+const (
+	DecisionAllow        Decision = "Allow"
+	DecisionImplicitDeny Decision = "ImplicitDeny"
+	DecisionExplicitDeny Decision = "ExplicitDeny"
+)
+
+// Result is a decision with its explanation.
+type Result struct {
+	Decision Decision
+	// Statements holds every statement of every policy evaluated, in order.
+	Statements []StatementResult
+	// Deciding holds the statements that decided: the Denies that applied,
+	// or the Allows that granted.
+	Deciding []StatementResult
+	// MissingContextKeys are condition keys consulted but absent from the
+	// request (sorted, canonical case): an answer that rests on them may
+	// change once their real values are known.
+	MissingContextKeys []string
+	Summary            string // 1-3 plain sentences explaining the decision
+}
+
+// StatementResult says whether a statement applied and, if not, why.
+type StatementResult struct {
+	Policy string // "resource" or "identity[N]"
+	Index  int
+	Sid    string
+	Effect Effect
+	Path   string
+
+	Applies bool
+	// Every element is evaluated even after another failed, so a diagnosis
+	// can say "principal and action matched, the resource did not".
+	PrincipalMatch, ActionMatch, ResourceMatch, ConditionMatch bool
+	FailedConditions                                           []ConditionFailure
+	Reason                                                     string
+	// DependsOnMissingKey is true when the outcome hinges on a condition key
+	// absent from the request.
+	DependsOnMissingKey bool
+}
+
+// ConditionFailure is one condition that did not hold.
+type ConditionFailure struct {
+	Condition  Condition
+	Reason     string
+	MissingKey bool // failed because its key (or a variable's key) is absent
+}
+
+// Evaluate decides req against a resource-based policy alone.
+func Evaluate(p *Policy, req Request) Result {
+	return EvaluateWithIdentity(p, nil, req)
+}
+
+// EvaluateWithIdentity decides req against a resource-based policy (nil for
+// none) and the caller's identity-based policies. An explicit Deny in any of
+// them wins. Otherwise, without identity policies the resource policy alone
+// decides; a cross-account request needs an Allow from both sides; a
+// same-account request needs one from either side.
+func EvaluateWithIdentity(resource *Policy, identity []*Policy, req Request) Result {
+	e := newEvaluation(req)
+	var res Result
+	var resAllows, idAllows, denies []StatementResult
+	if resource != nil {
+		for _, sr := range e.evalPolicy("resource", resource, true) {
+			res.Statements = append(res.Statements, sr)
+			if sr.Applies && sr.Effect == Deny {
+				denies = append(denies, sr)
+			} else if sr.Applies {
+				resAllows = append(resAllows, sr)
+			}
+		}
+	}
+	identityCounts := len(identity) > 0 && e.req.Principal.hasAccount()
+	for i, ip := range identity {
+		if ip == nil {
+			continue
+		}
+		for _, sr := range e.evalPolicy(fmt.Sprintf("identity[%d]", i), ip, false) {
+			res.Statements = append(res.Statements, sr)
+			if !identityCounts {
+				continue // services and anonymous callers have no identity policies
+			}
+			if sr.Applies && sr.Effect == Deny {
+				denies = append(denies, sr)
+			} else if sr.Applies {
+				idAllows = append(idAllows, sr)
+			}
+		}
+	}
+	cross := identityCounts && e.req.ResourceAccount != "" && e.req.Principal.Account != e.req.ResourceAccount
+	switch {
+	case len(denies) > 0:
+		res.Decision, res.Deciding = DecisionExplicitDeny, denies
+	case !identityCounts && len(resAllows) > 0:
+		res.Decision, res.Deciding = DecisionAllow, resAllows
+	case identityCounts && cross && len(resAllows) > 0 && len(idAllows) > 0:
+		res.Decision, res.Deciding = DecisionAllow, append(resAllows, idAllows...)
+	case identityCounts && !cross && len(resAllows)+len(idAllows) > 0:
+		res.Decision, res.Deciding = DecisionAllow, append(resAllows, idAllows...)
+	default:
+		res.Decision = DecisionImplicitDeny
+	}
+	if res.Statements == nil {
+		res.Statements = []StatementResult{}
+	}
+	if res.Deciding == nil {
+		res.Deciding = []StatementResult{}
+	}
+	res.MissingContextKeys = e.missingKeys()
+	res.Summary = e.summarize(res, cross, identityCounts, len(resAllows) > 0, len(idAllows) > 0)
+	return res
+}
+
+// evaluation carries one request through all policies.
+type evaluation struct {
+	req       Request
+	ctx       map[string][]string // lower-cased keys
+	variables bool                // policy variables on (the current policy is 2012-10-17)
+	missing   map[string]string   // lower-cased -> canonical
+}
+
+func newEvaluation(req Request) *evaluation {
+	e := &evaluation{req: req, ctx: make(map[string][]string, len(req.Context)+4), missing: map[string]string{}}
+	for k, v := range req.Context {
+		lk := strings.ToLower(k)
+		e.ctx[lk] = append(e.ctx[lk], v...)
+	}
+	if e.req.ResourceAccount == "" {
+		if _, _, account, _, ok := arnParts(req.Resource); ok {
+			e.req.ResourceAccount = account
+		}
+	}
+	p := req.Principal
+	derive := func(key, val string) {
+		lk := strings.ToLower(key)
+		if _, ok := e.ctx[lk]; !ok && val != "" {
+			e.ctx[lk] = []string{val}
+		}
+	}
+	switch p.Type {
+	case TypeAccount, TypeUser, TypeRole, TypeAssumedRole, TypeFederatedUser:
+		derive("aws:PrincipalArn", p.principalARN())
+		derive("aws:PrincipalAccount", p.Account)
+		if p.Type != TypeRole {
+			derive("aws:PrincipalType", p.Type)
+		}
+		if p.Type == TypeUser {
+			derive("aws:username", p.Name)
+		}
+	case TypeAnonymous:
+		derive("aws:PrincipalType", TypeAnonymous)
+	}
+	return e
+}
+
+// lookup returns a request key's values; a key with no values is absent.
+func (e *evaluation) lookup(key string) ([]string, bool) {
+	v, ok := e.ctx[strings.ToLower(key)]
+	return v, ok && len(v) > 0
+}
+
+func (e *evaluation) noteMissing(keys ...string) {
+	for _, k := range keys {
+		e.missing[strings.ToLower(k)] = canonicalKey(k)
+	}
+}
+
+func (e *evaluation) missingKeys() []string {
+	out := make([]string, 0, len(e.missing))
+	for _, k := range e.missing {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *evaluation) evalPolicy(name string, p *Policy, resourcePolicy bool) []StatementResult {
+	e.variables = p.Version == Version2012
+	out := make([]StatementResult, 0, len(p.Statements))
+	for i := range p.Statements {
+		out = append(out, e.evalStatement(name, &p.Statements[i], resourcePolicy))
+	}
+	return out
+}
+
+func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bool) StatementResult {
+	sr := StatementResult{Policy: name, Index: st.Index, Sid: st.Sid, Effect: st.Effect, Path: st.Path}
+	var why []string
+	stmtMissing := false
+
+	switch {
+	case st.Principal != nil:
+		sr.PrincipalMatch = principalMatches(st.Principal, e.req.Principal)
+		if !sr.PrincipalMatch {
+			why = append(why, fmt.Sprintf("principal %s is not named by Principal %s", e.req.Principal, describePrincipals(st.Principal)))
+		}
+	case st.NotPrincipal != nil:
+		sr.PrincipalMatch = !notPrincipalExempts(st.NotPrincipal, e.req.Principal)
+		if !sr.PrincipalMatch {
+			why = append(why, fmt.Sprintf("principal %s is exempted by NotPrincipal %s", e.req.Principal, describePrincipals(st.NotPrincipal)))
+		}
+	case resourcePolicy:
+		why = append(why, "the statement has no Principal, so in a resource-based policy it names no caller")
+	default:
+		sr.PrincipalMatch = true // identity policies apply to their own principal
+	}
+
+	if len(st.NotAction) > 0 || st.Action == nil {
+		sr.ActionMatch = !anyWildcard(st.NotAction, e.req.Action)
+		if !sr.ActionMatch {
+			why = append(why, fmt.Sprintf("action %s is excluded by NotAction %s", e.req.Action, quoteList(st.NotAction)))
+		}
+	} else {
+		sr.ActionMatch = anyWildcard(st.Action, e.req.Action)
+		if !sr.ActionMatch {
+			why = append(why, fmt.Sprintf("action %s does not match Action %s", e.req.Action, quoteList(st.Action)))
+		}
+	}
+
+	switch {
+	case !st.HasResource:
+		sr.ResourceMatch = true // the resource the policy is attached to
+	case st.NotResource != nil:
+		m, missing := e.anyResource(st.NotResource)
+		sr.ResourceMatch = !m
+		if !sr.ResourceMatch {
+			why = append(why, fmt.Sprintf("resource %s is excluded by NotResource %s", e.req.Resource, quoteList(st.NotResource)))
+		}
+		stmtMissing = stmtMissing || missing
+	default:
+		m, missing := e.anyResource(st.Resource)
+		sr.ResourceMatch = m
+		if !m {
+			r := fmt.Sprintf("resource %s does not match Resource %s", e.req.Resource, quoteList(st.Resource))
+			if missing {
+				r += " (a policy variable in it names a key absent from the request)"
+			}
+			why = append(why, r)
+		}
+		stmtMissing = stmtMissing || (missing && !m)
+	}
+
+	sr.ConditionMatch = true
+	otherFailure := false
+	for i := range st.Conditions {
+		ok, reason, missing := e.evalCondition(&st.Conditions[i])
+		stmtMissing = stmtMissing || missing
+		if !ok {
+			sr.ConditionMatch = false
+			sr.FailedConditions = append(sr.FailedConditions, ConditionFailure{Condition: st.Conditions[i], Reason: reason, MissingKey: missing})
+			why = append(why, reason)
+			otherFailure = otherFailure || !missing
+		}
+	}
+
+	sr.Applies = sr.PrincipalMatch && sr.ActionMatch && sr.ResourceMatch && sr.ConditionMatch
+	sr.DependsOnMissingKey = stmtMissing && sr.PrincipalMatch && sr.ActionMatch && !otherFailure &&
+		(sr.ResourceMatch || len(sr.FailedConditions) == 0)
+	if sr.Applies {
+		sr.Reason = "applies: principal, action, resource and every condition match"
+		if len(st.Conditions) == 0 {
+			sr.Reason = "applies: principal, action and resource match"
+		}
+	} else {
+		sr.Reason = strings.Join(why, "; ")
+	}
+	return sr
+}
+
+func anyWildcard(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if MatchWildcard(p, s, true) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyResource reports whether the request resource matches one of the
+// values (case-sensitive, after variable substitution) and whether an
+// unresolved variable left one of them unmatchable.
+func (e *evaluation) anyResource(values []string) (matched, missing bool) {
+	for _, v := range values {
+		pat, miss, ok := e.expand(v, true)
+		if len(miss) > 0 {
+			e.noteMissing(miss...)
+			missing = true
+		}
+		if ok && pat.match(e.req.Resource, false) {
+			return true, missing
+		}
+	}
+	return false, missing
+}
+
+// evalCondition tests one key of a Condition block. missing reports that the
+// outcome rests on a key absent from the request.
+func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missing bool) {
+	op := c.op
+	if !op.valid() {
+		var err error
+		if op, err = parseOperator(c.Operator); err != nil {
+			return false, fmt.Sprintf("condition %s %s: %v", c.Operator, c.Key, err), false
+		}
+	}
+	label := "condition " + c.Operator + " " + c.Key
+	vals, present := e.lookup(c.Key)
+	if present && op.set != noSet && allEmpty(vals) {
+		present = false // an empty set, which the set qualifiers treat like a missing key
+	}
+	if !present {
+		e.noteMissing(c.Key)
+		missing = true
+	}
+
+	if op.base.fam == famNull {
+		for _, v := range c.Values {
+			wantAbsent, err := parseBool(v)
+			if err == nil && wantAbsent == !present {
+				return true, "", missing
+			}
+		}
+		if present {
+			return false, fmt.Sprintf("%s: key is present in the request, the policy wants it absent", label), false
+		}
+		return false, fmt.Sprintf("%s: key is absent from the request, the policy wants it present", label), true
+	}
+
+	if !present {
+		switch {
+		case op.ifExists, op.set == forAllValues, op.set == noSet && op.base.negated:
+			return true, "", true
+		}
+		return false, fmt.Sprintf("%s: key is absent from the request", label), true
+	}
+
+	wild := op.base.name == "StringLike" || op.base.name == "StringNotLike" || op.base.fam == famARN
+	pats := make([]pattern, 0, len(c.Values))
+	for _, v := range c.Values {
+		if !op.base.variables {
+			pats = append(pats, literalPattern(v, false))
+			continue
+		}
+		p, miss, resolved := e.expand(v, wild)
+		if len(miss) > 0 {
+			e.noteMissing(miss...)
+			missing = true
+		}
+		if resolved {
+			pats = append(pats, p)
+		}
+	}
+	var cmpErr error
+	one := func(v string) bool {
+		for _, p := range pats {
+			m, err := op.base.cmp(v, p)
+			if err != nil && cmpErr == nil {
+				cmpErr = err
+			}
+			if m {
+				return true
+			}
+		}
+		return false
+	}
+	switch op.set {
+	case noSet:
+		pos := false
+		for _, v := range vals {
+			if one(v) {
+				pos = true
+				break
+			}
+		}
+		ok = pos != op.base.negated
+	case forAnyValue:
+		for _, v := range vals {
+			if one(v) != op.base.negated {
+				ok = true
+				break
+			}
+		}
+	case forAllValues:
+		ok = true
+		for _, v := range vals {
+			if one(v) == op.base.negated {
+				ok = false
+				break
+			}
+		}
+	}
+	if ok {
+		return true, "", missing
+	}
+	reason = fmt.Sprintf("%s: request value %s does not satisfy it against %s", label, quoteList(vals), quoteList(c.Values))
+	if cmpErr != nil {
+		reason += " (" + cmpErr.Error() + ")"
+	}
+	return false, reason, missing
+}
+
+func allEmpty(vals []string) bool {
+	for _, v := range vals {
+		if v != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func quoteList(vals []string) string {
+	if len(vals) == 1 {
+		return fmt.Sprintf("%q", vals[0])
+	}
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func describePrincipals(p *Principals) string {
+	if p.Wildcard {
+		return `"*"`
+	}
+	var parts []string
+	add := func(k string, v []string) {
+		if len(v) > 0 {
+			parts = append(parts, fmt.Sprintf("%q: %s", k, quoteList(v)))
+		}
+	}
+	add("AWS", p.AWS)
+	add("Service", p.Service)
+	add("Federated", p.Federated)
+	add("CanonicalUser", p.CanonicalUser)
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// canonicalKeys spells global condition keys the way AWS documents them, so
+// MissingContextKeys reads the same whatever case a policy used.
+var canonicalKeys = map[string]string{}
+
+func init() {
+	for _, k := range []string{
+		"aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast", "aws:CurrentTime", "aws:EpochTime",
+		"aws:FederatedProvider", "aws:MultiFactorAuthAge", "aws:MultiFactorAuthPresent",
+		"aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalIsAWSService", "aws:PrincipalOrgID",
+		"aws:PrincipalOrgPaths", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
+		"aws:PrincipalType", "aws:Referer", "aws:RequestedRegion", "aws:ResourceAccount",
+		"aws:ResourceOrgID", "aws:ResourceOrgPaths", "aws:SecureTransport", "aws:SourceAccount",
+		"aws:SourceArn", "aws:SourceIdentity", "aws:SourceIp", "aws:SourceOrgID", "aws:SourceOrgPaths",
+		"aws:SourceVpc", "aws:SourceVpce", "aws:TagKeys", "aws:TokenIssueTime", "aws:UserAgent",
+		"aws:userid", "aws:username", "aws:ViaAWSService", "aws:VpcSourceIp", "aws:Ec2InstanceSourceVpc",
+		"aws:Ec2InstanceSourcePrivateIPv4", "aws:SourceVpcArn", "aws:VpceAccount", "aws:VpceOrgID",
+		"aws:VpceOrgPaths", "aws:IsMcpServiceAction", "ecr:ResourceTag",
+	} {
+		canonicalKeys[strings.ToLower(k)] = k
+	}
+}
+
+var canonicalPrefixes = []string{"aws:PrincipalTag/", "aws:RequestTag/", "aws:ResourceTag/", "ecr:ResourceTag/"}
+
+func canonicalKey(k string) string {
+	lk := strings.ToLower(k)
+	if c, ok := canonicalKeys[lk]; ok {
+		return c
+	}
+	for _, p := range canonicalPrefixes {
+		if strings.HasPrefix(lk, strings.ToLower(p)) {
+			return p + k[len(p):]
+		}
+	}
+	return k
+}

@@ -1,0 +1,157 @@
+package policy
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// A pattern is a policy value after policy-variable substitution. Characters
+// are either literal or the wildcards * and ?; keeping them apart is what lets
+// ${*} and ${?} stand for a literal asterisk and question mark, and keeps a
+// substituted value such as a user name from acting as a wildcard.
+type pattern []patChar
+
+type patChar struct {
+	r    rune
+	wild bool // r is '*' or '?' acting as a wildcard
+}
+
+func (p pattern) String() string {
+	var b strings.Builder
+	for _, c := range p {
+		b.WriteRune(c.r)
+	}
+	return b.String()
+}
+
+func (p pattern) hasWild() bool {
+	for _, c := range p {
+		if c.wild {
+			return true
+		}
+	}
+	return false
+}
+
+func literalPattern(s string, wild bool) pattern {
+	p := make(pattern, 0, len(s))
+	for _, r := range s {
+		p = append(p, patChar{r: r, wild: wild && (r == '*' || r == '?')})
+	}
+	return p
+}
+
+// MatchWildcard reports whether s matches pattern, where * matches any run of
+// characters (also none) and ? exactly one character.
+func MatchWildcard(pattern, s string, caseInsensitive bool) bool {
+	if caseInsensitive {
+		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
+	}
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == s
+	}
+	return literalPattern(pattern, true).match(s, false)
+}
+
+// match is the usual linear-time glob: on a mismatch, retry from the last
+// star with one more character consumed by it.
+func (p pattern) match(s string, caseInsensitive bool) bool {
+	if caseInsensitive {
+		s = strings.ToLower(s)
+	}
+	pi, si := 0, 0
+	starPi, starSi := -1, 0
+	for si < len(s) {
+		r, size := utf8.DecodeRuneInString(s[si:])
+		if pi < len(p) {
+			c := p[pi]
+			if c.wild && c.r == '*' {
+				starPi, starSi = pi, si
+				pi++
+				continue
+			}
+			pr := c.r
+			if caseInsensitive {
+				pr = toLowerRune(pr)
+			}
+			if (c.wild && c.r == '?') || pr == r {
+				pi++
+				si += size
+				continue
+			}
+		}
+		if starPi < 0 {
+			return false
+		}
+		_, starSize := utf8.DecodeRuneInString(s[starSi:])
+		starSi += starSize
+		pi, si = starPi+1, starSi
+	}
+	for pi < len(p) && p[pi].wild && p[pi].r == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func toLowerRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	return []rune(strings.ToLower(string(r)))[0]
+}
+
+// expand substitutes policy variables in a policy value (2012-10-17 only):
+// ${key} takes the request's single value for key (names case-insensitive),
+// ${key, 'default'} falls back to default when the key is absent, and ${*},
+// ${?}, ${$} stand for literal *, ? and $. A variable whose key is absent
+// (or multi-valued) and has no default leaves the value unresolved: it then
+// matches nothing, and the key is reported as missing.
+func (e *evaluation) expand(s string, wild bool) (pat pattern, missing []string, ok bool) {
+	if !e.variables || !strings.Contains(s, "${") {
+		return literalPattern(s, wild), nil, true
+	}
+	pat = make(pattern, 0, len(s))
+	ok = true
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		pat = append(pat, literalPattern(s[:i], wild)...)
+		body := strings.TrimSpace(s[i+2 : i+j])
+		s = s[i+j+1:]
+		switch body {
+		case "*", "?", "$":
+			pat = append(pat, patChar{r: rune(body[0])})
+			continue
+		}
+		key, def, hasDef := body, "", false
+		if k, d, found := strings.Cut(body, ","); found {
+			d = strings.TrimSpace(d)
+			if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
+				key, def, hasDef = strings.TrimSpace(k), d[1:len(d)-1], true
+			}
+		}
+		vals, present := e.lookup(key)
+		switch {
+		case present && len(vals) == 1:
+			pat = append(pat, literalPattern(vals[0], false)...)
+		case hasDef && !present:
+			pat = append(pat, literalPattern(def, false)...)
+		default:
+			if !present {
+				missing = append(missing, canonicalKey(key))
+			}
+			ok = false
+		}
+	}
+	pat = append(pat, literalPattern(s, wild)...)
+	return pat, missing, ok
+}

@@ -1,0 +1,96 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// describe names a statement the way a person would look for it.
+func describe(sr StatementResult) string {
+	s := sr.Path
+	if sr.Sid != "" {
+		s += fmt.Sprintf(" (Sid %q)", sr.Sid)
+	}
+	if sr.Policy == "resource" {
+		return s + " of the resource policy"
+	}
+	return s + " of " + sr.Policy
+}
+
+func (e *evaluation) summarize(res Result, cross, identityCounts, resAllowed, idAllowed bool) string {
+	what := fmt.Sprintf("%s on %s for %s", e.req.Action, e.req.Resource, e.req.Principal)
+	var b strings.Builder
+	switch res.Decision {
+	case DecisionExplicitDeny:
+		fmt.Fprintf(&b, "Explicitly denied: %s denies %s.", describe(res.Deciding[0]), what)
+		if len(res.Deciding) > 1 {
+			fmt.Fprintf(&b, " %d more Deny statements also apply.", len(res.Deciding)-1)
+		}
+	case DecisionAllow:
+		if identityCounts && cross {
+			fmt.Fprintf(&b, "Allowed: %s and %s both allow %s, as a cross-account request needs.", describe(res.Deciding[0]), describe(firstIdentity(res.Deciding)), what)
+		} else {
+			fmt.Fprintf(&b, "Allowed: %s allows %s.", describe(res.Deciding[0]), what)
+		}
+	default:
+		switch {
+		case identityCounts && cross && resAllowed:
+			fmt.Fprintf(&b, "Implicitly denied: the request is cross-account (caller in %s, resource in %s), so an identity policy must allow it too, and none allows %s.", e.req.Principal.Account, e.req.ResourceAccount, what)
+		case identityCounts && cross && idAllowed:
+			fmt.Fprintf(&b, "Implicitly denied: the request is cross-account (caller in %s, resource in %s), so the resource policy must allow it too, and no statement of it allows %s.", e.req.Principal.Account, e.req.ResourceAccount, what)
+			if c, ok := closest(res.Statements, "resource"); ok {
+				fmt.Fprintf(&b, " The closest, %s, does not apply: %s.", describe(c), c.Reason)
+			}
+		default:
+			fmt.Fprintf(&b, "Implicitly denied: no statement allows %s.", what)
+			if c, ok := closest(res.Statements, ""); ok {
+				fmt.Fprintf(&b, " The closest, %s, does not apply: %s.", describe(c), c.Reason)
+			}
+		}
+	}
+	if len(res.MissingContextKeys) > 0 && hinges(res) {
+		fmt.Fprintf(&b, " The answer depends on condition keys absent from the request: %s.", strings.Join(res.MissingContextKeys, ", "))
+	}
+	return b.String()
+}
+
+func firstIdentity(srs []StatementResult) StatementResult {
+	for _, sr := range srs {
+		if sr.Policy != "resource" {
+			return sr
+		}
+	}
+	return srs[len(srs)-1]
+}
+
+// hinges reports whether a statement whose outcome rests on a missing key
+// could change the decision.
+func hinges(res Result) bool {
+	for _, sr := range res.Statements {
+		if sr.DependsOnMissingKey {
+			return true
+		}
+	}
+	return false
+}
+
+// closest picks the Allow statement that came nearest to applying: the one
+// with the most matching elements, the first on a tie.
+func closest(srs []StatementResult, policy string) (StatementResult, bool) {
+	best, bestScore := StatementResult{}, -1
+	for _, sr := range srs {
+		if sr.Effect != Allow || sr.Applies || (policy != "" && sr.Policy != policy) {
+			continue
+		}
+		score := 0
+		for _, m := range []bool{sr.PrincipalMatch, sr.ActionMatch, sr.ResourceMatch, sr.ConditionMatch} {
+			if m {
+				score++
+			}
+		}
+		if score > bestScore {
+			best, bestScore = sr, score
+		}
+	}
+	return best, bestScore >= 0
+}
