@@ -18,12 +18,24 @@ type Location struct {
 type Denial struct {
 	Kind       string `json:"kind"`        // "implicit" or "explicit"
 	PolicyType string `json:"policy_type"` // e.g. "resource-based policy"; "" when the message names none
+	// Via is the second policy type of the "... transitively through a
+	// service control policy" form.
+	Via string `json:"via,omitempty"`
+	// PolicyARN is the denying policy, named by the enhanced messages in
+	// same-account and same-organization requests.
+	PolicyARN string `json:"policy_arn,omitempty"`
+	// AuthorizationID is the id the newest messages carry for
+	// GetRequestAuthorizationDetails.
+	AuthorizationID string `json:"authorization_id,omitempty"`
 }
 
 // Denial kinds.
 const (
 	KindImplicit = "implicit"
 	KindExplicit = "explicit"
+	// KindUnknown is an authorization failure whose message names no policy
+	// (services that do not use the IAM message format).
+	KindUnknown = "unknown"
 )
 
 // Policy types, spelled as the IAM messages spell them.
@@ -65,8 +77,12 @@ func (e Event) IsReplication() bool {
 	if e.EventName != "ReplicateImage" && e.EventName != "CreateRepository" {
 		return false
 	}
-	return strings.Contains(e.Caller, "/"+replicationRole+"/") || strings.HasSuffix(e.Caller, "/"+replicationRole) ||
-		strings.Contains(e.Caller, "/aws-service-role/ecr.amazonaws.com/"+replicationRole)
+	if strings.Contains(e.Caller, "/"+replicationRole+"/") || strings.HasSuffix(e.Caller, "/"+replicationRole) {
+		return true
+	}
+	// The destination account's copy of a cross-account call may name only
+	// the service: userIdentity {"type":"AWSService","invokedBy":"ecr.amazonaws.com"}.
+	return e.CallerType == "AWSService" && e.Caller == "ecr.amazonaws.com"
 }
 
 // Failed reports whether the call ended in an error.

@@ -3,17 +3,318 @@ package trail
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
-// Read scans paths (files of any supported shape, folders recursively, "-"
-// for stdin) and returns the events opts asks for.
-func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*Result, error) {
-	return nil, errors.New("trail.Read: not implemented yet")
+// deliveryMargin is how long after an event its log file may be delivered:
+// date folders and file names are delivery times, so a folder up to this
+// much later than --until may still hold events before it.
+const deliveryMargin = 24 * time.Hour
+
+// job is one file to read.
+type job struct {
+	path string
+	size int64
 }
 
-// ParseDenial takes an AccessDenied message apart. ok is false when the
-// message is not an authorization failure it recognises.
-func ParseDenial(message string) (*Denial, bool) {
-	return nil, false
+// Read scans paths (files of any supported shape, gzipped or not; folders,
+// recursively; "-" for stdin) and returns the events opts asks for.
+//
+// A file that cannot be read or understood becomes a warning and the scan
+// goes on, unless opts.Strict, when the first such problem is the error.
+func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*Result, error) {
+	res := &Result{Events: []Event{}, Warnings: []string{}}
+	jobs, useStdin, err := plan(paths, opts, res)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]fileResult, len(jobs))
+	var stdinResult fileResult
+	if useStdin {
+		stdinResult = newScanner(opts).scanFile("(stdin)", stdin)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	prog := newProgress(opts.Progress, jobs)
+	err = forEach(ctx, len(jobs), opts.Workers, func(ctx context.Context, sc *scanner, i int) error {
+		f, err := os.Open(jobs[i].path)
+		if err != nil {
+			results[i].warnFile(jobs[i].path, err)
+		} else {
+			results[i] = sc.scanFile(jobs[i].path, &countingReader{r: f, ctx: ctx, n: &prog.done})
+			f.Close()
+		}
+		prog.fileDone()
+		if opts.Strict && results[i].err != nil {
+			return results[i].err
+		}
+		return nil
+	}, func() *scanner { return newScanner(opts) })
+	prog.stop()
+	if opts.Strict && stdinResult.err != nil {
+		return nil, stdinResult.err
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	seen := make(map[string]bool)
+	for _, fr := range append(results, stdinResult) {
+		res.Scanned.Records += fr.records
+		res.Warnings = append(res.Warnings, fr.warnings...)
+		for _, e := range fr.events {
+			if e.EventID != "" {
+				if seen[e.EventID] {
+					continue
+				}
+				seen[e.EventID] = true
+			}
+			res.Events = append(res.Events, e)
+		}
+	}
+	res.Scanned.Files = len(jobs)
+	if useStdin {
+		res.Scanned.Files++
+	}
+	sortEvents(res.Events)
+	return res, nil
+}
+
+// sortEvents puts the newest first; ties go by id and source so that output
+// never depends on which worker finished first.
+func sortEvents(evs []Event) {
+	slices.SortStableFunc(evs, func(a, b Event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.EventID, b.EventID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Source, b.Source)
+	})
+}
+
+// forEach runs fn over 0..n-1 on the given number of workers, each with its
+// own scanner, stopping at the first error.
+func forEach(ctx context.Context, n, workers int, fn func(context.Context, *scanner, int) error, newSc func() *scanner) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, max(n, 1))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := newSc()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(ctx, sc, i); err != nil {
+					errs[i] = err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// The first failing file in walk order, whichever worker saw it first.
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// countingReader counts the bytes read from a file for progress and stops
+// the read when the context is cancelled.
+type countingReader struct {
+	r   io.Reader
+	ctx context.Context
+	n   *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// plan walks the paths and lists the files to read, pruning the trail layout
+// by the options. Skipped files are counted in res.
+func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
+	var jobs []job
+	useStdin := false
+	for _, p := range paths {
+		if p == "-" {
+			if useStdin {
+				return nil, false, errors.New(`"-" (stdin) given more than once`)
+			}
+			useStdin = true
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, false, fmt.Errorf("reading %s: %w", p, err)
+		}
+		if !fi.IsDir() {
+			jobs = append(jobs, job{p, fi.Size()})
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v", path, err))
+				if opts.Strict {
+					return err
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if path != p && prune(path, opts) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			if !isTrailFile(path) {
+				res.Scanned.SkippedFiles++
+				return nil
+			}
+			if t, ok := delivered(d.Name()); ok && !inWindow(t, t, opts) {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return nil
+			}
+			jobs = append(jobs, job{path, info.Size()})
+			return nil
+		})
+		if err != nil {
+			return nil, false, fmt.Errorf("reading %s: %w", p, err)
+		}
+	}
+	return jobs, useStdin, nil
+}
+
+// isTrailFile reports whether a file found in a folder is worth opening:
+// JSON, gzipped or not, and not a digest file.
+func isTrailFile(path string) bool {
+	base := filepath.Base(path)
+	if strings.HasPrefix(base, ".") || strings.Contains(path, "CloudTrail-Digest") {
+		return false
+	}
+	for _, ext := range []string{".json", ".json.gz", ".jsonl", ".jsonl.gz"} {
+		if strings.HasSuffix(base, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// inWindow reports whether files delivered between from and to may hold
+// events inside [Since, Until).
+func inWindow(from, to time.Time, opts Options) bool {
+	if !opts.Since.IsZero() && !to.After(opts.Since) {
+		return false
+	}
+	if !opts.Until.IsZero() && from.After(opts.Until.Add(deliveryMargin)) {
+		return false
+	}
+	return true
+}
+
+// prune reports whether a folder of the trail layout
+// AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD can be skipped.
+func prune(path string, opts Options) bool {
+	parts := strings.Split(filepath.ToSlash(path), "/")
+	ct := -1
+	for i := len(parts) - 1; i >= 1; i-- {
+		if parts[i] == "CloudTrail" {
+			ct = i
+			break
+		}
+	}
+	if ct < 0 {
+		return false
+	}
+	level := len(parts) - 1 - ct
+	switch level {
+	case 0:
+		return len(opts.Accounts) > 0 && !slices.Contains(opts.Accounts, parts[ct-1])
+	case 1:
+		return len(opts.Regions) > 0 && !slices.Contains(opts.Regions, parts[ct+1])
+	case 2, 3, 4:
+		nums := make([]int, 0, 3)
+		for _, s := range parts[ct+2:] {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return false
+			}
+			nums = append(nums, v)
+		}
+		var from, to time.Time
+		switch level {
+		case 2:
+			from = time.Date(nums[0], 1, 1, 0, 0, 0, 0, time.UTC)
+			to = from.AddDate(1, 0, 0)
+		case 3:
+			from = time.Date(nums[0], time.Month(nums[1]), 1, 0, 0, 0, 0, time.UTC)
+			to = from.AddDate(0, 1, 0)
+		case 4:
+			from = time.Date(nums[0], time.Month(nums[1]), nums[2], 0, 0, 0, 0, time.UTC)
+			to = from.AddDate(0, 0, 1)
+		}
+		return !inWindow(from, to, opts)
+	}
+	return false
+}
+
+// Drain decompresses the files Read would read and throws the text away,
+// on the same number of workers: the floor Read's speed is measured
+// against. It returns the number of files and of decompressed bytes.
+func Drain(ctx context.Context, paths []string, opts Options) (files int, bytes int64, err error) {
+	var res Result
+	jobs, _, err := plan(paths, opts, &res)
+	if err != nil {
+		return 0, 0, err
+	}
+	var total atomic.Int64
+	err = forEach(ctx, len(jobs), opts.Workers, func(ctx context.Context, sc *scanner, i int) error {
+		f, err := os.Open(jobs[i].path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		n, err := sc.drain(f)
+		total.Add(n)
+		return err
+	}, func() *scanner { return newScanner(opts) })
+	return len(jobs), total.Load(), err
 }

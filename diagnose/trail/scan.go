@@ -1,0 +1,578 @@
+package trail
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+const (
+	// chunkSize is how much decompressed text is searched at a time: small
+	// enough to stay in the CPU cache between decompressing and searching.
+	chunkSize = 512 << 10
+	// maxRecord bounds one record (CloudTrail's are a few kilobytes; the
+	// bound only protects memory from a file that is not a trail file).
+	maxRecord = 32 << 20
+	// maxRecordWarnings is how many bad records of one file are named before
+	// the rest are only counted.
+	maxRecordWarnings = 3
+)
+
+var (
+	// recordStart begins every record of a trail log file as CloudTrail
+	// writes it. An unescaped quote cannot occur inside a JSON string, so this
+	// text only ever appears as an object whose first key is eventVersion.
+	recordStart = []byte(`{"eventVersion":`)
+	recordsOpen = []byte(`{"Records":[`)
+)
+
+// scanner reads files for one worker; its buffer is reused from file to file.
+type scanner struct {
+	opts      Options
+	needles   [][]byte // a record must contain one of these to be decoded
+	prefilter []byte   // and, when set, this too
+	buf       []byte
+}
+
+func newScanner(opts Options) *scanner {
+	s := &scanner{opts: opts, buf: make([]byte, 0, 2*chunkSize)}
+	switch opts.Filter {
+	case FilterAny:
+		s.needles = [][]byte{[]byte("AccessDenied"), []byte("UnauthorizedOperation")}
+	case FilterAll:
+		s.needles = [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}
+	default:
+		s.needles = [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}
+		s.prefilter = []byte(`"errorCode"`)
+	}
+	return s
+}
+
+// fileResult is what one file gave.
+type fileResult struct {
+	events     []Event
+	records    int
+	warnings   []string
+	badRecords int
+	err        error // the first problem, for --strict
+}
+
+func (fr *fileResult) warnRecord(name string, index int, err error) {
+	fr.badRecords++
+	if fr.err == nil {
+		fr.err = fmt.Errorf("%s: record %d: %w", name, index, err)
+	}
+	if fr.badRecords <= maxRecordWarnings {
+		fr.warnings = append(fr.warnings, fmt.Sprintf("%s: record %d: %v", name, index, err))
+	}
+}
+
+func (fr *fileResult) warnFile(name string, err error) {
+	if fr.err == nil {
+		fr.err = fmt.Errorf("%s: %w", name, err)
+	}
+	fr.warnings = append(fr.warnings, fmt.Sprintf("%s: %v", name, err))
+}
+
+func (fr *fileResult) finish(name string) {
+	if n := fr.badRecords - maxRecordWarnings; n > 0 {
+		fr.warnings = append(fr.warnings, fmt.Sprintf("%s: %d more bad records", name, n))
+	}
+}
+
+// hasNeedle reports whether a record's text is worth decoding.
+func (s *scanner) hasNeedle(rec []byte) bool {
+	if s.prefilter != nil && !bytes.Contains(rec, s.prefilter) {
+		return false
+	}
+	for _, n := range s.needles {
+		if bytes.Contains(rec, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanFile reads one file or stream of any supported shape, gzipped or not.
+func (s *scanner) scanFile(name string, r io.Reader) fileResult {
+	var fr fileResult
+	br := bufio.NewReaderSize(r, 64<<10)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			fr.warnFile(name, fmt.Errorf("reading gzip: %w", err))
+			return fr
+		}
+		defer gz.Close()
+		src = gz
+	}
+	s.scan(name, src, &fr)
+	fr.finish(name)
+	return fr
+}
+
+// fill reads into buf's free capacity until it is full or the reader ends.
+func fill(buf []byte, r io.Reader) ([]byte, error) {
+	for len(buf) < cap(buf) {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+func (s *scanner) scan(name string, src io.Reader, fr *fileResult) {
+	data, err := fill(s.buf[:0], src)
+	s.buf = data[:0]
+	head := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if rest, ok := bytes.CutPrefix(head, recordsOpen); ok {
+		rest = bytes.TrimLeft(rest, " \t\r\n")
+		if bytes.HasPrefix(rest, recordStart) {
+			n := copy(data, rest)
+			s.fast(name, data[:n], err, src, fr)
+			return
+		}
+	}
+	if err != nil && err != io.EOF {
+		fr.warnFile(name, readError(err))
+		return
+	}
+	// Any other shape: stream it through the JSON decoder, which is slower
+	// but takes every layout (pretty-printed, LookupEvents, JSON lines).
+	s.generic(name, io.MultiReader(bytes.NewReader(data), src), fr)
+}
+
+func readError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("truncated: the file ends in the middle of its compressed data")
+	}
+	return fmt.Errorf("reading: %w", err)
+}
+
+// fast reads a trail log file as CloudTrail writes it: one line of
+// {"Records":[{"eventVersion":...},...]}. It searches each chunk for the
+// needles and decodes only the records around them; records are told apart
+// by recordStart. data starts at the first record.
+func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *fileResult) {
+	index := 0 // records before data[0]
+	for {
+		if rerr != nil {
+			if rerr != io.EOF {
+				// Keep what was complete before the damage.
+				if last := bytes.LastIndex(data, recordStart); last > 0 {
+					index = s.region(name, data[:last], index, fr)
+				}
+				fr.warnFile(name, readError(rerr))
+				return
+			}
+			s.final(name, data, index, fr)
+			return
+		}
+		last := bytes.LastIndex(data[1:], recordStart) + 1
+		if last > 0 {
+			index = s.region(name, data[:last], index, fr)
+			n := copy(data, data[last:])
+			data = data[:n]
+		} else if len(data) == cap(data) {
+			if cap(data) >= maxRecord {
+				fr.warnFile(name, fmt.Errorf("a record is larger than %d MB", maxRecord>>20))
+				return
+			}
+			bigger := make([]byte, len(data), 2*cap(data))
+			copy(bigger, data)
+			data = bigger
+			s.buf = bigger[:0]
+		}
+		data, rerr = fill(data, src)
+	}
+}
+
+// final handles the last records of a file, which must close the array.
+func (s *scanner) final(name string, data []byte, index int, fr *fileResult) {
+	end := bytes.TrimRight(data, " \t\r\n")
+	body, ok := bytes.CutSuffix(end, []byte("]}"))
+	if !ok {
+		if last := bytes.LastIndex(data, recordStart); last > 0 {
+			s.region(name, data[:last], index, fr)
+		}
+		fr.warnFile(name, errors.New("invalid JSON: the file does not end with the close of its Records array (truncated?)"))
+		return
+	}
+	s.region(name, bytes.TrimRight(body, " \t\r\n"), index, fr)
+}
+
+// span is one record's place in a region.
+type span struct{ start, end int }
+
+// region handles whole records: region starts at a record and ends at the
+// end of one. It returns the index of the record after it.
+func (s *scanner) region(name string, region []byte, index int, fr *fileResult) int {
+	first := index
+	var spans []span
+	for _, needle := range s.needles {
+		for off := 0; ; {
+			i := bytes.Index(region[off:], needle)
+			if i < 0 {
+				break
+			}
+			p := off + i
+			start := bytes.LastIndex(region[:p], recordStart)
+			if start < 0 {
+				start = 0
+			}
+			end := len(region)
+			if j := bytes.Index(region[p:], recordStart); j >= 0 {
+				end = p + j
+			}
+			spans = append(spans, span{start, end})
+			off = end
+		}
+	}
+	if len(spans) > 1 {
+		slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+		spans = slices.Compact(spans)
+	}
+	counted := 0
+	for k := 0; k < len(spans); k++ {
+		sp := spans[k]
+		index += bytes.Count(region[counted:sp.start], recordStart)
+		counted = sp.start
+		rec := trimRecord(region[sp.start:sp.end])
+		if !s.hasNeedle(rec) {
+			continue
+		}
+		evs, err := s.decodeSegment(rec)
+		// A nested object that happens to begin with eventVersion splits a
+		// record in two: join the following pieces until it decodes.
+		for tries := 0; err != nil && tries < 8 && sp.end < len(region); tries++ {
+			next := len(region)
+			if j := bytes.Index(region[sp.end+1:], recordStart); j >= 0 {
+				next = sp.end + 1 + j
+			}
+			sp.end = next
+			rec = trimRecord(region[sp.start:sp.end])
+			evs, err = s.decodeSegment(rec)
+		}
+		if err != nil {
+			fr.warnRecord(name, index+1, err)
+			continue
+		}
+		for i := range evs {
+			evs[i].Source = name + "#" + strconv.Itoa(index+1+i)
+			if s.keep(evs[i]) {
+				fr.events = append(fr.events, evs[i])
+			}
+		}
+		if len(evs) > 1 {
+			index += len(evs) - 1 // records that did not start with eventVersion
+		}
+		// Skip spans swallowed by a joined record.
+		for k+1 < len(spans) && spans[k+1].start < sp.end {
+			k++
+		}
+	}
+	index += bytes.Count(region[counted:], recordStart)
+	fr.records += index - first
+	return index
+}
+
+func trimRecord(b []byte) []byte {
+	b = bytes.TrimRight(b, " \t\r\n")
+	b = bytes.TrimSuffix(b, []byte(","))
+	return bytes.TrimRight(b, " \t\r\n")
+}
+
+// decodeSegment decodes the text between two record starts: normally one
+// record, or several when the writer did not put eventVersion first.
+func (s *scanner) decodeSegment(seg []byte) ([]Event, error) {
+	e, err := decodeRecord(seg)
+	if err == nil {
+		return []Event{e}, nil
+	}
+	if errors.Is(err, errWrongShape) {
+		return nil, err
+	}
+	var many []json.RawMessage
+	wrapped := make([]byte, 0, len(seg)+2)
+	wrapped = append(append(append(wrapped, '['), seg...), ']')
+	if json.Unmarshal(wrapped, &many) != nil || len(many) < 2 {
+		return nil, err
+	}
+	var evs []Event
+	for _, raw := range many {
+		if !s.hasNeedle(raw) {
+			evs = append(evs, Event{}) // keeps the record numbering
+			continue
+		}
+		e, err := decodeRecord(raw)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
+}
+
+// keep applies the filter and options to a decoded event.
+func (s *scanner) keep(e Event) bool {
+	if e.EventName == "" {
+		return false
+	}
+	switch s.opts.Filter {
+	case FilterAny:
+		if e.Denial == nil {
+			return false
+		}
+	case FilterAll:
+		if !e.IsReplication() {
+			return false
+		}
+	default:
+		if !e.IsReplication() || !e.Failed() {
+			return false
+		}
+	}
+	if r := s.opts.Repository; r != "" {
+		if strings.HasPrefix(r, "arn:") {
+			if e.RepositoryARN != r {
+				return false
+			}
+		} else if e.Repository != r {
+			return false
+		}
+	}
+	if !s.opts.Since.IsZero() && e.Time.Before(s.opts.Since) {
+		return false
+	}
+	if !s.opts.Until.IsZero() && !e.Time.Before(s.opts.Until) {
+		return false
+	}
+	if len(s.opts.Accounts) > 0 && !slices.Contains(s.opts.Accounts, e.Account) {
+		return false
+	}
+	if len(s.opts.Regions) > 0 && !slices.Contains(s.opts.Regions, e.Region) {
+		return false
+	}
+	return true
+}
+
+// generic streams any JSON layout: objects holding "Records" or "Events"
+// arrays, arrays of records or of LookupEvents events, bare records, one
+// after another (JSON lines).
+func (s *scanner) generic(name string, r io.Reader, fr *fileResult) {
+	dec := json.NewDecoder(r)
+	values := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			if values == 0 {
+				fr.warnFile(name, errors.New("empty: no JSON in the file"))
+			}
+			return
+		}
+		if err != nil {
+			fr.warnFile(name, jsonError(err))
+			return
+		}
+		values++
+		switch tok {
+		case json.Delim('{'):
+			err = s.object(name, dec, fr)
+		case json.Delim('['):
+			err = s.array(name, dec, fr)
+			if err == nil {
+				_, err = dec.Token() // ']'
+			}
+		default:
+			err = fmt.Errorf("%w: a JSON %T at the top level", errWrongShape, tok)
+		}
+		if err != nil {
+			fr.warnFile(name, jsonError(err))
+			return
+		}
+	}
+}
+
+func jsonError(err error) error {
+	if errors.Is(err, errWrongShape) {
+		return err
+	}
+	var gzErr error = err
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("invalid JSON: the file ends in the middle of a value (truncated?)")
+	}
+	if errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+		return fmt.Errorf("reading gzip: %w", gzErr)
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
+}
+
+// object reads an object whose '{' was just read: a container of Records or
+// Events, or a record on its own.
+func (s *scanner) object(name string, dec *json.Decoder, fr *fileResult) error {
+	var rebuilt []byte // a bare record, put back together
+	container := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		if !container && rebuilt == nil && (key == "Records" || key == "Events") {
+			container = true
+		}
+		if container && (key == "Records" || key == "Events") {
+			t, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				continue // "Records": null
+			}
+			if t != json.Delim('[') {
+				return fmt.Errorf("%w: %s is not a list", errWrongShape, key)
+			}
+			if err := s.array(name, dec, fr); err != nil {
+				return err
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		if container {
+			continue // NextToken, ResultMetadata, ...
+		}
+		if rebuilt == nil {
+			rebuilt = append(rebuilt, '{')
+		} else {
+			rebuilt = append(rebuilt, ',')
+		}
+		k, _ := json.Marshal(key)
+		rebuilt = append(append(append(rebuilt, k...), ':'), raw...)
+	}
+	if _, err := dec.Token(); err != nil { // '}'
+		return err
+	}
+	if !container {
+		if rebuilt == nil {
+			rebuilt = []byte("{")
+		}
+		s.record(name, append(rebuilt, '}'), fr)
+	}
+	return nil
+}
+
+// array reads the elements of an array whose '[' was just read.
+func (s *scanner) array(name string, dec *json.Decoder, fr *fileResult) error {
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		s.record(name, raw, fr)
+	}
+	return nil
+}
+
+// lookupEvent is one element of LookupEvents' Events list.
+type lookupEvent struct {
+	EventID         string          `json:"EventId"`
+	CloudTrailEvent json.RawMessage `json:"CloudTrailEvent"`
+}
+
+// record handles one element: a CloudTrail record or a LookupEvents event.
+func (s *scanner) record(name string, raw json.RawMessage, fr *fileResult) {
+	fr.records++
+	index := fr.records
+	if !s.hasNeedle(raw) {
+		return
+	}
+	trimmed := bytes.TrimLeft(raw, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		fr.warnRecord(name, index, fmt.Errorf("%w: not an object", errWrongShape))
+		return
+	}
+	rec := []byte(raw)
+	var le lookupEvent
+	if bytes.Contains(raw, []byte(`"CloudTrailEvent"`)) && json.Unmarshal(raw, &le) == nil && len(le.CloudTrailEvent) > 0 {
+		ct := bytes.TrimSpace(le.CloudTrailEvent)
+		if len(ct) > 0 && ct[0] == '"' {
+			var str string
+			if err := json.Unmarshal(ct, &str); err != nil {
+				fr.warnRecord(name, index, fmt.Errorf("%w: CloudTrailEvent: %v", errWrongShape, err))
+				return
+			}
+			ct = []byte(str)
+		}
+		rec = ct
+		if !s.hasNeedle(rec) {
+			return
+		}
+	}
+	e, err := decodeRecord(rec)
+	if err != nil {
+		fr.warnRecord(name, index, err)
+		return
+	}
+	if e.EventID == "" {
+		e.EventID = le.EventID
+	}
+	e.Source = name + "#" + strconv.Itoa(index)
+	if s.keep(e) {
+		fr.events = append(fr.events, e)
+	}
+}
+
+// delivered reads the delivery time in a trail file name:
+// <account>_CloudTrail_<region>_20240501T1005Z_<id>.json.gz.
+func delivered(base string) (time.Time, bool) {
+	parts := strings.Split(base, "_")
+	if len(parts) < 5 || parts[1] != "CloudTrail" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102T1504Z", parts[3])
+	return t, err == nil
+}
+
+// drain decompresses r into the scanner's buffer and discards it, chunk by
+// chunk exactly as scan reads.
+func (s *scanner) drain(r io.Reader) (int64, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return 0, err
+		}
+		defer gz.Close()
+		src = gz
+	}
+	var total int64
+	for {
+		data, err := fill(s.buf[:0], src)
+		total += int64(len(data))
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
