@@ -1,8 +1,343 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// PLACEHOLDER: replaced by the real command.
+	"github.com/urfave/cli/v2"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
+)
+
+// eventsOptions is the events command line, parsed.
+type eventsOptions struct {
+	Paths  []string
+	Output string // "text" or "json"
+	Trail  trail.Options
+}
+
 func eventsCommand(s *streams) *cli.Command {
-	return &cli.Command{Name: "events", Usage: "not implemented yet", Action: action(func(c *cli.Context) error { return inputErrorf("events: not implemented yet") })}
+	return &cli.Command{
+		Name:      "events",
+		Usage:     "list failed ECR replication calls found in CloudTrail files",
+		ArgsUsage: "PATH...",
+		Description: `events reads CloudTrail records and lists the ReplicateImage and CreateRepository
+calls made by the replication role (AWSServiceRoleForECRReplication) that failed,
+newest first, with the destination and the policy type the denial names.
+
+PATH is a trail log file ({"Records":[...]}, .json or .json.gz), the output of
+'aws cloudtrail lookup-events' ({"Events":[...]}), a folder of either (read
+recursively; the AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD layout is
+pruned by --since, --until, --account and --region before any file is opened),
+or - for stdin. Digest and unrelated files are skipped and counted.
+
+--since and --until take an RFC 3339 time, a date (UTC; --until includes that
+day) or a duration back from now: 7d, 36h, 90m, 2w. --until is exclusive.
+
+Exit status: 0 no failure found, 1 failures found, 2 bad command line,
+3 input could not be read (with --strict, any bad file or record).
+
+Examples:
+  ecrdoctor events ./AWSLogs --repo my-repo --since 7d
+  aws cloudtrail lookup-events --region ap-northeast-1 \
+      --lookup-attributes AttributeKey=EventName,AttributeValue=ReplicateImage > events.json
+  ecrdoctor events events.json --output json
+  ecrdoctor events s3-sync/AWSLogs --account 111111111111 --region ap-northeast-1 \
+      --since 2024-05-01 --until 2024-05-03 --all
+  zcat trail.json.gz | ecrdoctor events - --any`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: "only this repository (exact name, or its ARN)"},
+			&cli.StringFlag{Name: "since", Usage: "only events at or after `TIME` (RFC 3339, date, or 7d/36h ago)"},
+			&cli.StringFlag{Name: "until", Usage: "only events before `TIME` (RFC 3339, date, or 7d/36h ago)"},
+			&cli.StringSliceFlag{Name: "account", Usage: "only trail folders and records of this `ACCOUNT` (repeatable)"},
+			&cli.StringSliceFlag{Name: "region", Usage: "only trail folders and records of this `REGION` (repeatable)"},
+			&cli.BoolFlag{Name: "all", Usage: "also list successful replication calls"},
+			&cli.BoolFlag{Name: "any", Usage: "list every AccessDenied event, whatever the action and caller"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT`: text or json"},
+			&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable file or malformed record (exit 3)"},
+			&cli.IntFlag{Name: "workers", Usage: "files read at once (default: one per CPU)"},
+		},
+		Action: action(func(c *cli.Context) error {
+			opts, err := parseEventsOptions(c, time.Now())
+			if err != nil {
+				return err
+			}
+			if isTerminal(s.err) {
+				opts.Trail.Progress = s.err
+			}
+			return runEvents(c.Context, s, opts)
+		}),
+	}
+}
+
+func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
+	paths, err := interspersed(c, "all", "any", "strict")
+	if err != nil {
+		return eventsOptions{}, err
+	}
+	o := eventsOptions{Paths: paths, Output: c.String("output")}
+	if len(o.Paths) == 0 {
+		return o, usageErrorf("events: give at least one PATH (a file, a folder, or - for stdin)")
+	}
+	if o.Output != "text" && o.Output != "json" {
+		return o, usageErrorf("events: --output must be text or json, not %q", o.Output)
+	}
+	if c.Bool("all") && c.Bool("any") {
+		return o, usageErrorf("events: --all and --any cannot be used together")
+	}
+	t := &o.Trail
+	t.Repository = c.String("repo")
+	for _, b := range []struct {
+		flag string
+		dst  *time.Time
+		end  bool
+	}{{"since", &t.Since, false}, {"until", &t.Until, true}} {
+		if v := c.String(b.flag); v != "" {
+			tm, err := trail.ParseTime(v, now, b.end)
+			if err != nil {
+				return o, usageErrorf("events: --%s: %v", b.flag, err)
+			}
+			*b.dst = tm
+		}
+	}
+	if !t.Since.IsZero() && !t.Until.IsZero() && !t.Since.Before(t.Until) {
+		return o, usageErrorf("events: --since (%s) must be before --until (%s)", t.Since.Format(time.RFC3339), t.Until.Format(time.RFC3339))
+	}
+	t.Accounts = c.StringSlice("account")
+	t.Regions = c.StringSlice("region")
+	switch {
+	case c.Bool("all"):
+		t.Filter = trail.FilterAll
+	case c.Bool("any"):
+		t.Filter = trail.FilterAny
+	}
+	t.Strict = c.Bool("strict")
+	t.Workers = c.Int("workers")
+	if t.Workers < 0 {
+		return o, usageErrorf("events: --workers must not be negative")
+	}
+	return o, nil
+}
+
+// interspersed parses the flags that follow the first PATH, which urfave/cli
+// v2 leaves as arguments, so that "events ./AWSLogs --repo my-repo" works as
+// the examples show. It returns the paths. "--" ends the flags.
+func interspersed(c *cli.Context, boolFlags ...string) ([]string, error) {
+	args := c.Args().Slice()
+	var paths []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(paths, args[i+1:]...), nil
+		}
+		if a == "-" || !strings.HasPrefix(a, "-") {
+			paths = append(paths, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		canonical := ""
+		for _, f := range c.Command.Flags {
+			for _, n := range f.Names() {
+				if n == name {
+					canonical = f.Names()[0]
+				}
+			}
+		}
+		if canonical == "" {
+			return nil, usageErrorf("%s: flag provided but not defined: %s", c.Command.Name, a)
+		}
+		if !hasValue {
+			switch {
+			case contains(boolFlags, canonical):
+				value = "true"
+			case i+1 < len(args):
+				i++
+				value = args[i]
+			default:
+				return nil, usageErrorf("%s: flag needs an argument: %s", c.Command.Name, a)
+			}
+		}
+		if err := c.Set(canonical, value); err != nil {
+			return nil, usageErrorf("%s: invalid value %q for flag %s: %v", c.Command.Name, value, a, err)
+		}
+	}
+	return paths, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// runEvents reads the events and prints them; it can be called without a
+// command line.
+func runEvents(ctx context.Context, s *streams, o eventsOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	res, err := trail.Read(ctx, o.Paths, s.in, o.Trail)
+	if err != nil {
+		return inputErrorf("events: %v", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(s.err, "ecrdoctor: warning: %s\n", w)
+	}
+	if o.Output == "json" {
+		err = writeEventsJSON(s.out, res)
+	} else {
+		err = writeEventsText(s.out, res, o.Trail.Filter)
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range res.Events {
+		if e.Failed() {
+			return findingsExit()
+		}
+	}
+	return nil
+}
+
+func writeEventsJSON(w io.Writer, res *trail.Result) error {
+	doc := struct {
+		FormatVersion string `json:"format_version"`
+		*trail.Result
+	}{"1", res}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+func writeEventsText(w io.Writer, res *trail.Result, filter trail.Filter) error {
+	if len(res.Events) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		header := "TIME\tEVENT\tREPOSITORY\tDESTINATION\tRESULT\tDENIAL"
+		if filter == trail.FilterAny {
+			header = "TIME\tEVENT\tCALLER\tREPOSITORY\tDESTINATION\tRESULT\tDENIAL"
+		}
+		fmt.Fprintln(tw, header)
+		for _, e := range res.Events {
+			cols := []string{e.Time.UTC().Format(time.RFC3339), eventLabel(e)}
+			if filter == trail.FilterAny {
+				cols = append(cols, shortCaller(e.Caller))
+			}
+			cols = append(cols, dash(e.Repository), dash(strings.TrimSpace(e.Destination.Account+" "+e.Destination.Region)),
+				dash(firstOf(e.ErrorCode, "OK")), denialLabel(e.Denial))
+			fmt.Fprintln(tw, strings.Join(cols, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	_, err := fmt.Fprintln(w, summary(res, filter))
+	return err
+}
+
+// summary is the one line under the table.
+func summary(res *trail.Result, filter trail.Filter) string {
+	failed, ok := 0, 0
+	repos := map[string]bool{}
+	for _, e := range res.Events {
+		if e.Failed() {
+			failed++
+			if e.Repository != "" {
+				repos[e.Repository] = true
+			}
+		} else {
+			ok++
+		}
+	}
+	what := "failed replication calls"
+	if filter == trail.FilterAny {
+		what = "access denied events"
+	}
+	if failed == 1 {
+		what = strings.Replace(what, "calls", "call", 1)
+		what = strings.Replace(what, "events", "event", 1)
+	}
+	s := fmt.Sprintf("%d %s", failed, what)
+	if len(repos) > 0 {
+		names := make([]string, 0, len(repos))
+		for r := range repos {
+			names = append(names, r)
+		}
+		sort.Strings(names)
+		s += fmt.Sprintf(" (%s)", strings.Join(names, ", "))
+	}
+	if filter == trail.FilterAll {
+		s += fmt.Sprintf(", %d successful", ok)
+	}
+	s += fmt.Sprintf(" in %s from %s", plural(res.Scanned.Records, "record"), plural(res.Scanned.Files, "file"))
+	if res.Scanned.SkippedFiles > 0 {
+		s += fmt.Sprintf("; %s skipped", plural(res.Scanned.SkippedFiles, "file"))
+	}
+	if n := len(res.Warnings); n > 0 {
+		s += "; " + plural(n, "warning")
+	}
+	return s + "."
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func eventLabel(e trail.Event) string {
+	return e.EventName
+}
+
+func denialLabel(d *trail.Denial) string {
+	if d == nil {
+		return "-"
+	}
+	s := d.Kind
+	if d.PolicyType != "" {
+		if d.Kind == trail.KindExplicit {
+			s += " deny in " + d.PolicyType
+		} else {
+			s += ": no " + d.PolicyType + " allows"
+		}
+	}
+	if d.Via != "" {
+		s += " (through " + d.Via + ")"
+	}
+	return s
+}
+
+// shortCaller keeps the role or user part of an ARN.
+func shortCaller(arn string) string {
+	if i := strings.Index(arn, ":assumed-role/"); i >= 0 {
+		return arn[i+len(":assumed-role/"):]
+	}
+	if i := strings.LastIndex(arn, ":"); i >= 0 && strings.HasPrefix(arn, "arn:") {
+		return arn[i+1:]
+	}
+	return dash(arn)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

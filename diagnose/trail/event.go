@@ -120,7 +120,7 @@ type Scanned struct {
 
 // Result is what a Read found.
 type Result struct {
-	Events   []Event // newest first, one per event id
-	Scanned  Scanned
-	Warnings []string // "{file}: {what was wrong}"
+	Events   []Event  `json:"events"`   // newest first, one per event id; never nil
+	Scanned  Scanned  `json:"scanned"`  //
+	Warnings []string `json:"warnings"` // "{file}: {what was wrong}"; never nil
 }

@@ -94,6 +94,12 @@ func (s *scanner) hasNeedle(rec []byte) bool {
 	if s.prefilter != nil && !bytes.Contains(rec, s.prefilter) {
 		return false
 	}
+	return s.hasAnyNeedle(rec)
+}
+
+// hasAnyNeedle is hasNeedle without the prefilter, for text in which the
+// record is still a JSON string (quotes escaped).
+func (s *scanner) hasAnyNeedle(rec []byte) bool {
 	for _, n := range s.needles {
 		if bytes.Contains(rec, n) {
 			return true
@@ -501,7 +507,7 @@ type lookupEvent struct {
 func (s *scanner) record(name string, raw json.RawMessage, fr *fileResult) {
 	fr.records++
 	index := fr.records
-	if !s.hasNeedle(raw) {
+	if !s.hasAnyNeedle(raw) {
 		return
 	}
 	trimmed := bytes.TrimLeft(raw, " \t\r\n")
@@ -522,9 +528,9 @@ func (s *scanner) record(name string, raw json.RawMessage, fr *fileResult) {
 			ct = []byte(str)
 		}
 		rec = ct
-		if !s.hasNeedle(rec) {
-			return
-		}
+	}
+	if !s.hasNeedle(rec) {
+		return
 	}
 	e, err := decodeRecord(rec)
 	if err != nil {
