@@ -1,0 +1,221 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/time/rate"
+)
+
+// CloudTrail allows two LookupEvents requests per second per account and
+// region; the limiter keeps every attempt, retries included, under it.
+const (
+	lookupRate  = 2
+	lookupBurst = 1
+	// lookupAttempts is generous because throttling is expected here and
+	// each retry waits for the limiter too.
+	lookupAttempts = 6
+)
+
+// ecrAPI is what capture needs of ECR, with the SDK v2 signatures.
+type ecrAPI interface {
+	DescribeRegistry(context.Context, *ecr.DescribeRegistryInput, ...func(*ecr.Options)) (*ecr.DescribeRegistryOutput, error)
+	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
+	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+	DescribeImageReplicationStatus(context.Context, *ecr.DescribeImageReplicationStatusInput, ...func(*ecr.Options)) (*ecr.DescribeImageReplicationStatusOutput, error)
+	GetRegistryPolicy(context.Context, *ecr.GetRegistryPolicyInput, ...func(*ecr.Options)) (*ecr.GetRegistryPolicyOutput, error)
+	GetRepositoryPolicy(context.Context, *ecr.GetRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.GetRepositoryPolicyOutput, error)
+	GetAccountSetting(context.Context, *ecr.GetAccountSettingInput, ...func(*ecr.Options)) (*ecr.GetAccountSettingOutput, error)
+}
+
+// session holds what every client of one capture shares: the call counter,
+// the CloudTrail limiters and the configuration of each account.
+type session struct {
+	counter *callCounter
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter // by account/region
+	ecrs     map[string]ecrAPI        // by account/region
+	trails   map[string]cloudtrail.LookupEventsAPIClient
+}
+
+func newSession() *session {
+	return &session{
+		counter:  &callCounter{n: map[string]int{}},
+		limiters: map[string]*rate.Limiter{},
+		ecrs:     map[string]ecrAPI{},
+		trails:   map[string]cloudtrail.LookupEventsAPIClient{},
+	}
+}
+
+// apiOptions go on every client built from a config of this session.
+func (s *session) apiOptions() []func(*middleware.Stack) error {
+	return []func(*middleware.Stack) error{addReadOnlyGuard, s.counter.add}
+}
+
+// loadConfig runs the SDK's default chain: profile, environment, SSO,
+// credential_process, AWS_ENDPOINT_URL and the rest.
+func (s *session) loadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{config.WithAPIOptions(s.apiOptions())}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		var notExist config.SharedConfigProfileNotExistError
+		if errors.As(err, &notExist) {
+			return cfg, fmt.Errorf("AWS profile %q does not exist in the shared config or credentials files: check the name (aws configure list-profiles)", profile)
+		}
+		return cfg, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// assumeRole returns a config whose credentials are those of role, assumed
+// with the source credentials. It retrieves them at once so that a denial is
+// known before any destination read.
+func (s *session) assumeRole(ctx context.Context, src aws.Config, roleARN, externalID string) (aws.Config, error) {
+	client := sts.NewFromConfig(src)
+	provider := stscreds.NewAssumeRoleProvider(client, roleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = "ecrdoctor"
+		if externalID != "" {
+			o.ExternalID = aws.String(externalID)
+		}
+	})
+	cfg := src.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(provider)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// callerAccount asks STS which account cfg's credentials belong to.
+func callerAccount(ctx context.Context, cfg aws.Config) (string, error) {
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.Account), nil
+}
+
+// ecrClient returns the ECR client of cfg's credentials for account in
+// region, built once.
+func (s *session) ecrClient(cfg aws.Config, account, region string) ecrAPI {
+	key := account + "/" + region
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.ecrs[key]; ok {
+		return c
+	}
+	c := ecr.NewFromConfig(cfg, func(o *ecr.Options) { o.Region = region })
+	s.ecrs[key] = c
+	return c
+}
+
+// trailClient returns the CloudTrail client for account in region, built
+// once, with the per-(account, region) limiter on every attempt.
+func (s *session) trailClient(cfg aws.Config, account, region string) cloudtrail.LookupEventsAPIClient {
+	key := account + "/" + region
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.trails[key]; ok {
+		return c
+	}
+	lim, ok := s.limiters[key]
+	if !ok {
+		lim = rate.NewLimiter(lookupRate, lookupBurst)
+		s.limiters[key] = lim
+	}
+	c := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
+		o.Region = region
+		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, lookupAttempts)
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Insert(&limitMiddleware{lim: lim}, "Retry", middleware.After)
+		})
+	})
+	s.trails[key] = c
+	return c
+}
+
+// limitMiddleware waits for the limiter before each attempt. It sits after
+// the SDK's retry middleware, so retries wait too.
+type limitMiddleware struct{ lim *rate.Limiter }
+
+func (*limitMiddleware) ID() string { return "ecrdoctorRateLimit" }
+
+func (m *limitMiddleware) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	if err := m.lim.Wait(ctx); err != nil {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+	}
+	return next.HandleFinalize(ctx, in)
+}
+
+// callCounter counts requests sent, per service, attempts included: that is
+// what AWS meters and throttles.
+type callCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *callCounter) ID() string { return "ecrdoctorCallCounter" }
+
+func (c *callCounter) add(stack *middleware.Stack) error {
+	return stack.Deserialize.Add(c, middleware.After)
+}
+
+func (c *callCounter) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	c.mu.Lock()
+	c.n[serviceKey(awsmiddleware.GetServiceID(ctx))]++
+	c.mu.Unlock()
+	return next.HandleDeserialize(ctx, in)
+}
+
+func (c *callCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.n))
+	for k, v := range c.n {
+		out[k] = v
+	}
+	return out
+}
+
+// serviceKey is the report's name of a service: "ecr", "cloudtrail", "sts".
+func serviceKey(id string) string {
+	return strings.ReplaceAll(strings.ToLower(id), " ", "")
+}
+
+// apiError returns the AWS error inside err, if the service answered with one.
+func apiError(err error) (smithy.APIError, bool) {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae, true
+	}
+	return nil, false
+}
+
+// httpStatus returns the HTTP status of a failed call, or 0.
+func httpStatus(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}

@@ -1,0 +1,650 @@
+package collect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+)
+
+// DefaultSince is how far back CloudTrail is searched when
+// CaptureOptions.Since is zero.
+const DefaultSince = 7 * 24 * time.Hour
+
+// DefaultMaxEvents caps the CloudTrail events scanned in one (account,
+// region) when CaptureOptions.MaxEvents is zero: ten pages.
+const DefaultMaxEvents = 500
+
+// newestImages is how many of the repository's newest images get their
+// replication status read: the newest push says whether replication works
+// now, the one before it whether it ever did.
+const newestImages = 2
+
+// CaptureOptions say what to read and with which credentials. Only
+// Repository is required.
+type CaptureOptions struct {
+	// Repository is the source repository to diagnose.
+	Repository string
+	// Profile and Region choose the source credentials and registry; empty
+	// means the SDK's default chain (AWS_PROFILE, AWS_REGION, ...).
+	Profile, Region string
+	// DestProfiles maps a destination account ID to the profile to read it with.
+	DestProfiles map[string]string
+	// AssumeRole is a role name assumed in every destination account without
+	// a profile (arn:<partition>:iam::<account>:role/<AssumeRole>), with
+	// ExternalID when set.
+	AssumeRole, ExternalID string
+	// Since starts the CloudTrail window; zero means DefaultSince ago.
+	Since time.Time
+	// MaxEvents caps the CloudTrail events scanned per (account, region);
+	// zero means DefaultMaxEvents.
+	MaxEvents int
+	// Progress receives a one-line status, rewritten in place; nil for none.
+	// Pass a terminal only: the line is cleared before Capture returns.
+	Progress io.Writer
+	// Now is the capture time; zero means time.Now().
+	Now time.Time
+}
+
+// CaptureStats tell what a capture did.
+type CaptureStats struct {
+	// Source is the source registry, once known.
+	Source diagnose.Location
+	// APICalls counts the requests sent per service ("ecr", "cloudtrail",
+	// "sts"), retries included.
+	APICalls map[string]int
+	// Warnings are reads that failed, worded "{what}: {why}; {what to do}".
+	Warnings []string
+	// EventsScanned and EventsMatched count the CloudTrail events read and
+	// those naming the repository, after de-duplication.
+	EventsScanned, EventsMatched int
+}
+
+// Capture reads the source registry, its replication destinations and the
+// ReplicateImage events of the repository from AWS, and writes them into dir
+// as a snapshot folder (see layout.go), exactly as the AWS CLI would have
+// printed them. Only reads are made: every client carries the read-only guard.
+//
+// A read that fails is stored as <name>.error.json when AWS answered, or left
+// out when it never did, and adds a warning; it is never fatal. Capture
+// returns an error only when nothing can be diagnosed: no usable source
+// credentials, no region, or a source registry that cannot be identified.
+func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStats, error) {
+	if opts.Repository == "" {
+		return nil, errors.New("capture: no repository given")
+	}
+	c := &capture{
+		opts:  opts,
+		dir:   dir,
+		sess:  newSession(),
+		stats: &CaptureStats{},
+		prog:  newProgress(opts.Progress),
+		dests: map[string]*destAccess{},
+	}
+	if c.opts.Now.IsZero() {
+		c.opts.Now = time.Now()
+	}
+	if c.opts.Since.IsZero() {
+		c.opts.Since = c.opts.Now.Add(-DefaultSince)
+	}
+	if c.opts.MaxEvents <= 0 {
+		c.opts.MaxEvents = DefaultMaxEvents
+	}
+	err := c.run(ctx)
+	c.prog.clear()
+	c.stats.APICalls = c.sess.counter.snapshot()
+	sort.Strings(c.stats.Warnings)
+	return c.stats, err
+}
+
+type capture struct {
+	opts  CaptureOptions
+	dir   string
+	sess  *session
+	prog  *progress
+	src   aws.Config
+	srcAt diagnose.Location
+
+	mu    sync.Mutex
+	stats *CaptureStats
+	dests map[string]*destAccess // by foreign account
+	pairs []*trailPair
+}
+
+func (c *capture) warnf(format string, a ...any) {
+	c.mu.Lock()
+	c.stats.Warnings = append(c.stats.Warnings, fmt.Sprintf(format, a...))
+	c.mu.Unlock()
+}
+
+func (c *capture) run(ctx context.Context) error {
+	cfg, err := c.sess.loadConfig(ctx, c.opts.Profile, c.opts.Region)
+	if err != nil {
+		return err
+	}
+	if cfg.Region == "" {
+		return errors.New("no AWS region for the source registry: pass --region, set AWS_REGION, or set region in the profile")
+	}
+	c.src = cfg
+	region := cfg.Region
+	c.prog.set("source", "reading the source registry in "+region)
+
+	srcECR := ecr.NewFromConfig(cfg)
+	reg, regErr := srcECR.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
+	account := ""
+	switch {
+	case regErr == nil:
+		account = aws.ToString(reg.RegistryId)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		if _, isAPI := apiError(regErr); !isAPI {
+			return fmt.Errorf("reading the source registry in %s: %w; %s", region, regErr, advice(regErr, "ecr:DescribeRegistry", c.opts.Profile))
+		}
+		// AWS answered but refused: learn the account from STS so the
+		// rest can still be collected and the refusal stored.
+		acct, err := callerAccount(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("reading the source registry in %s: %w; %s", region, regErr, advice(regErr, "ecr:DescribeRegistry", c.opts.Profile))
+		}
+		account = acct
+	}
+	c.srcAt = diagnose.Location{Account: account, Region: region}
+	c.stats.Source = c.srcAt
+	c.sess.ecrs[account+"/"+region] = srcECR
+	if err := c.writeManifest(); err != nil {
+		return err
+	}
+	var rcfg *diagnose.ReplicationConfiguration
+	if regErr == nil {
+		out := toRegistry(reg)
+		rcfg = out.ReplicationConfiguration
+		if err := c.write(c.srcAt, DescribeRegistryFile, out); err != nil {
+			return err
+		}
+	} else if err := c.recordErr(c.srcAt, DescribeRegistryFile, "ecr:DescribeRegistry", regErr); err != nil {
+		return err
+	}
+
+	dests := matchingDestinations(rcfg, c.opts.Repository)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	goRun := func(fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	goRun(func() error { return c.readSource(ctx, srcECR) })
+	// Resolve each foreign account's credentials once, before its reads.
+	for _, acct := range foreignAccounts(dests, account) {
+		c.dests[acct] = &destAccess{}
+	}
+	var credWG sync.WaitGroup
+	for acct, da := range c.dests {
+		credWG.Add(1)
+		go func() {
+			defer credWG.Done()
+			c.resolveDest(ctx, acct, da)
+		}()
+	}
+	credWG.Wait()
+	for _, d := range dests {
+		goRun(func() error { return c.readDestination(ctx, d) })
+	}
+	for _, loc := range wrongRegionChecks(dests, rcfg, account, region) {
+		goRun(func() error { return c.readOtherRegion(ctx, loc) })
+	}
+	for _, p := range c.trailPairs(dests) {
+		goRun(func() error { return c.lookup(ctx, p) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return c.writeEvents()
+}
+
+// readSource reads the repository and the replication status of its newest images.
+func (c *capture) readSource(ctx context.Context, client ecrAPI) error {
+	repo := c.opts.Repository
+	out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
+	if err := c.record(c.srcAt, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(out) }, err); err != nil {
+		return err
+	}
+	if err != nil {
+		return nil // no repository, no images
+	}
+	imgs, err := client.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), MaxResults: aws.Int32(1000)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.warnf("%s %s: listing the images of %s: %v; %s", c.srcAt, "DescribeImages", repo, err, advice(err, "ecr:DescribeImages", c.opts.Profile))
+		return nil
+	}
+	details := imgs.ImageDetails
+	sort.SliceStable(details, func(i, j int) bool {
+		return aws.ToTime(details[i].ImagePushedAt).After(aws.ToTime(details[j].ImagePushedAt))
+	})
+	if len(details) > newestImages {
+		details = details[:newestImages]
+	}
+	for _, d := range details {
+		id := &ecrtypes.ImageIdentifier{ImageDigest: d.ImageDigest}
+		name := aws.ToString(d.ImageDigest)
+		if len(d.ImageTags) > 0 {
+			name = d.ImageTags[0]
+		}
+		st, err := client.DescribeImageReplicationStatus(ctx, &ecr.DescribeImageReplicationStatusInput{RepositoryName: aws.String(repo), ImageId: id})
+		if err := c.record(c.srcAt, ReplicationStatusName(repo, name), "ecr:DescribeImageReplicationStatus", func() any { return toReplicationStatus(st) }, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// destAccess is how one foreign destination account is read.
+type destAccess struct {
+	cfg  aws.Config
+	own  bool   // cfg holds that account's own credentials
+	how  string // "--dest-profile P", "--assume-role ARN" or "source credentials"
+	deny error  // an AWS refusal to give credentials (stored for each read)
+}
+
+// resolveDest finds credentials for a foreign account: its profile, else the
+// role, else the source credentials (which cannot read its registry policy).
+func (c *capture) resolveDest(ctx context.Context, account string, da *destAccess) {
+	c.prog.set(account, "getting credentials for account "+account)
+	if profile, ok := c.opts.DestProfiles[account]; ok {
+		da.how = "--dest-profile " + account + "=" + profile
+		cfg, err := c.sess.loadConfig(ctx, profile, c.srcAt.Region)
+		if err != nil {
+			c.warnf("account %s: %v; the destination is not read", account, err)
+			da.cfg, da.how = c.src, "source credentials"
+			return
+		}
+		got, err := callerAccount(ctx, cfg)
+		if err != nil {
+			c.warnf("account %s: checking the credentials of profile %q: %v; %s", account, profile, err, advice(err, "", profile))
+			if _, isAPI := apiError(err); isAPI {
+				da.deny = err
+			}
+			return
+		}
+		if got != account {
+			c.warnf("account %s: profile %q holds credentials of account %s, not %s; fix --dest-profile", account, profile, got, account)
+			return
+		}
+		da.cfg, da.own = cfg, true
+		return
+	}
+	if c.opts.AssumeRole != "" {
+		arn := roleARN(c.srcAt.Region, account, c.opts.AssumeRole)
+		da.how = "--assume-role " + arn
+		cfg, err := c.sess.assumeRole(ctx, c.src, arn, c.opts.ExternalID)
+		if err != nil {
+			what := "the source principal needs sts:AssumeRole on " + arn + " and the role's trust policy must allow it"
+			if c.opts.ExternalID == "" {
+				what += " (pass --external-id if the trust policy requires one)"
+			}
+			c.warnf("account %s: assuming %s: %v; %s", account, arn, unwrapAPI(err), what)
+			if _, isAPI := apiError(err); isAPI {
+				da.deny = err
+			}
+			return
+		}
+		da.cfg, da.own = cfg, true
+		return
+	}
+	da.cfg, da.how = c.src, "source credentials"
+	c.warnf("account %s: no credentials for the destination account, so its registry policy and policy scope are not read (only another account's own credentials can read them); pass --assume-role NAME (a role in %s that allows ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories, ecr:GetAccountSetting and cloudtrail:LookupEvents) or --dest-profile %s=PROFILE", account, account, account)
+}
+
+// readDestination reads one replication destination.
+func (c *capture) readDestination(ctx context.Context, d diagnose.Location) error {
+	repo := c.opts.Repository
+	if d.Account == c.srcAt.Account {
+		// Same account: no policy is involved; only whether the repository exists.
+		client := c.sess.ecrClient(c.src, d.Account, d.Region)
+		out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
+		return c.record(d, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(out) }, err)
+	}
+	da := c.dests[d.Account]
+	c.prog.set(d.String(), "reading destination "+d.String())
+	if da.deny != nil {
+		// The denial to get credentials is the reason these reads are unknown.
+		for _, name := range []string{GetRegistryPolicyFile, RepositoryPolicyName(repo), DescribeRepositoriesFile, GetAccountSettingFile} {
+			if err := c.recordErr(d, name, "", da.deny); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if da.cfg.Credentials == nil {
+		return nil // no usable credentials: not collected, already warned
+	}
+	client := c.sess.ecrClient(da.cfg, d.Account, d.Region)
+	if da.own {
+		out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+		if err := c.record(d, GetRegistryPolicyFile, "ecr:GetRegistryPolicy", func() any { return toRegistryPolicy(out) }, err); err != nil {
+			return err
+		}
+	}
+	rp, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo), RegistryId: aws.String(d.Account)})
+	if err := c.record(d, RepositoryPolicyName(repo), "ecr:GetRepositoryPolicy", func() any { return toRepositoryPolicy(rp) }, err); err != nil {
+		return err
+	}
+	repos, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}, RegistryId: aws.String(d.Account)})
+	if err := c.record(d, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(repos) }, err); err != nil {
+		return err
+	}
+	if da.own {
+		set, err := client.GetAccountSetting(ctx, &ecr.GetAccountSettingInput{Name: aws.String("REGISTRY_POLICY_SCOPE")})
+		if err := c.record(d, GetAccountSettingFile, "ecr:GetAccountSetting", func() any { return toAccountSetting(set) }, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readOtherRegion reads a destination account's registry policy in a region
+// it is not a destination in, to catch a grant put in the wrong region.
+func (c *capture) readOtherRegion(ctx context.Context, loc diagnose.Location) error {
+	da := c.dests[loc.Account]
+	if da == nil || !da.own {
+		return nil
+	}
+	client := c.sess.ecrClient(da.cfg, loc.Account, loc.Region)
+	out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+	return c.record(loc, GetRegistryPolicyFile, "ecr:GetRegistryPolicy", func() any { return toRegistryPolicy(out) }, err)
+}
+
+// record stores the outcome of one read: its output when err is nil, the
+// AWS error when AWS answered, or a warning only when it never did.
+func (c *capture) record(loc diagnose.Location, name, iamAction string, out func() any, err error) error {
+	if err == nil {
+		return c.write(loc, name, out())
+	}
+	return c.recordErr(loc, name, iamAction, err)
+}
+
+// notFound are the AWS answers that are facts, not failures to read.
+var notFound = map[string]bool{
+	"RegistryPolicyNotFoundException":   true,
+	"RepositoryPolicyNotFoundException": true,
+	"RepositoryNotFoundException":       true,
+	"ImageNotFoundException":            true,
+}
+
+func (c *capture) recordErr(loc diagnose.Location, name, iamAction string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	ae, ok := apiError(err)
+	if !ok {
+		c.warnf("%s %s: %v; %s", loc, name, err, advice(err, iamAction, ""))
+		return nil
+	}
+	if !notFound[ae.ErrorCode()] && iamAction != "" {
+		c.warnf("%s %s: %s: %s; %s", loc, name, ae.ErrorCode(), ae.ErrorMessage(), advice(err, iamAction, ""))
+	}
+	body := map[string]diagnose.APIError{"Error": {Code: ae.ErrorCode(), Message: ae.ErrorMessage()}}
+	return c.writeFile(ErrorFile(c.dir, loc.Account, loc.Region, name), body)
+}
+
+func (c *capture) write(loc diagnose.Location, name string, v any) error {
+	return c.writeFile(CallFile(c.dir, loc.Account, loc.Region, name), v)
+}
+
+// writeFile writes v as the AWS CLI does: indented JSON, one file per call.
+func (c *capture) writeFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "    ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing the snapshot: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing the snapshot: %w", err)
+	}
+	return nil
+}
+
+func (c *capture) writeManifest() error {
+	var m Manifest
+	m.Source.Account, m.Source.Region = c.srcAt.Account, c.srcAt.Region
+	m.Repository = c.opts.Repository
+	m.CapturedAt = c.opts.Now.UTC().Format(time.RFC3339)
+	return c.writeFile(filepath.Join(c.dir, ManifestFile), m)
+}
+
+// matchingDestinations are the destinations of the rules whose filters
+// cover repo (a rule without filters covers every repository), in rule order,
+// without repeats.
+func matchingDestinations(rc *diagnose.ReplicationConfiguration, repo string) []diagnose.Location {
+	if rc == nil {
+		return nil
+	}
+	var out []diagnose.Location
+	seen := map[diagnose.Location]bool{}
+	for _, r := range rc.Rules {
+		if !ruleCovers(r, repo) {
+			continue
+		}
+		for _, d := range r.Destinations {
+			loc := diagnose.Location{Account: d.RegistryID, Region: d.Region}
+			if !seen[loc] {
+				seen[loc] = true
+				out = append(out, loc)
+			}
+		}
+	}
+	return out
+}
+
+func ruleCovers(r diagnose.ReplicationRule, repo string) bool {
+	if len(r.RepositoryFilters) == 0 {
+		return true
+	}
+	for _, f := range r.RepositoryFilters {
+		if f.FilterType == string(ecrtypes.RepositoryFilterTypePrefixMatch) && strings.HasPrefix(repo, f.Filter) {
+			return true
+		}
+	}
+	return false
+}
+
+// foreignAccounts are the destination accounts other than the source's, sorted.
+func foreignAccounts(dests []diagnose.Location, source string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range dests {
+		if d.Account != source && !seen[d.Account] {
+			seen[d.Account] = true
+			out = append(out, d.Account)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// wrongRegionChecks are the (foreign account, region) pairs whose registry
+// policy is read only to find a grant put in the wrong region: the source
+// region and every region any rule names, where the account is not itself a
+// destination.
+func wrongRegionChecks(dests []diagnose.Location, rc *diagnose.ReplicationConfiguration, source, sourceRegion string) []diagnose.Location {
+	regions := []string{sourceRegion}
+	if rc != nil {
+		for _, r := range rc.Rules {
+			for _, d := range r.Destinations {
+				regions = append(regions, d.Region)
+			}
+		}
+	}
+	isDest := map[diagnose.Location]bool{}
+	for _, d := range dests {
+		isDest[d] = true
+	}
+	seen := map[diagnose.Location]bool{}
+	var out []diagnose.Location
+	for _, acct := range foreignAccounts(dests, source) {
+		for _, region := range regions {
+			loc := diagnose.Location{Account: acct, Region: region}
+			if !isDest[loc] && !seen[loc] {
+				seen[loc] = true
+				out = append(out, loc)
+			}
+		}
+	}
+	return out
+}
+
+// roleARN is the role NAME in account, in the partition of region.
+func roleARN(region, account, name string) string {
+	partition := "aws"
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		partition = "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		partition = "aws-us-gov"
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, name)
+}
+
+// unwrapAPI shortens an SDK error to the AWS answer when there is one.
+func unwrapAPI(err error) error {
+	if ae, ok := apiError(err); ok {
+		return fmt.Errorf("%s: %s", ae.ErrorCode(), ae.ErrorMessage())
+	}
+	return err
+}
+
+// advice says what to do about a failed read.
+func advice(err error, iamAction, profile string) string {
+	if ae, ok := apiError(err); ok {
+		switch ae.ErrorCode() {
+		case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
+			return "the credentials have expired: refresh them (for SSO: aws sso login" + profileFlag(profile) + ") and run again"
+		case "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "InvalidSignatureException":
+			return "the credentials are not valid: check the access key or the profile" + profileFlag(profile)
+		case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
+			if iamAction != "" {
+				return "allow " + iamAction + " to the principal (see the least-privilege policy in the README)"
+			}
+			return "allow the read (see the least-privilege policy in the README)"
+		case "OperationNotPermittedException", "UnsupportedOperationException":
+			return "CloudTrail event history is not available here; use a trail's log files (why --events)"
+		}
+		if iamAction != "" {
+			return "AWS refused " + iamAction
+		}
+		return "AWS refused the request"
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "failed to retrieve credentials"), strings.Contains(msg, "no EC2 IMDS role found"), strings.Contains(msg, "failed to refresh cached credentials"):
+		return "no usable AWS credentials: pass --profile, set AWS_PROFILE, or log in (aws sso login)"
+	case strings.Contains(msg, "no such host"), strings.Contains(msg, "connection refused"), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "dial tcp"):
+		return "AWS could not be reached: check the network, the proxy or AWS_ENDPOINT_URL"
+	}
+	return "run again, or collect this call with the AWS CLI into the snapshot folder"
+}
+
+func profileFlag(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " --profile " + p
+}
+
+// The converters below turn SDK outputs into what the AWS CLI prints (for
+// ECR the CLI's JSON is the API's wire shape).
+
+func toRegistry(o *ecr.DescribeRegistryOutput) diagnose.DescribeRegistryOutput {
+	out := diagnose.DescribeRegistryOutput{RegistryID: aws.ToString(o.RegistryId)}
+	if rc := o.ReplicationConfiguration; rc != nil {
+		cfg := &diagnose.ReplicationConfiguration{Rules: []diagnose.ReplicationRule{}}
+		for _, r := range rc.Rules {
+			rule := diagnose.ReplicationRule{Destinations: []diagnose.ReplicationDestination{}}
+			for _, d := range r.Destinations {
+				rule.Destinations = append(rule.Destinations, diagnose.ReplicationDestination{Region: aws.ToString(d.Region), RegistryID: aws.ToString(d.RegistryId)})
+			}
+			for _, f := range r.RepositoryFilters {
+				rule.RepositoryFilters = append(rule.RepositoryFilters, diagnose.RepositoryFilter{Filter: aws.ToString(f.Filter), FilterType: string(f.FilterType)})
+			}
+			cfg.Rules = append(cfg.Rules, rule)
+		}
+		out.ReplicationConfiguration = cfg
+	}
+	return out
+}
+
+func toRegistryPolicy(o *ecr.GetRegistryPolicyOutput) diagnose.PolicyOutput {
+	return diagnose.PolicyOutput{RegistryID: aws.ToString(o.RegistryId), PolicyText: aws.ToString(o.PolicyText)}
+}
+
+func toRepositoryPolicy(o *ecr.GetRepositoryPolicyOutput) diagnose.PolicyOutput {
+	return diagnose.PolicyOutput{RegistryID: aws.ToString(o.RegistryId), RepositoryName: aws.ToString(o.RepositoryName), PolicyText: aws.ToString(o.PolicyText)}
+}
+
+func toRepositories(o *ecr.DescribeRepositoriesOutput) diagnose.DescribeRepositoriesOutput {
+	out := diagnose.DescribeRepositoriesOutput{Repositories: []diagnose.Repository{}}
+	for _, r := range o.Repositories {
+		repo := diagnose.Repository{
+			RepositoryArn:      aws.ToString(r.RepositoryArn),
+			RegistryID:         aws.ToString(r.RegistryId),
+			RepositoryName:     aws.ToString(r.RepositoryName),
+			RepositoryURI:      aws.ToString(r.RepositoryUri),
+			ImageTagMutability: string(r.ImageTagMutability),
+		}
+		if r.CreatedAt != nil {
+			repo.CreatedAt = &diagnose.CLITime{Time: *r.CreatedAt}
+		}
+		if s := r.ImageScanningConfiguration; s != nil {
+			repo.ImageScanningConfiguration = &diagnose.ImageScanningConfiguration{ScanOnPush: s.ScanOnPush}
+		}
+		if e := r.EncryptionConfiguration; e != nil {
+			repo.EncryptionConfiguration = &diagnose.EncryptionConfiguration{EncryptionType: string(e.EncryptionType), KmsKey: aws.ToString(e.KmsKey)}
+		}
+		out.Repositories = append(out.Repositories, repo)
+	}
+	return out
+}
+
+func toAccountSetting(o *ecr.GetAccountSettingOutput) diagnose.AccountSettingOutput {
+	return diagnose.AccountSettingOutput{Name: aws.ToString(o.Name), Value: aws.ToString(o.Value)}
+}
+
+func toReplicationStatus(o *ecr.DescribeImageReplicationStatusOutput) diagnose.ReplicationStatusOutput {
+	out := diagnose.ReplicationStatusOutput{RepositoryName: aws.ToString(o.RepositoryName), ReplicationStatuses: []diagnose.ImageReplicationStatus{}}
+	if o.ImageId != nil {
+		out.ImageID = diagnose.ImageID{ImageDigest: aws.ToString(o.ImageId.ImageDigest), ImageTag: aws.ToString(o.ImageId.ImageTag)}
+	}
+	for _, s := range o.ReplicationStatuses {
+		out.ReplicationStatuses = append(out.ReplicationStatuses, diagnose.ImageReplicationStatus{
+			Region: aws.ToString(s.Region), RegistryID: aws.ToString(s.RegistryId), Status: string(s.Status), FailureCode: aws.ToString(s.FailureCode),
+		})
+	}
+	return out
+}

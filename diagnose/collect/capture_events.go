@@ -1,0 +1,265 @@
+package collect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+)
+
+// lookupPageSize is the most LookupEvents returns per call.
+const lookupPageSize = 50
+
+// trailPair is one (account, region) whose CloudTrail event history is read.
+type trailPair struct {
+	loc diagnose.Location
+	cfg aws.Config
+
+	mu      sync.Mutex
+	events  []cttypes.Event
+	scanned int
+	done    bool // the lookup finished (possibly early); events are usable
+}
+
+// trailPairs are the (account, region) pairs to search, in the order their
+// copies of an event are preferred: the source account in each destination
+// region, the destination account in its region when readable, the source
+// account in the source region.
+func (c *capture) trailPairs(dests []diagnose.Location) []*trailPair {
+	var out []*trailPair
+	seen := map[diagnose.Location]bool{}
+	add := func(loc diagnose.Location, cfg aws.Config) {
+		if !seen[loc] {
+			seen[loc] = true
+			out = append(out, &trailPair{loc: loc, cfg: cfg})
+		}
+	}
+	for _, d := range dests {
+		add(diagnose.Location{Account: c.srcAt.Account, Region: d.Region}, c.src)
+	}
+	for _, d := range dests {
+		if da := c.dests[d.Account]; da != nil && da.own {
+			add(d, da.cfg)
+		}
+	}
+	add(c.srcAt, c.src)
+	c.pairs = out
+	return out
+}
+
+// lookup reads the ReplicateImage events of one pair, newest first, and stops
+// as soon as a page holds an event for the repository: the newest events are
+// the evidence that settles the diagnosis; older pages cost calls and rate
+// limit. It also stops after MaxEvents events.
+func (c *capture) lookup(ctx context.Context, p *trailPair) error {
+	client := c.sess.trailClient(p.cfg, p.loc.Account, p.loc.Region)
+	start, end := c.opts.Since, c.opts.Now
+	in := &cloudtrail.LookupEventsInput{
+		LookupAttributes: []cttypes.LookupAttribute{{
+			AttributeKey:   cttypes.LookupAttributeKeyEventName,
+			AttributeValue: aws.String("ReplicateImage"),
+		}},
+		StartTime:  &start,
+		EndTime:    &end,
+		MaxResults: aws.Int32(lookupPageSize),
+	}
+	pages := cloudtrail.NewLookupEventsPaginator(client, in)
+	matched, page := 0, 0
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if page == 0 {
+				return c.recordErr(p.loc, LookupEventsPrefix, "cloudtrail:LookupEvents", err)
+			}
+			c.warnf("%s %s: page %d: %v; the events of the pages before it are kept", p.loc, LookupEventsPrefix, page+1, unwrapAPI(err))
+			break
+		}
+		page++
+		p.mu.Lock()
+		p.events = append(p.events, out.Events...)
+		p.scanned += len(out.Events)
+		scanned := p.scanned
+		p.mu.Unlock()
+		for _, e := range out.Events {
+			if eventNamesRepository(e, c.opts.Repository) {
+				matched++
+			}
+		}
+		c.prog.set("trail "+p.loc.String(), fmt.Sprintf("CloudTrail %s: page %d, %d events, %d for %s", p.loc, page, scanned, matched, c.opts.Repository))
+		if matched > 0 {
+			break
+		}
+		if scanned >= c.opts.MaxEvents && pages.HasMorePages() {
+			c.warnf("%s CloudTrail: stopped after %d ReplicateImage events without one for %s (--max-events); older events were not read", p.loc, scanned, c.opts.Repository)
+			break
+		}
+	}
+	p.mu.Lock()
+	p.done = true
+	p.mu.Unlock()
+	return nil
+}
+
+// writeEvents writes one lookup-events.json per pair, newest first, after
+// removing the copies of an event already written for an earlier pair
+// (same EventId, or same sharedEventID: one call delivered to two accounts).
+func (c *capture) writeEvents() error {
+	seenID, seenShared := map[string]bool{}, map[string]bool{}
+	for _, p := range c.pairs {
+		if !p.done {
+			continue
+		}
+		events := p.events
+		sort.SliceStable(events, func(i, j int) bool {
+			return aws.ToTime(events[i].EventTime).After(aws.ToTime(events[j].EventTime))
+		})
+		out := cliLookupEvents{Events: []cliEvent{}}
+		for _, e := range events {
+			id, shared := aws.ToString(e.EventId), sharedEventID(e)
+			if (id != "" && seenID[id]) || (shared != "" && seenShared[shared]) {
+				continue
+			}
+			seenID[id] = true
+			if shared != "" {
+				seenShared[shared] = true
+			}
+			out.Events = append(out.Events, toCLIEvent(e))
+			c.stats.EventsScanned++
+			if eventNamesRepository(e, c.opts.Repository) {
+				c.stats.EventsMatched++
+			}
+		}
+		if err := c.write(p.loc, LookupEventsPrefix, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cliLookupEvents is what `aws cloudtrail lookup-events` prints.
+type cliLookupEvents struct {
+	Events []cliEvent `json:"Events"`
+}
+
+type cliEvent struct {
+	EventId         string            `json:"EventId,omitempty"`
+	EventName       string            `json:"EventName,omitempty"`
+	ReadOnly        string            `json:"ReadOnly,omitempty"`
+	AccessKeyId     string            `json:"AccessKeyId,omitempty"`
+	EventTime       *diagnose.CLITime `json:"EventTime,omitempty"`
+	EventSource     string            `json:"EventSource,omitempty"`
+	Username        string            `json:"Username,omitempty"`
+	Resources       []cliResource     `json:"Resources"`
+	CloudTrailEvent string            `json:"CloudTrailEvent,omitempty"`
+}
+
+type cliResource struct {
+	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceName string `json:"ResourceName,omitempty"`
+}
+
+func toCLIEvent(e cttypes.Event) cliEvent {
+	out := cliEvent{
+		EventId:         aws.ToString(e.EventId),
+		EventName:       aws.ToString(e.EventName),
+		ReadOnly:        aws.ToString(e.ReadOnly),
+		AccessKeyId:     aws.ToString(e.AccessKeyId),
+		EventSource:     aws.ToString(e.EventSource),
+		Username:        aws.ToString(e.Username),
+		Resources:       []cliResource{},
+		CloudTrailEvent: aws.ToString(e.CloudTrailEvent),
+	}
+	if e.EventTime != nil {
+		out.EventTime = &diagnose.CLITime{Time: *e.EventTime}
+	}
+	for _, r := range e.Resources {
+		out.Resources = append(out.Resources, cliResource{ResourceType: aws.ToString(r.ResourceType), ResourceName: aws.ToString(r.ResourceName)})
+	}
+	return out
+}
+
+// record is the part of a CloudTrail record capture looks at.
+type record struct {
+	SharedEventID     string `json:"sharedEventID"`
+	RequestParameters struct {
+		RepositoryName string `json:"repositoryName"`
+	} `json:"requestParameters"`
+	Resources []struct {
+		ARN string `json:"ARN"`
+	} `json:"resources"`
+}
+
+func parseRecord(e cttypes.Event) record {
+	var r record
+	_ = json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &r) // a record we cannot read names nothing
+	return r
+}
+
+func sharedEventID(e cttypes.Event) string { return parseRecord(e).SharedEventID }
+
+// eventNamesRepository reports whether the event is about repo exactly (never
+// by prefix: my-repo is not my-repo-2).
+func eventNamesRepository(e cttypes.Event, repo string) bool {
+	isRepo := func(s string) bool { return s == repo || strings.HasSuffix(s, ":repository/"+repo) }
+	r := parseRecord(e)
+	if isRepo(r.RequestParameters.RepositoryName) {
+		return true
+	}
+	for _, res := range r.Resources {
+		if isRepo(res.ARN) {
+			return true
+		}
+	}
+	for _, res := range e.Resources {
+		if isRepo(aws.ToString(res.ResourceName)) {
+			return true
+		}
+	}
+	return false
+}
+
+// progress is a one-line status on a terminal, rewritten in place.
+type progress struct {
+	w     io.Writer
+	mu    sync.Mutex
+	lines map[string]string
+	order []string
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w, lines: map[string]string{}} }
+
+// set updates the status of one task and redraws the line with the latest.
+func (p *progress) set(key, msg string) {
+	if p == nil || p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.lines[key]; !ok {
+		p.order = append(p.order, key)
+	}
+	p.lines[key] = msg
+	fmt.Fprintf(p.w, "\r\x1b[Kecrdoctor: %s", msg)
+}
+
+// clear erases the status line so the report starts on a clean line.
+func (p *progress) clear() {
+	if p == nil || p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, "\r\x1b[K")
+}
