@@ -1,0 +1,731 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
+)
+
+// LoadOptions tune LoadDir. Every field may be left zero.
+type LoadOptions struct {
+	// Repository is the repository to diagnose (`--repo`). It overrides the
+	// manifest's repository only when the folder holds that repository's own
+	// files; see LoadDir.
+	Repository string
+	// SourceAccount and SourceRegion choose the source registry
+	// (`--source-account`, `--region`). They override the manifest and settle
+	// the inference of a hand-made snapshot.
+	SourceAccount, SourceRegion string
+	// Events are extra CloudTrail paths (`--events`), read with the folder's own.
+	Events []string
+	// Now is the capture time used only when neither snapshot.json nor any
+	// file time gives one.
+	Now time.Time
+}
+
+// ErrSourceUnknown is wrapped by LoadDir's error when a snapshot without
+// snapshot.json does not tell which registry is the source: the user must
+// pass --source-account and/or --region.
+var ErrSourceUnknown = errors.New("source registry unknown")
+
+// ErrRepositoryMismatch is wrapped by LoadDir's error when the snapshot was
+// captured for another repository than the one asked about.
+var ErrRepositoryMismatch = errors.New("snapshot captured for another repository")
+
+// LoadDir reads a snapshot folder (the layout is at the top of layout.go)
+// into a Snapshot.
+//
+// The source registry is snapshot.json's, overridden by opts.SourceAccount
+// and opts.SourceRegion. Without snapshot.json (a hand-made snapshot) it is
+// the one collected (account, region) whose describe-registry.json has
+// replication rules; when none or several qualify the error wraps
+// ErrSourceUnknown and names the flags to pass.
+//
+// The repository is opts.Repository, else snapshot.json's. When both are set
+// and differ, the snapshot answers for opts.Repository only if it holds that
+// repository's own files (a repository policy or a replication status): a
+// folder captured for A knows nothing about B's repository policy, and a
+// diagnosis of B from it would be a guess. Otherwise the error wraps
+// ErrRepositoryMismatch and names both.
+//
+// Every file under an <account>/<region>/ folder is either read or reported
+// in Snapshot.Warnings; malformed input is an error naming the file.
+func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snapshot, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading snapshot: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("%s: not a snapshot folder: it is a file", dir)
+	}
+	l := &loader{ctx: ctx, dir: dir, snap: &diagnose.Snapshot{Registries: map[diagnose.Location]*diagnose.Registry{}}}
+	manifest, err := l.readManifest()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.walk(); err != nil {
+		return nil, err
+	}
+	if manifest == nil && len(l.snap.Registries) == 0 {
+		return nil, fmt.Errorf("%s: not a snapshot folder: no %s and no <account>/<region>/ folders (an account is 12 digits, e.g. 111111111111/ap-northeast-1/)", dir, ManifestFile)
+	}
+	if err := l.setSource(manifest, opts); err != nil {
+		return nil, err
+	}
+	if err := l.setRepository(manifest, opts); err != nil {
+		return nil, err
+	}
+	if err := l.setCapturedAt(manifest, opts); err != nil {
+		return nil, err
+	}
+	if err := l.readEvents(opts); err != nil {
+		return nil, err
+	}
+	return l.snap, nil
+}
+
+// loader carries the state of one LoadDir.
+type loader struct {
+	ctx  context.Context
+	dir  string
+	snap *diagnose.Snapshot
+	// newest is the latest modification time among the files read.
+	newest time.Time
+	// eventPaths are CloudTrail files and folders found in the snapshot.
+	eventPaths []string
+}
+
+var (
+	accountFolderRE = regexp.MustCompile(`^[0-9]{12}$`)
+	// regionFolderRE accepts every AWS region name shape: us-east-1,
+	// us-gov-west-1, cn-north-1, eu-isoe-west-1.
+	regionFolderRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
+
+func (l *loader) path(rel string) string { return filepath.Join(l.dir, filepath.FromSlash(rel)) }
+
+func (l *loader) warnf(format string, a ...any) {
+	l.snap.Warnings = append(l.snap.Warnings, fmt.Sprintf(format, a...))
+}
+
+// touch notes a file's modification time: the newest is the capture time
+// of a snapshot without captured_at.
+func (l *loader) touch(d fs.DirEntry) {
+	info, err := d.Info()
+	if err == nil && info.ModTime().After(l.newest) {
+		l.newest = info.ModTime()
+	}
+}
+
+func (l *loader) readManifest() (*Manifest, error) {
+	p := l.path(ManifestFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading snapshot: %w", err)
+	}
+	var m Manifest
+	if err := decodeObject(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if m.Source.Account != "" && !accountFolderRE.MatchString(m.Source.Account) {
+		return nil, fmt.Errorf("%s: source.account %q is not a 12-digit AWS account ID", p, m.Source.Account)
+	}
+	if m.Source.Region != "" && !regionFolderRE.MatchString(m.Source.Region) {
+		return nil, fmt.Errorf("%s: source.region %q is not an AWS region name", p, m.Source.Region)
+	}
+	if m.CapturedAt != "" {
+		if _, err := time.Parse(time.RFC3339, m.CapturedAt); err != nil {
+			return nil, fmt.Errorf("%s: captured_at %q is not an RFC 3339 time (e.g. 2026-11-26T10:00:00Z)", p, m.CapturedAt)
+		}
+	}
+	return &m, nil
+}
+
+// walk reads the top of the folder: account folders, the cloudtrail folder
+// and the manifest; anything else is reported.
+func (l *loader) walk() error {
+	entries, err := os.ReadDir(l.dir)
+	if err != nil {
+		return fmt.Errorf("reading snapshot: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case name == ManifestFile && !followsToDir(l.path(name), e):
+			l.touch(e)
+		case name == CloudTrailDir && followsToDir(l.path(name), e):
+			if err := l.walkCloudTrail(); err != nil {
+				return err
+			}
+		case accountFolderRE.MatchString(name) && followsToDir(l.path(name), e):
+			if err := l.walkAccount(name); err != nil {
+				return err
+			}
+		default:
+			l.warnf("%s: skipped: not a file ecrdoctor reads", l.path(name))
+		}
+	}
+	return nil
+}
+
+func (l *loader) walkCloudTrail() error {
+	root := l.path(CloudTrailDir)
+	files := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !followsToDir(p, d) {
+			files++
+			l.touch(d)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading snapshot: %w", err)
+	}
+	if files == 0 {
+		l.warnf("%s: skipped: the folder holds no CloudTrail files", root)
+		return nil
+	}
+	// trail.Read walks folders itself and knows which files it reads.
+	l.eventPaths = append(l.eventPaths, root)
+	return nil
+}
+
+func (l *loader) walkAccount(account string) error {
+	entries, err := os.ReadDir(l.path(account))
+	if err != nil {
+		return fmt.Errorf("reading snapshot: %w", err)
+	}
+	for _, e := range entries {
+		rel := account + "/" + e.Name()
+		if regionFolderRE.MatchString(e.Name()) && followsToDir(l.path(rel), e) {
+			if err := l.walkRegistry(diagnose.Location{Account: account, Region: e.Name()}); err != nil {
+				return err
+			}
+			continue
+		}
+		l.warnf("%s: skipped: not a file ecrdoctor reads", l.path(rel))
+	}
+	return nil
+}
+
+// callFiles are the two possible files of one call.
+type callFiles struct{ ok, failed string }
+
+// walkRegistry reads one DIR/<account>/<region>/ folder.
+func (l *loader) walkRegistry(loc diagnose.Location) error {
+	root := RegistryDir(l.dir, loc.Account, loc.Region)
+	calls := map[string]*callFiles{}
+	var names []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := l.ctx.Err(); err != nil {
+			return err
+		}
+		if followsToDir(p, d) {
+			return nil
+		}
+		l.touch(d)
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		name, failed, ok := callName(rel)
+		if !ok {
+			l.warnf("%s: skipped: not a file ecrdoctor reads", p)
+			return nil
+		}
+		c := calls[name]
+		if c == nil {
+			c = &callFiles{}
+			calls[name] = c
+			names = append(names, name)
+		}
+		if failed {
+			c.failed = p
+		} else {
+			c.ok = p
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading snapshot: %w", err)
+	}
+	reg := diagnose.NewRegistry(loc)
+	sort.Strings(names)
+	for _, name := range names {
+		if err := l.readCall(reg, name, calls[name]); err != nil {
+			return err
+		}
+	}
+	l.snap.Registries[loc] = reg
+	return nil
+}
+
+// callName maps a file path relative to a registry folder to its call name
+// (the layout name without .json or .error.json). ok is false for files
+// ecrdoctor does not read.
+func callName(rel string) (name string, failed, ok bool) {
+	switch {
+	case strings.HasSuffix(rel, errorSuffix):
+		name, failed = strings.TrimSuffix(rel, errorSuffix), true
+	case strings.HasSuffix(rel, jsonSuffix):
+		name = strings.TrimSuffix(rel, jsonSuffix)
+	default:
+		return "", false, false
+	}
+	switch {
+	case name == DescribeRegistryFile, name == GetRegistryPolicyFile, name == DescribeRepositoriesFile, name == GetAccountSettingFile:
+		return name, failed, true
+	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
+		return name, failed, true
+	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
+		repo := strings.TrimPrefix(name, GetRepositoryPolicyDir+"/")
+		return name, failed, validRepoFolder(repo)
+	case strings.HasPrefix(name, ReplicationStatusDir+"/"):
+		repo, image, found := cutLastSep(strings.TrimPrefix(name, ReplicationStatusDir+"/"), "/")
+		return name, failed, found && validRepoFolder(repo) && image != ""
+	}
+	return "", false, false
+}
+
+func validRepoFolder(repo string) bool {
+	return repo != "" && !slices.Contains(strings.Split(repo, "/"), "")
+}
+
+func cutLastSep(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return "", s, false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+// readCall decodes one call's file into reg.
+func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) error {
+	if c.ok != "" && c.failed != "" {
+		return fmt.Errorf("%s: both %s and %s exist: keep the one from the latest run", filepath.Dir(c.ok), filepath.Base(c.ok), filepath.Base(c.failed))
+	}
+	acct := reg.Location.Account
+	switch {
+	case name == DescribeRegistryFile:
+		r, err := readInto(c, func(v *diagnose.DescribeRegistryOutput, raw map[string]json.RawMessage) error {
+			if err := requireFields(raw, "registryId"); err != nil {
+				return err
+			}
+			return checkRegistryID("registryId", v.RegistryID, acct)
+		})
+		reg.DescribeRegistry = r
+		return err
+	case name == GetRegistryPolicyFile:
+		r, err := readInto(c, func(v *diagnose.PolicyOutput, raw map[string]json.RawMessage) error {
+			return checkPolicy(v, raw, acct, "")
+		})
+		reg.RegistryPolicy = r
+		return err
+	case name == DescribeRepositoriesFile:
+		r, err := readInto(c, func(v *diagnose.DescribeRepositoriesOutput, raw map[string]json.RawMessage) error {
+			if err := requireFields(raw, "repositories"); err != nil {
+				return err
+			}
+			for i, repo := range v.Repositories {
+				if repo.RepositoryName == "" {
+					return fmt.Errorf("repositories[%d]: repositoryName is missing", i)
+				}
+				if err := checkRegistryID(fmt.Sprintf("repositories[%d].registryId", i), repo.RegistryID, acct); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		reg.Repositories = r
+		return err
+	case name == GetAccountSettingFile:
+		r, err := readInto(c, func(v *diagnose.AccountSettingOutput, raw map[string]json.RawMessage) error {
+			if err := requireFields(raw, "name", "value"); err != nil {
+				return err
+			}
+			if v.Name != "REGISTRY_POLICY_SCOPE" {
+				return fmt.Errorf("name is %q, want \"REGISTRY_POLICY_SCOPE\" (aws ecr get-account-setting --name REGISTRY_POLICY_SCOPE)", v.Name)
+			}
+			return nil
+		})
+		reg.PolicyScope = r
+		return err
+	case strings.HasPrefix(name, LookupEventsPrefix):
+		if c.ok != "" {
+			l.eventPaths = append(l.eventPaths, c.ok)
+			return nil
+		}
+		apiErr, err := readAPIError(c.failed)
+		if err != nil {
+			return err
+		}
+		l.warnf("%s: CloudTrail lookup failed: %v", c.failed, apiErr)
+		return nil
+	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
+		repo := strings.TrimPrefix(name, GetRepositoryPolicyDir+"/")
+		r, err := readInto(c, func(v *diagnose.PolicyOutput, raw map[string]json.RawMessage) error {
+			return checkPolicy(v, raw, acct, repo)
+		})
+		reg.RepositoryPolicies[repo] = r
+		return err
+	case strings.HasPrefix(name, ReplicationStatusDir+"/"):
+		repo, image, _ := cutLastSep(strings.TrimPrefix(name, ReplicationStatusDir+"/"), "/")
+		r, err := readInto(c, func(v *diagnose.ReplicationStatusOutput, raw map[string]json.RawMessage) error {
+			if err := requireFields(raw, "repositoryName", "replicationStatuses"); err != nil {
+				return err
+			}
+			if v.RepositoryName != repo {
+				return fmt.Errorf("repositoryName is %q but the file is in the folder of repository %q", v.RepositoryName, repo)
+			}
+			for i, s := range v.ReplicationStatuses {
+				if s.Status == "" || s.Region == "" || s.RegistryID == "" {
+					return fmt.Errorf("replicationStatuses[%d]: region, registryId and status are all required", i)
+				}
+			}
+			return nil
+		})
+		if reg.ReplicationStatus[repo] == nil {
+			reg.ReplicationStatus[repo] = map[string]diagnose.Read[diagnose.ReplicationStatusOutput]{}
+		}
+		reg.ReplicationStatus[repo][image] = r
+		return err
+	}
+	return fmt.Errorf("internal error: unhandled call %q", name)
+}
+
+// readInto reads a call's output or its stored error. check validates the
+// decoded output; raw holds its top-level fields, to tell a missing field
+// from an empty one.
+func readInto[T any](c *callFiles, check func(v *T, raw map[string]json.RawMessage) error) (diagnose.Read[T], error) {
+	if c.failed != "" {
+		apiErr, err := readAPIError(c.failed)
+		if err != nil {
+			return diagnose.Read[T]{}, err
+		}
+		return diagnose.Read[T]{State: diagnose.Failed, Err: apiErr, Source: c.failed}, nil
+	}
+	b, err := os.ReadFile(c.ok)
+	if err != nil {
+		return diagnose.Read[T]{}, fmt.Errorf("reading snapshot: %w", err)
+	}
+	var v T
+	if err := decodeObject(b, &v); err != nil {
+		return diagnose.Read[T]{}, fmt.Errorf("%s: %w", c.ok, err)
+	}
+	var raw map[string]json.RawMessage
+	_ = json.Unmarshal(b, &raw) // decodeObject proved it is an object
+	if err := check(&v, raw); err != nil {
+		return diagnose.Read[T]{}, fmt.Errorf("%s: %w", c.ok, err)
+	}
+	return diagnose.Read[T]{State: diagnose.Collected, Value: v, Source: c.ok}, nil
+}
+
+// cliErrorRE matches what the AWS CLI prints on stderr for a failed call,
+// so `aws ecr get-registry-policy 2> get-registry-policy.error.json` works.
+var cliErrorRE = regexp.MustCompile(`(?s)^An error occurred \(([A-Za-z0-9.]+)\) when calling the [A-Za-z0-9]+ operation(?: \(reached max retries: \d+\))?: (.*)$`)
+
+// readAPIError reads <name>.error.json: {"Error":{"Code":..,"Message":..}},
+// or the AWS CLI's own error line.
+func readAPIError(p string) (*diagnose.APIError, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("reading snapshot: %w", err)
+	}
+	if m := cliErrorRE.FindSubmatch(bytes.TrimSpace(b)); m != nil {
+		return &diagnose.APIError{Code: string(m[1]), Message: strings.TrimSpace(string(m[2]))}, nil
+	}
+	var doc struct {
+		Error *diagnose.APIError `json:"Error"`
+	}
+	if err := decodeObject(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if doc.Error == nil {
+		return nil, fmt.Errorf(`%s: an error file must hold {"Error":{"Code":"...","Message":"..."}}; Error is missing`, p)
+	}
+	if doc.Error.Code == "" {
+		return nil, fmt.Errorf("%s: Error.Code is missing or empty (e.g. \"RegistryPolicyNotFoundException\")", p)
+	}
+	return doc.Error, nil
+}
+
+// decodeObject decodes a JSON object into v, wording errors for a user who
+// has to fix the file by hand.
+func decodeObject(b []byte, v any) error {
+	trimmed := bytes.TrimLeft(b, " \t\r\n\ufeff")
+	if len(trimmed) == 0 {
+		return errors.New("empty file: want the JSON the AWS CLI prints")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			line, col := lineCol(b, syn.Offset)
+			return fmt.Errorf("invalid JSON at offset %d: %v (line %d, column %d)", syn.Offset, syn, line, col)
+		case errors.As(err, &typ):
+			field := typ.Field
+			if field == "" {
+				return fmt.Errorf("want a JSON object, got a JSON %s", typ.Value)
+			}
+			return fmt.Errorf("%s: want %s, got a JSON %s", field, jsonKindName(typ.Type.Kind().String()), typ.Value)
+		}
+		return fmt.Errorf("invalid content: %v", err)
+	}
+	if trimmed[0] != '{' {
+		return errors.New("want a JSON object")
+	}
+	return nil
+}
+
+// lineCol turns a json.SyntaxError offset (bytes read when the error was
+// found) into the 1-based line and column of the offending byte.
+func lineCol(b []byte, offset int64) (line, col int) {
+	if offset > int64(len(b)) {
+		offset = int64(len(b))
+	}
+	before := b[:max(offset-1, 0)]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// jsonKindName names a Go kind the way a JSON user thinks of it.
+func jsonKindName(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "a list"
+	case "struct", "map":
+		return "an object"
+	case "int", "int64", "float64":
+		return "a number"
+	}
+	return k
+}
+
+// require reports the first of fields absent from raw.
+func requireFields(raw map[string]json.RawMessage, fields ...string) error {
+	for _, f := range fields {
+		if _, ok := raw[f]; !ok {
+			return fmt.Errorf("%s is missing: is this the output of the right command?", f)
+		}
+	}
+	return nil
+}
+
+func checkRegistryID(field, got, account string) error {
+	if got != "" && got != account {
+		return fmt.Errorf("%s is %s but the file is in the folder of account %s", field, got, account)
+	}
+	return nil
+}
+
+// checkPolicy validates get-registry-policy (repo == "") and
+// get-repository-policy output. policyText must be a string holding a JSON
+// object; what the policy means is the diagnosis's business.
+func checkPolicy(v *diagnose.PolicyOutput, raw map[string]json.RawMessage, account, repo string) error {
+	if err := requireFields(raw, "policyText"); err != nil {
+		return err
+	}
+	if err := checkRegistryID("registryId", v.RegistryID, account); err != nil {
+		return err
+	}
+	if repo != "" && v.RepositoryName != "" && v.RepositoryName != repo {
+		return fmt.Errorf("repositoryName is %q but the file is named for repository %q", v.RepositoryName, repo)
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(v.PolicyText), &doc); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return fmt.Errorf("policyText is not a JSON policy: invalid JSON at offset %d of the policy: %v", syn.Offset, syn)
+		}
+		return fmt.Errorf("policyText is not a JSON policy: %v", err)
+	}
+	if _, ok := doc.(map[string]any); !ok {
+		return errors.New("policyText is not a JSON policy: want a JSON object")
+	}
+	return nil
+}
+
+func followsToDir(p string, d fs.DirEntry) bool {
+	if d.Type()&fs.ModeSymlink != 0 {
+		info, err := os.Stat(p)
+		return err == nil && info.IsDir()
+	}
+	return d.IsDir()
+}
+
+// setSource decides the source registry; see LoadDir.
+func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
+	if opts.SourceAccount != "" && !accountFolderRE.MatchString(opts.SourceAccount) {
+		return fmt.Errorf("source account %q is not a 12-digit AWS account ID", opts.SourceAccount)
+	}
+	if m != nil && m.Source.Account != "" && m.Source.Region != "" {
+		src := diagnose.Location{Account: m.Source.Account, Region: m.Source.Region}
+		if opts.SourceAccount != "" {
+			src.Account = opts.SourceAccount
+		}
+		if opts.SourceRegion != "" {
+			src.Region = opts.SourceRegion
+		}
+		if src != (diagnose.Location{Account: m.Source.Account, Region: m.Source.Region}) && l.snap.Registries[src] == nil {
+			return fmt.Errorf("source %s was not collected in %s (no folder %s); it holds %s: %w",
+				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected(), ErrSourceUnknown)
+		}
+		if l.snap.Registries[src] == nil {
+			l.warnf("%s: source registry %s: not collected", RegistryDir(l.dir, src.Account, src.Region), src)
+		}
+		l.snap.Source = src
+		return nil
+	}
+	var candidates []diagnose.Location
+	for loc, reg := range l.snap.Registries {
+		if opts.SourceAccount != "" && loc.Account != opts.SourceAccount || opts.SourceRegion != "" && loc.Region != opts.SourceRegion {
+			continue
+		}
+		if reg.DescribeRegistry.OK() && reg.DescribeRegistry.Value.ReplicationConfiguration != nil && len(reg.DescribeRegistry.Value.ReplicationConfiguration.Rules) > 0 {
+			candidates = append(candidates, loc)
+		}
+	}
+	sortLocs(candidates)
+	switch {
+	case len(candidates) == 1:
+		l.snap.Source = candidates[0]
+		return nil
+	case len(candidates) > 1:
+		return fmt.Errorf("%s has no %s and %d registries have replication rules (%s): pass --source-account and --region to choose the source: %w",
+			l.dir, ManifestFile, len(candidates), joinLocs(candidates), ErrSourceUnknown)
+	case opts.SourceAccount != "" && opts.SourceRegion != "":
+		src := diagnose.Location{Account: opts.SourceAccount, Region: opts.SourceRegion}
+		if l.snap.Registries[src] == nil {
+			return fmt.Errorf("source %s was not collected in %s (no folder %s); it holds %s: %w",
+				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected(), ErrSourceUnknown)
+		}
+		l.snap.Source = src
+		return nil
+	}
+	narrowed := ""
+	if opts.SourceAccount != "" || opts.SourceRegion != "" {
+		narrowed = " matching the given source account/region"
+	}
+	return fmt.Errorf("%s has no %s and no describe-registry.json%s has replication rules, so the source registry is unknown: pass --source-account and --region (it holds %s): %w",
+		l.dir, ManifestFile, narrowed, l.collected(), ErrSourceUnknown)
+}
+
+func (l *loader) collected() string {
+	locs := make([]diagnose.Location, 0, len(l.snap.Registries))
+	for loc := range l.snap.Registries {
+		locs = append(locs, loc)
+	}
+	if len(locs) == 0 {
+		return "no <account>/<region>/ folders"
+	}
+	sortLocs(locs)
+	return joinLocs(locs)
+}
+
+func sortLocs(locs []diagnose.Location) {
+	sort.Slice(locs, func(i, j int) bool { return locs[i].String() < locs[j].String() })
+}
+
+func joinLocs(locs []diagnose.Location) string {
+	s := make([]string, len(locs))
+	for i, loc := range locs {
+		s[i] = loc.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// setRepository decides the repository; see LoadDir.
+func (l *loader) setRepository(m *Manifest, opts LoadOptions) error {
+	manifestRepo := ""
+	if m != nil {
+		manifestRepo = m.Repository
+	}
+	switch {
+	case opts.Repository == "":
+		l.snap.Repository = manifestRepo
+	case manifestRepo == "" || manifestRepo == opts.Repository:
+		l.snap.Repository = opts.Repository
+	case l.holdsRepository(opts.Repository):
+		l.snap.Repository = opts.Repository
+		l.warnf("%s: captured for repository %q; answering for %q from the files the snapshot holds for it",
+			l.path(ManifestFile), manifestRepo, opts.Repository)
+	default:
+		return fmt.Errorf("%s was captured for repository %q, not %q: it holds no repository policy or replication status for %q, so it cannot answer for it; run with --repo %s, or capture a snapshot for %s: %w",
+			l.dir, manifestRepo, opts.Repository, opts.Repository, manifestRepo, opts.Repository, ErrRepositoryMismatch)
+	}
+	return nil
+}
+
+// holdsRepository reports whether any registry has repo's own files.
+func (l *loader) holdsRepository(repo string) bool {
+	for _, reg := range l.snap.Registries {
+		if _, ok := reg.RepositoryPolicies[repo]; ok {
+			return true
+		}
+		if len(reg.ReplicationStatus[repo]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *loader) setCapturedAt(m *Manifest, opts LoadOptions) error {
+	switch {
+	case m != nil && m.CapturedAt != "":
+		t, err := time.Parse(time.RFC3339, m.CapturedAt)
+		if err != nil { // readManifest checked it
+			return fmt.Errorf("%s: captured_at: %w", l.path(ManifestFile), err)
+		}
+		l.snap.CapturedAt = t.UTC()
+	case !l.newest.IsZero():
+		l.snap.CapturedAt = l.newest.UTC().Truncate(time.Second)
+	default:
+		l.snap.CapturedAt = opts.Now.UTC()
+	}
+	return nil
+}
+
+// readEvents reads the snapshot's CloudTrail files and opts.Events.
+func (l *loader) readEvents(opts LoadOptions) error {
+	paths := append(slices.Clone(l.eventPaths), opts.Events...)
+	if len(paths) == 0 {
+		return nil
+	}
+	res, err := trail.Read(l.ctx, paths, nil, trail.Options{Repository: l.snap.Repository, Filter: trail.FilterAll})
+	if err != nil {
+		return fmt.Errorf("reading CloudTrail events: %w", err)
+	}
+	l.snap.EventsCollected = true
+	if res != nil {
+		l.snap.Events = res.Events
+		l.snap.EventsScanned = res.Scanned
+		l.snap.Warnings = append(l.snap.Warnings, res.Warnings...)
+	}
+	return nil
+}

@@ -1,0 +1,647 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+)
+
+const (
+	src    = "111111111111"
+	dst    = "222222222222"
+	tokyo  = "ap-northeast-1"
+	usWest = "us-west-1"
+)
+
+var (
+	srcLoc = diagnose.Location{Account: src, Region: tokyo}
+	dstLoc = diagnose.Location{Account: dst, Region: tokyo}
+)
+
+// writeSnapshot builds a snapshot folder from slash paths and contents.
+func writeSnapshot(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for rel, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// with returns a copy of base with changes applied; "" deletes a file.
+func with(base map[string]string, changes map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(changes))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// skipIfTrailStub skips a test while diagnose/trail's Read is still a stub.
+func skipIfTrailStub(t *testing.T, err error) {
+	t.Helper()
+	if err != nil && strings.Contains(err.Error(), "trail.Read: not implemented yet") {
+		t.Skip("trail.Read not implemented yet")
+	}
+}
+
+const (
+	manifestJSON   = `{"source":{"account":"111111111111","region":"ap-northeast-1"},"repository":"my-repo","captured_at":"2026-11-26T10:00:00Z"}`
+	sourceRegistry = `{"registryId":"111111111111","replicationConfiguration":{"rules":[{"destinations":[{"region":"ap-northeast-1","registryId":"222222222222"}],"repositoryFilters":[{"filter":"my-repo","filterType":"PREFIX_MATCH"}]}]}}`
+	noRules        = `{"registryId":"%s","replicationConfiguration":{"rules":[]}}`
+	goodPolicy     = `{"registryId":"222222222222","policyText":"{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"ReplicationAccessCrossAccount\",\n      \"Effect\": \"Allow\",\n      \"Principal\": {\"AWS\": \"arn:aws:iam::111111111111:root\"},\n      \"Action\": [\"ecr:ReplicateImage\", \"ecr:CreateRepository\"],\n      \"Resource\": \"arn:aws:ecr:ap-northeast-1:222222222222:repository/*\"\n    }\n  ]\n}"}`
+	policyNotFound = `{"Error":{"Code":"RegistryPolicyNotFoundException","Message":"Registry policy does not exist in the registry with id '222222222222'"}}`
+)
+
+func noRulesFor(account string) string { return strings.Replace(noRules, "%s", account, 1) }
+
+// baseFiles is a small but complete snapshot: the seed case's shape.
+var baseFiles = map[string]string{
+	"snapshot.json": manifestJSON,
+	"111111111111/ap-northeast-1/describe-registry.json": sourceRegistry,
+	"111111111111/ap-northeast-1/describe-repositories.json": `{"repositories":[
+		{"repositoryArn":"arn:aws:ecr:ap-northeast-1:111111111111:repository/my-repo","registryId":"111111111111","repositoryName":"my-repo","createdAt":1739338268.191},
+		{"repositoryArn":"arn:aws:ecr:ap-northeast-1:111111111111:repository/team/app","registryId":"111111111111","repositoryName":"team/app","createdAt":"2025-02-12T14:31:08.191000+09:00"}]}`,
+	"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json":      `{"repositoryName":"my-repo","imageId":{"imageDigest":"sha256:7a6f","imageTag":"latest"},"replicationStatuses":[{"region":"ap-northeast-1","registryId":"222222222222","status":"FAILED","failureCode":"DESTINATION_REGISTRY_ACCESS_DENIED"}]}`,
+	"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256:9c1e.json": `{"repositoryName":"my-repo","imageId":{"imageDigest":"sha256:9c1e"},"replicationStatuses":[]}`,
+	"111111111111/ap-northeast-1/describe-image-replication-status/team/app/v1.json":         `{"repositoryName":"team/app","imageId":{"imageTag":"v1"},"replicationStatuses":[{"region":"ap-northeast-1","registryId":"222222222222","status":"COMPLETE"}]}`,
+	"222222222222/ap-northeast-1/get-registry-policy.error.json":                             policyNotFound,
+	"222222222222/ap-northeast-1/get-repository-policy/my-repo.json":                         `{"registryId":"222222222222","repositoryName":"my-repo","policyText":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}`,
+	"222222222222/ap-northeast-1/get-repository-policy/team/app.error.json":                  `{"Error":{"Code":"RepositoryPolicyNotFoundException","Message":"Repository policy does not exist for the repository with name 'team/app' in the registry with id '222222222222'"}}`,
+	"222222222222/ap-northeast-1/get-account-setting.json":                                   `{"name":"REGISTRY_POLICY_SCOPE","value":"V2"}`,
+	"222222222222/us-east-1/get-registry-policy.json":                                        goodPolicy,
+}
+
+func TestLoadDirReadStates(t *testing.T) {
+	dir := writeSnapshot(t, baseFiles)
+	snap, err := LoadDir(context.Background(), dir, LoadOptions{Repository: "my-repo"})
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	reg := func(acct, region string) *diagnose.Registry {
+		r := snap.Registry(diagnose.Location{Account: acct, Region: region})
+		if r == nil {
+			t.Fatalf("registry %s/%s missing; have %v", acct, region, snap.Registries)
+		}
+		return r
+	}
+	path := func(rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }
+
+	type got struct {
+		state   diagnose.ReadState
+		code    string
+		source  string
+		present bool
+	}
+	fromRead := func(state diagnose.ReadState, code, source string) got {
+		return got{state: state, code: code, source: source, present: true}
+	}
+	tests := []struct {
+		name string
+		read func() got
+		want got
+	}{
+		{"collected call", func() got {
+			r := reg(src, tokyo).DescribeRegistry
+			return fromRead(r.State, r.ErrCode(), r.Source)
+		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-registry.json"), true}},
+		{"failed call", func() got {
+			r := reg(dst, tokyo).RegistryPolicy
+			return fromRead(r.State, r.ErrCode(), r.Source)
+		}, got{diagnose.Failed, "RegistryPolicyNotFoundException", path("222222222222/ap-northeast-1/get-registry-policy.error.json"), true}},
+		{"not collected call", func() got {
+			r := reg(dst, tokyo).Repositories
+			return fromRead(r.State, r.ErrCode(), r.Source)
+		}, got{diagnose.NotCollected, "", "", true}},
+		{"not collected in a registry that has other calls", func() got {
+			r := reg(src, tokyo).RegistryPolicy
+			return fromRead(r.State, r.ErrCode(), r.Source)
+		}, got{diagnose.NotCollected, "", "", true}},
+		{"repository policy", func() got {
+			r, ok := reg(dst, tokyo).RepositoryPolicies["my-repo"]
+			return got{r.State, r.ErrCode(), r.Source, ok}
+		}, got{diagnose.Collected, "", path("222222222222/ap-northeast-1/get-repository-policy/my-repo.json"), true}},
+		{"nested repository policy error", func() got {
+			r, ok := reg(dst, tokyo).RepositoryPolicies["team/app"]
+			return got{r.State, r.ErrCode(), r.Source, ok}
+		}, got{diagnose.Failed, "RepositoryPolicyNotFoundException", path("222222222222/ap-northeast-1/get-repository-policy/team/app.error.json"), true}},
+		{"repository policy not collected", func() got {
+			r, ok := reg(dst, tokyo).RepositoryPolicies["other"]
+			return got{r.State, r.ErrCode(), r.Source, ok}
+		}, got{diagnose.NotCollected, "", "", false}},
+		{"status by tag", func() got {
+			r, ok := reg(src, tokyo).ReplicationStatus["my-repo"]["latest"]
+			return got{r.State, r.ErrCode(), r.Source, ok}
+		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json"), true}},
+		{"status by digest", func() got {
+			r, ok := reg(src, tokyo).ReplicationStatus["my-repo"]["sha256:9c1e"]
+			return got{r.State, r.ErrCode(), r.Source, ok}
+		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256:9c1e.json"), true}},
+		{"status of a nested repository", func() got {
+			r, ok := reg(src, tokyo).ReplicationStatus["team/app"]["v1"]
+			return got{r.State, r.ErrCode(), r.Source, ok}
+		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/team/app/v1.json"), true}},
+		{"policy in another region", func() got {
+			r := reg(dst, "us-east-1").RegistryPolicy
+			return fromRead(r.State, r.ErrCode(), r.Source)
+		}, got{diagnose.Collected, "", path("222222222222/us-east-1/get-registry-policy.json"), true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if g := tc.read(); g != tc.want {
+				t.Errorf("got %+v, want %+v", g, tc.want)
+			}
+		})
+	}
+
+	t.Run("values", func(t *testing.T) {
+		if got := len(snap.Registries); got != 3 {
+			t.Errorf("registries = %d, want 3 (111/ap-northeast-1, 222/ap-northeast-1, 222/us-east-1)", got)
+		}
+		if snap.Source != srcLoc || snap.Repository != "my-repo" {
+			t.Errorf("source, repository = %v, %q", snap.Source, snap.Repository)
+		}
+		rules := reg(src, tokyo).DescribeRegistry.Value.ReplicationConfiguration.Rules
+		if len(rules) != 1 || rules[0].Destinations[0] != (diagnose.ReplicationDestination{Region: tokyo, RegistryID: dst}) || rules[0].RepositoryFilters[0].Filter != "my-repo" {
+			t.Errorf("rules = %+v", rules)
+		}
+		st := reg(src, tokyo).ReplicationStatus["my-repo"]["latest"].Value
+		if len(st.ReplicationStatuses) != 1 || st.ReplicationStatuses[0].FailureCode != "DESTINATION_REGISTRY_ACCESS_DENIED" || st.ImageID.ImageTag != "latest" {
+			t.Errorf("status = %+v", st)
+		}
+		if v := reg(dst, tokyo).PolicyScope.Value.Value; v != "V2" {
+			t.Errorf("policy scope = %q, want V2", v)
+		}
+		if msg := reg(dst, tokyo).RegistryPolicy.Err.Message; msg != "Registry policy does not exist in the registry with id '222222222222'" {
+			t.Errorf("error message = %q", msg)
+		}
+		if !strings.Contains(reg(dst, "us-east-1").RegistryPolicy.Value.PolicyText, `"Sid": "ReplicationAccessCrossAccount"`) {
+			t.Errorf("policyText not kept verbatim: %q", reg(dst, "us-east-1").RegistryPolicy.Value.PolicyText)
+		}
+		if want := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC); !snap.CapturedAt.Equal(want) {
+			t.Errorf("CapturedAt = %v, want %v", snap.CapturedAt, want)
+		}
+		if snap.EventsCollected || len(snap.Events) != 0 {
+			t.Errorf("EventsCollected = %v with %d events, want false: the snapshot has no CloudTrail files", snap.EventsCollected, len(snap.Events))
+		}
+		if len(snap.Warnings) != 0 {
+			t.Errorf("warnings = %q, want none", snap.Warnings)
+		}
+	})
+}
+
+func TestLoadDirTimes(t *testing.T) {
+	// The same instant as AWS CLI v1 (epoch seconds), v2 (ISO 8601 in a
+	// local zone) and v2 in UTC, and the epoch as a string.
+	want := time.Date(2025, 2, 12, 5, 31, 8, 191000000, time.UTC)
+	tests := []struct {
+		name, createdAt string
+	}{
+		{"cli v1 epoch seconds", `1739338268.191`},
+		{"cli v2 iso 8601 with offset", `"2025-02-12T14:31:08.191000+09:00"`},
+		{"cli v2 iso 8601 utc", `"2025-02-12T05:31:08.191000+00:00"`},
+		{"epoch seconds as a string", `"1739338268.191"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSnapshot(t, with(baseFiles, map[string]string{
+				"222222222222/ap-northeast-1/describe-repositories.json": `{"repositories":[{"repositoryArn":"arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo","registryId":"222222222222","repositoryName":"my-repo","createdAt":` + tc.createdAt + `}]}`,
+			}))
+			snap, err := LoadDir(context.Background(), dir, LoadOptions{})
+			if err != nil {
+				t.Fatalf("LoadDir: %v", err)
+			}
+			repos := snap.Registry(dstLoc).Repositories.Value.Repositories
+			if len(repos) != 1 || repos[0].CreatedAt == nil {
+				t.Fatalf("repositories = %+v", repos)
+			}
+			if got := repos[0].CreatedAt.Time; got.Sub(want).Abs() > time.Millisecond {
+				t.Errorf("createdAt = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestLoadDirSource(t *testing.T) {
+	handMade := with(baseFiles, map[string]string{"snapshot.json": ""})
+	twoSources := with(handMade, map[string]string{
+		"111111111111/us-west-1/describe-registry.json": strings.Replace(sourceRegistry, `"region":"ap-northeast-1"`, `"region":"eu-west-1"`, 1),
+	})
+	tests := []struct {
+		name    string
+		files   map[string]string
+		opts    LoadOptions
+		want    diagnose.Location
+		wantErr []string // substrings; the error also wraps ErrSourceUnknown
+	}{
+		{name: "manifest", files: baseFiles, want: srcLoc},
+		{name: "manifest, region overridden by flag",
+			files: with(baseFiles, map[string]string{"111111111111/us-west-1/describe-registry.json": noRulesFor(src)}),
+			opts:  LoadOptions{SourceRegion: usWest}, want: diagnose.Location{Account: src, Region: usWest}},
+		{name: "manifest, flag names a registry not collected", files: baseFiles,
+			opts: LoadOptions{SourceRegion: "eu-west-1"}, wantErr: []string{"source 111111111111/eu-west-1 was not collected", "111111111111/ap-northeast-1, 222222222222/ap-northeast-1"}},
+		{name: "hand-made: the one registry with rules", files: with(handMade, map[string]string{
+			"111111111111/us-west-1/describe-registry.json":      noRulesFor(src),
+			"222222222222/ap-northeast-1/describe-registry.json": `{"registryId":"222222222222"}`,
+		}), want: srcLoc},
+		{name: "hand-made: two registries with rules", files: twoSources,
+			wantErr: []string{"no snapshot.json", "2 registries have replication rules (111111111111/ap-northeast-1, 111111111111/us-west-1)", "pass --source-account and --region"}},
+		{name: "hand-made: two with rules, region flag picks one", files: twoSources,
+			opts: LoadOptions{SourceRegion: usWest}, want: diagnose.Location{Account: src, Region: usWest}},
+		{name: "hand-made: two with rules, both flags", files: twoSources,
+			opts: LoadOptions{SourceAccount: src, SourceRegion: tokyo}, want: srcLoc},
+		{name: "hand-made: no rules anywhere", files: with(handMade, map[string]string{
+			"111111111111/ap-northeast-1/describe-registry.json": noRulesFor(src),
+		}), wantErr: []string{"no describe-registry.json has replication rules", "pass --source-account and --region"}},
+		{name: "hand-made: no rules, flags name the source", files: with(handMade, map[string]string{
+			"111111111111/ap-northeast-1/describe-registry.json": noRulesFor(src),
+		}), opts: LoadOptions{SourceAccount: src, SourceRegion: tokyo}, want: srcLoc},
+		{name: "hand-made: no describe-registry at all", files: with(handMade, map[string]string{
+			"111111111111/ap-northeast-1/describe-registry.json": "",
+		}), wantErr: []string{"source registry is unknown", "--source-account and --region"}},
+		{name: "hand-made: flags name a registry not collected", files: with(handMade, map[string]string{
+			"111111111111/ap-northeast-1/describe-registry.json": noRulesFor(src),
+		}), opts: LoadOptions{SourceAccount: "333333333333", SourceRegion: tokyo}, wantErr: []string{"source 333333333333/ap-northeast-1 was not collected"}},
+		{name: "hand-made: account flag narrows to nothing", files: handMade,
+			opts: LoadOptions{SourceAccount: dst}, wantErr: []string{"matching the given source account/region"}},
+		{name: "bad account flag", files: baseFiles, opts: LoadOptions{SourceAccount: "1111"},
+			wantErr: []string{`source account "1111" is not a 12-digit AWS account ID`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSnapshot(t, tc.files)
+			snap, err := LoadDir(context.Background(), dir, tc.opts)
+			if tc.wantErr != nil {
+				if err == nil {
+					t.Fatalf("LoadDir: no error, source %v; want %q", snap.Source, tc.wantErr)
+				}
+				for _, w := range tc.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q\ndoes not contain %q", err, w)
+					}
+				}
+				if !errors.Is(err, ErrSourceUnknown) && !strings.Contains(tc.name, "bad account") {
+					t.Errorf("error does not wrap ErrSourceUnknown: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadDir: %v", err)
+			}
+			if snap.Source != tc.want {
+				t.Errorf("source = %v, want %v", snap.Source, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadDirRepository(t *testing.T) {
+	tests := []struct {
+		name        string
+		files       map[string]string
+		repo        string
+		want        string
+		wantErr     []string
+		wantWarning string
+	}{
+		{name: "from the manifest", files: baseFiles, want: "my-repo"},
+		{name: "flag agrees with the manifest", files: baseFiles, repo: "my-repo", want: "my-repo"},
+		{name: "another repository the snapshot holds files for", files: baseFiles, repo: "team/app", want: "team/app",
+			wantWarning: `captured for repository "my-repo"; answering for "team/app"`},
+		{name: "another repository with no files", files: baseFiles, repo: "billing-api",
+			wantErr: []string{`was captured for repository "my-repo", not "billing-api"`, "--repo my-repo"}},
+		{name: "hand-made: flag decides", files: with(baseFiles, map[string]string{"snapshot.json": ""}), repo: "billing-api", want: "billing-api"},
+		{name: "manifest without repository", files: with(baseFiles, map[string]string{
+			"snapshot.json": `{"source":{"account":"111111111111","region":"ap-northeast-1"}}`,
+		}), repo: "billing-api", want: "billing-api"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSnapshot(t, tc.files)
+			snap, err := LoadDir(context.Background(), dir, LoadOptions{Repository: tc.repo})
+			if tc.wantErr != nil {
+				if err == nil {
+					t.Fatalf("LoadDir: no error, repository %q", snap.Repository)
+				}
+				for _, w := range tc.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q\ndoes not contain %q", err, w)
+					}
+				}
+				if !errors.Is(err, ErrRepositoryMismatch) {
+					t.Errorf("error does not wrap ErrRepositoryMismatch: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadDir: %v", err)
+			}
+			if snap.Repository != tc.want {
+				t.Errorf("repository = %q, want %q", snap.Repository, tc.want)
+			}
+			warned := slices.ContainsFunc(snap.Warnings, func(w string) bool { return tc.wantWarning != "" && strings.Contains(w, tc.wantWarning) })
+			if tc.wantWarning != "" && !warned {
+				t.Errorf("warnings %q lack %q", snap.Warnings, tc.wantWarning)
+			}
+			if tc.wantWarning == "" && len(snap.Warnings) != 0 {
+				t.Errorf("warnings = %q, want none", snap.Warnings)
+			}
+		})
+	}
+}
+
+func TestLoadDirBadInput(t *testing.T) {
+	const (
+		regPolicy = "222222222222/ap-northeast-1/get-registry-policy.json"
+		repos     = "222222222222/ap-northeast-1/describe-repositories.json"
+	)
+	// A destination whose registry policy was read.
+	files := with(baseFiles, map[string]string{
+		"222222222222/ap-northeast-1/get-registry-policy.error.json": "",
+		regPolicy: goodPolicy,
+	})
+	tests := []struct {
+		name    string
+		changes map[string]string
+		file    string // the file the error must name
+		want    string
+	}{
+		{"malformed JSON", map[string]string{regPolicy: `{"registryId": "222222222222", "policyText": }`}, regPolicy,
+			"invalid JSON at offset 46: invalid character '}' looking for beginning of value (line 1, column 46)"},
+		{"truncated JSON", map[string]string{regPolicy: `{"registryId": "2222`}, regPolicy, "invalid JSON at offset 20: unexpected end of JSON input"},
+		{"malformed JSON on a later line", map[string]string{regPolicy: "{\n    \"registryId\": \"222222222222\",\n    \"policyText\": \"{}\",\n}\n"}, regPolicy,
+			"invalid JSON at offset 61: invalid character '}' looking for beginning of object key string (line 4, column 1)"},
+		{"empty file", map[string]string{regPolicy: "\n"}, regPolicy, "empty file"},
+		{"not an object", map[string]string{regPolicy: `["policyText"]`}, regPolicy, "want a JSON object, got a JSON array"},
+		{"null", map[string]string{regPolicy: `null`}, regPolicy, "want a JSON object"},
+		{"policyText not JSON", map[string]string{regPolicy: `{"registryId":"222222222222","policyText":"Version: 2012-10-17"}`}, regPolicy,
+			"policyText is not a JSON policy: invalid JSON at offset 1 of the policy"},
+		{"policyText an object, not a string", map[string]string{regPolicy: `{"registryId":"222222222222","policyText":{"Version":"2012-10-17"}}`}, regPolicy,
+			"policyText: want a string, got a JSON object"},
+		{"policyText a JSON array", map[string]string{regPolicy: `{"registryId":"222222222222","policyText":"[]"}`}, regPolicy,
+			"policyText is not a JSON policy: want a JSON object"},
+		{"policyText missing", map[string]string{regPolicy: `{"registryId":"222222222222"}`}, regPolicy, "policyText is missing"},
+		{"wrong field type", map[string]string{repos: `{"repositories":[{"repositoryName":"my-repo","imageScanningConfiguration":{"scanOnPush":"yes"}}]}`}, repos,
+			"repositories.imageScanningConfiguration.scanOnPush: want true or false, got a JSON string"},
+		{"bad time", map[string]string{repos: `{"repositories":[{"repositoryName":"my-repo","createdAt":"yesterday"}]}`}, repos,
+			`time "yesterday" is neither ISO 8601 nor epoch seconds`},
+		{"output of another command", map[string]string{repos: `{"registryId":"222222222222","policyText":"{}"}`}, repos, "repositories is missing"},
+		{"registryId of another account", map[string]string{regPolicy: strings.Replace(goodPolicy, `"registryId":"222222222222"`, `"registryId":"111111111111"`, 1)}, regPolicy,
+			"registryId is 111111111111 but the file is in the folder of account 222222222222"},
+		{"status for another repository", map[string]string{
+			"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json": `{"repositoryName":"my-app","imageId":{"imageTag":"latest"},"replicationStatuses":[]}`,
+		}, "111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json", `repositoryName is "my-app" but the file is in the folder of repository "my-repo"`},
+		{"status entry without status", map[string]string{
+			"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json": `{"repositoryName":"my-repo","imageId":{"imageTag":"latest"},"replicationStatuses":[{"region":"ap-northeast-1","registryId":"222222222222"}]}`,
+		}, "111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json", "replicationStatuses[0]: region, registryId and status are all required"},
+		{"error file without code", map[string]string{"222222222222/ap-northeast-1/describe-repositories.error.json": `{"Error":{"Message":"denied"}}`},
+			"222222222222/ap-northeast-1/describe-repositories.error.json", "Error.Code is missing or empty"},
+		{"error file without Error", map[string]string{"222222222222/ap-northeast-1/describe-repositories.error.json": `{"Code":"AccessDeniedException"}`},
+			"222222222222/ap-northeast-1/describe-repositories.error.json", "Error is missing"},
+		{"output and error both present", map[string]string{"222222222222/ap-northeast-1/get-registry-policy.error.json": policyNotFound}, "222222222222/ap-northeast-1",
+			"both get-registry-policy.json and get-registry-policy.error.json exist"},
+		{"another account setting", map[string]string{"222222222222/ap-northeast-1/get-account-setting.json": `{"name":"BASIC_SCAN_TYPE_VERSION","value":"AWS_NATIVE"}`},
+			"222222222222/ap-northeast-1/get-account-setting.json", `name is "BASIC_SCAN_TYPE_VERSION", want "REGISTRY_POLICY_SCOPE"`},
+		{"manifest malformed", map[string]string{"snapshot.json": `{"source":`}, "snapshot.json", "invalid JSON at offset 10"},
+		{"manifest bad captured_at", map[string]string{"snapshot.json": `{"source":{"account":"111111111111","region":"ap-northeast-1"},"captured_at":"26/11/2026"}`},
+			"snapshot.json", `captured_at "26/11/2026" is not an RFC 3339 time`},
+		{"manifest bad account", map[string]string{"snapshot.json": `{"source":{"account":"1111-1111-1111","region":"ap-northeast-1"}}`},
+			"snapshot.json", `source.account "1111-1111-1111" is not a 12-digit AWS account ID`},
+		{"lookup-events error file without code", map[string]string{"111111111111/ap-northeast-1/lookup-events.error.json": `{"Error":{}}`},
+			"111111111111/ap-northeast-1/lookup-events.error.json", "Error.Code is missing"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSnapshot(t, with(files, tc.changes))
+			_, err := LoadDir(context.Background(), dir, LoadOptions{})
+			if err == nil {
+				t.Fatal("LoadDir: no error")
+			}
+			prefix := filepath.Join(dir, filepath.FromSlash(tc.file)) + ": "
+			if !strings.HasPrefix(err.Error(), prefix) {
+				t.Errorf("error %q\ndoes not start with the file %q", err, prefix)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\ndoes not say %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadDirNotASnapshot(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"empty folder", map[string]string{}, "not a snapshot folder: no snapshot.json and no <account>/<region>/ folders"},
+		{"some other folder", map[string]string{"README.md": "# hi\n", "src/main.go": "package main\n", "1111/x.json": "{}"}, "not a snapshot folder"},
+		{"account folder without regions", map[string]string{"111111111111/notes.txt": "x"}, "not a snapshot folder"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSnapshot(t, tc.files)
+			_, err := LoadDir(context.Background(), dir, LoadOptions{})
+			if err == nil || !strings.HasPrefix(err.Error(), dir+": ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want %q naming %s", err, tc.want, dir)
+			}
+		})
+	}
+	t.Run("a file", func(t *testing.T) {
+		dir := writeSnapshot(t, map[string]string{"snapshot.json": manifestJSON})
+		p := filepath.Join(dir, "snapshot.json")
+		_, err := LoadDir(context.Background(), p, LoadOptions{})
+		if err == nil || !strings.Contains(err.Error(), p+": not a snapshot folder") {
+			t.Errorf("error = %v", err)
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "nope")
+		_, err := LoadDir(context.Background(), p, LoadOptions{})
+		if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), p) {
+			t.Errorf("error = %v, want not-exist naming %s", err, p)
+		}
+	})
+}
+
+func TestLoadDirSkippedFiles(t *testing.T) {
+	dir := writeSnapshot(t, with(baseFiles, map[string]string{
+		"README.md":                  "how I made this\n",
+		"notes/ticket.txt":           "INC-123\n",
+		"111111111111/whoami.json":   `{"Account":"111111111111"}`,
+		"111111111111/global/x.json": `{}`,
+		"111111111111/ap-northeast-1/describe-images.json":                   `{"imageDetails":[]}`,
+		"111111111111/ap-northeast-1/describe-registry.json.bak":             sourceRegistry,
+		"222222222222/ap-northeast-1/get-repository-policy/my-repo.yaml":     "policyText: x\n",
+		"222222222222/ap-northeast-1/describe-image-replication-status.json": `{}`,
+	}))
+	snap, err := LoadDir(context.Background(), dir, LoadOptions{})
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	var want []string
+	for _, rel := range []string{
+		"111111111111/ap-northeast-1/describe-images.json",
+		"111111111111/ap-northeast-1/describe-registry.json.bak",
+		"111111111111/global",
+		"111111111111/whoami.json",
+		"222222222222/ap-northeast-1/describe-image-replication-status.json",
+		"222222222222/ap-northeast-1/get-repository-policy/my-repo.yaml",
+		"README.md",
+		"notes",
+	} {
+		want = append(want, filepath.Join(dir, filepath.FromSlash(rel))+": skipped: not a file ecrdoctor reads")
+	}
+	got := slices.Clone(snap.Warnings)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The files that are read still are.
+	if !snap.Registry(srcLoc).DescribeRegistry.OK() {
+		t.Error("describe-registry.json not read next to describe-registry.json.bak")
+	}
+}
+
+func TestLoadDirCLIErrorText(t *testing.T) {
+	// `aws ecr get-registry-policy 2> get-registry-policy.error.json` stores
+	// the CLI's own error line; it is accepted as the JSON form would be.
+	dir := writeSnapshot(t, with(baseFiles, map[string]string{
+		"222222222222/ap-northeast-1/get-registry-policy.error.json": "\nAn error occurred (RegistryPolicyNotFoundException) when calling the GetRegistryPolicy operation: Registry policy does not exist in the registry with id '222222222222'\n",
+	}))
+	snap, err := LoadDir(context.Background(), dir, LoadOptions{})
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	r := snap.Registry(dstLoc).RegistryPolicy
+	if r.State != diagnose.Failed || r.Err.Code != "RegistryPolicyNotFoundException" || r.Err.Message != "Registry policy does not exist in the registry with id '222222222222'" {
+		t.Errorf("read = %+v, err %+v", r, r.Err)
+	}
+}
+
+func TestLoadDirCapturedAt(t *testing.T) {
+	newest := time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+	dir := writeSnapshot(t, with(baseFiles, map[string]string{"snapshot.json": ""}))
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		mtime := newest.Add(-time.Hour)
+		if strings.HasSuffix(p, "get-account-setting.json") {
+			mtime = newest
+		}
+		return os.Chtimes(p, mtime, mtime)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := LoadDir(context.Background(), dir, LoadOptions{Now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	if !snap.CapturedAt.Equal(newest) {
+		t.Errorf("CapturedAt = %v, want the newest file time %v", snap.CapturedAt, newest)
+	}
+}
+
+func TestLoadDirLookupEventsError(t *testing.T) {
+	dir := writeSnapshot(t, with(baseFiles, map[string]string{
+		"111111111111/ap-northeast-1/lookup-events.error.json": `{"Error":{"Code":"AccessDeniedException","Message":"User: arn:aws:sts::111111111111:assumed-role/OnCall/jane is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action"}}`,
+	}))
+	snap, err := LoadDir(context.Background(), dir, LoadOptions{})
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	if snap.EventsCollected {
+		t.Error("EventsCollected = true, want false: the only CloudTrail read failed")
+	}
+	want := filepath.Join(dir, "111111111111", tokyo, "lookup-events.error.json") + ": CloudTrail lookup failed: AccessDeniedException: User: "
+	if len(snap.Warnings) != 1 || !strings.HasPrefix(snap.Warnings[0], want) {
+		t.Errorf("warnings = %q, want one starting %q", snap.Warnings, want)
+	}
+}
+
+// A ReplicateImage denial as LookupEvents prints it (CLI v1), and a trail log
+// file with a denial, a success and a near miss.
+const (
+	lookupEventsJSON = `{"Events":[{"EventId":"4f1c2a77-0b8e-4d7a-9c1e-2f3a4b5c6d7e","EventName":"ReplicateImage","ReadOnly":"false","EventTime":1795655031.0,"EventSource":"ecr.amazonaws.com","Username":"ECRReplication","Resources":[{"ResourceType":"AWS::ECR::Repository","ResourceName":"arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo"}],"CloudTrailEvent":` +
+		`"{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROAB3NVE6X522I57ZC6F:ECRReplication\",\"arn\":\"arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/ECRReplication\",\"accountId\":\"111111111111\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROAB3NVE6X522I57ZC6F\",\"arn\":\"arn:aws:iam::111111111111:role/aws-service-role/replication.ecr.amazonaws.com/AWSServiceRoleForECRReplication\",\"accountId\":\"111111111111\",\"userName\":\"AWSServiceRoleForECRReplication\"}},\"invokedBy\":\"replication.ecr.amazonaws.com\"},\"eventTime\":\"2026-11-26T01:03:51Z\",\"eventSource\":\"ecr.amazonaws.com\",\"eventName\":\"ReplicateImage\",\"awsRegion\":\"ap-northeast-1\",\"sourceIPAddress\":\"replication.ecr.amazonaws.com\",\"userAgent\":\"replication.ecr.amazonaws.com\",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"User: arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/ECRReplication is not authorized to perform: ecr:ReplicateImage on resource: arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo because no resource-based policy allows the ecr:ReplicateImage action\",\"requestParameters\":{\"registryId\":\"222222222222\",\"repositoryName\":\"my-repo\"},\"responseElements\":null,\"requestID\":\"9d2e0c41-6a3b-4f5e-8d7c-1b2a3c4d5e6f\",\"eventID\":\"4f1c2a77-0b8e-4d7a-9c1e-2f3a4b5c6d7e\",\"readOnly\":false,\"resources\":[{\"ARN\":\"arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo\",\"accountId\":\"222222222222\",\"type\":\"AWS::ECR::Repository\"}],\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"recipientAccountId\":\"111111111111\",\"sharedEventID\":\"0c9b8a7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d\",\"eventCategory\":\"Management\"}"}]}`
+)
+
+func TestLoadDirEvents(t *testing.T) {
+	t.Run("no CloudTrail files", func(t *testing.T) {
+		snap, err := LoadDir(context.Background(), writeSnapshot(t, baseFiles), LoadOptions{})
+		if err != nil {
+			t.Fatalf("LoadDir: %v", err)
+		}
+		if snap.EventsCollected {
+			t.Error("EventsCollected = true with no CloudTrail file")
+		}
+	})
+	tests := []struct {
+		name       string
+		files      map[string]string
+		extra      bool // pass the lookup file again through opts.Events, from outside DIR
+		wantEvents int
+	}{
+		{"lookup-events in a registry folder", map[string]string{"111111111111/ap-northeast-1/lookup-events.json": lookupEventsJSON}, false, 1},
+		{"paginated lookup-events files", map[string]string{
+			"111111111111/ap-northeast-1/lookup-events-1.json": lookupEventsJSON,
+			"111111111111/ap-northeast-1/lookup-events-2.json": `{"Events":[]}`,
+		}, false, 1},
+		{"cloudtrail folder", map[string]string{"cloudtrail/lookup.json": lookupEventsJSON}, false, 1},
+		{"--events only", map[string]string{}, true, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeSnapshot(t, with(baseFiles, tc.files))
+			var opts LoadOptions
+			if tc.extra {
+				p := filepath.Join(t.TempDir(), "events.json")
+				if err := os.WriteFile(p, []byte(lookupEventsJSON), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				opts.Events = []string{p}
+			}
+			snap, err := LoadDir(context.Background(), dir, opts)
+			skipIfTrailStub(t, err)
+			if err != nil {
+				t.Fatalf("LoadDir: %v", err)
+			}
+			if !snap.EventsCollected {
+				t.Error("EventsCollected = false")
+			}
+			if len(snap.Events) != tc.wantEvents {
+				t.Fatalf("events = %+v, want %d", snap.Events, tc.wantEvents)
+			}
+			e := snap.Events[0]
+			if e.Repository != "my-repo" || e.ErrorCode != "AccessDenied" || e.Destination.Account != dst || e.Destination.Region != tokyo {
+				t.Errorf("event = %+v", e)
+			}
+			if snap.EventsScanned.Records == 0 {
+				t.Errorf("EventsScanned = %+v, want records counted", snap.EventsScanned)
+			}
+		})
+	}
+}
