@@ -1,8 +1,155 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
 
-// PLACEHOLDER: replaced by the real command.
-func whyCommand(s *streams) *cli.Command {
-	return &cli.Command{Name: "why", Usage: "not implemented yet", Action: action(func(c *cli.Context) error { return inputErrorf("why: not implemented yet") })}
+	"github.com/urfave/cli/v2"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/render"
+)
+
+// whyOptions are the flags of `ecrdoctor why`.
+type whyOptions struct {
+	Repo          string
+	Snapshot      string
+	Events        []string
+	SourceAccount string
+	Region        string
+	Output        string
 }
+
+func whyCommand(s *streams) *cli.Command {
+	return &cli.Command{
+		Name:  "why",
+		Usage: "explain why a repository's images are not replicating, with evidence and a verified fix",
+		UsageText: `ecrdoctor why --repo NAME [--snapshot DIR] [--events PATH]... [--output text|json|markdown]
+
+Examples:
+  # Offline, on a snapshot folder (the seed case shipped with ecrdoctor)
+  ecrdoctor why --repo my-repo --snapshot fixtures/seed-grant-in-repository-policy
+
+  # Add CloudTrail log files synced from S3
+  ecrdoctor why --repo my-repo --snapshot ./snap --events ./AWSLogs
+
+  # For a ticket bot
+  ecrdoctor why --repo my-repo --snapshot ./snap --output json`,
+		Description: `why reads the source registry's replication rules, the CloudTrail records of
+failed ReplicateImage calls and the destination's registry policy, repository policy
+and repositories; evaluates the policies the way IAM does; and prints the root cause,
+its evidence and the fix: the destination registry policy with the grant merged in,
+checked by the evaluator, with the aws command and the Terraform resource to apply it.
+
+Exit status: 0 healthy (or nothing wrong found), 1 a problem was found,
+2 usage error, 3 could not run (unreadable snapshot, bad input).`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "repo", Usage: "the source repository `NAME` to diagnose (exact name, e.g. team/app)"},
+			&cli.StringFlag{Name: "snapshot", Usage: "read a snapshot folder `DIR` instead of AWS"},
+			&cli.StringSliceFlag{Name: "events", Usage: "CloudTrail `PATH` (LookupEvents output, trail log files or folders, - for stdin); repeatable"},
+			&cli.StringFlag{Name: "source-account", Usage: "source account `ID` (for a snapshot without snapshot.json)"},
+			&cli.StringFlag{Name: "region", Usage: "source `REGION` (for a snapshot without snapshot.json)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, json or markdown"},
+		},
+		Action: action(func(c *cli.Context) error {
+			opts := whyOptions{
+				Repo:          c.String("repo"),
+				Snapshot:      c.String("snapshot"),
+				Events:        c.StringSlice("events"),
+				SourceAccount: c.String("source-account"),
+				Region:        c.String("region"),
+				Output:        c.String("output"),
+			}
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			return runWhy(c.Context, s, opts)
+		}),
+	}
+}
+
+func (o whyOptions) validate() error {
+	if strings.TrimSpace(o.Repo) == "" {
+		return usageErrorf("why: --repo is required (the source repository to diagnose, e.g. --repo my-repo)")
+	}
+	switch o.Output {
+	case "text", "json", "markdown", "md":
+	default:
+		return usageErrorf("why: --output %q: must be text, json or markdown", o.Output)
+	}
+	if o.SourceAccount != "" && !isAccountID(o.SourceAccount) {
+		return usageErrorf("why: --source-account %q: must be a 12-digit account id", o.SourceAccount)
+	}
+	if o.Snapshot == "" {
+		return usageErrorf("why: --snapshot DIR is required for now: live reads from AWS are not available in this build")
+	}
+	return nil
+}
+
+func runWhy(ctx context.Context, s *streams, o whyOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if fi, err := os.Stat(o.Snapshot); err != nil {
+		return inputErrorf("--snapshot %s: %v", o.Snapshot, errors.Unwrap(err))
+	} else if !fi.IsDir() {
+		return inputErrorf("--snapshot %s: not a folder", o.Snapshot)
+	}
+	snap, err := collect.LoadDir(ctx, o.Snapshot, collect.LoadOptions{
+		Repository:    o.Repo,
+		SourceAccount: o.SourceAccount,
+		SourceRegion:  o.Region,
+		Events:        o.Events,
+	})
+	if err != nil {
+		return inputErrorf("reading snapshot: %w", err)
+	}
+	report, err := diagnose.Analyze(snap)
+	if err != nil {
+		return inputErrorf("diagnosing: %w", err)
+	}
+	return writeReport(s, report, o.Output)
+}
+
+// writeReport renders the report in full before writing it, so nothing is
+// half-printed, and maps it to the exit code.
+func writeReport(s *streams, report *diagnose.Report, format string) error {
+	var b bytes.Buffer
+	var err error
+	switch format {
+	case "json":
+		err = render.JSON(&b, report)
+	case "markdown", "md":
+		err = render.Markdown(&b, report)
+	default:
+		err = render.Text(&b, report, render.TextOptions{Terminal: isTerminal(s.out) && os.Getenv("NO_COLOR") == ""})
+	}
+	if err != nil {
+		return inputErrorf("rendering the report: %w", err)
+	}
+	if _, err := s.out.Write(b.Bytes()); err != nil {
+		return inputErrorf("writing the report: %w", err)
+	}
+	if report.HasErrors() {
+		return findingsExit()
+	}
+	return nil
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+
