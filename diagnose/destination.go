@@ -607,8 +607,8 @@ func (a *analysis) request(c *destCheck, action string) policy.Request {
 		Resource:        c.arn,
 		ResourceAccount: c.d.loc.Account,
 		Context: map[string][]string{
-			"aws:RequestedRegion":     {c.d.loc.Region},
-			"aws:SecureTransport":     {"true"},
+			"aws:RequestedRegion":       {c.d.loc.Region},
+			"aws:SecureTransport":       {"true"},
 			"aws:PrincipalIsAWSService": {"false"},
 		},
 	}

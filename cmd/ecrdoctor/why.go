@@ -151,5 +151,3 @@ func isAccountID(s string) bool {
 	}
 	return true
 }
-
-

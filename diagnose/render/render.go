@@ -61,7 +61,7 @@ type TextOptions struct {
 
 type textStyles struct {
 	title, bad, warn, good, info, dim, code, label lipgloss.Style
-	term                                          bool
+	term                                           bool
 }
 
 func newStyles(w io.Writer, term bool) textStyles {
