@@ -1,0 +1,302 @@
+package diagnose_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
+)
+
+func load(t testing.TB, fixture string) *diagnose.Snapshot {
+	t.Helper()
+	snap, err := collect.LoadDir(context.Background(), filepath.Join("..", "fixtures", fixture), collect.LoadOptions{Repository: "my-repo"})
+	if err != nil {
+		t.Fatalf("loading fixture %s: %v", fixture, err)
+	}
+	return snap
+}
+
+func analyze(t testing.TB, snap *diagnose.Snapshot) *diagnose.Report {
+	t.Helper()
+	r, err := diagnose.Analyze(snap)
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	return r
+}
+
+func codes(r *diagnose.Report) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, f.Code)
+	}
+	return out
+}
+
+// TestFixtures checks the root cause, the verdicts and the exit-relevant
+// severities an on-call engineer sees for every shipped scenario.
+func TestFixtures(t *testing.T) {
+	cases := []struct {
+		fixture string
+		codes   []string          // findings, in order
+		verdict diagnose.Verdict  // overall
+		dests   map[string]string // "account/region" -> verdict
+	}{
+		{"seed-grant-in-repository-policy", []string{"GRANT_IN_REPOSITORY_POLICY", "REGISTRY_POLICY_MISSING"}, diagnose.Failing,
+			map[string]string{"111111111111/us-west-1": "healthy", "222222222222/ap-northeast-1": "failing"}},
+		{"hand-made", []string{"GRANT_IN_REPOSITORY_POLICY", "REGISTRY_POLICY_MISSING"}, diagnose.Failing,
+			map[string]string{"111111111111/us-west-1": "healthy", "222222222222/ap-northeast-1": "failing"}},
+		{"healthy", nil, diagnose.Healthy, map[string]string{"222222222222/ap-northeast-1": "healthy"}},
+		{"replication-not-configured", []string{"REPLICATION_NOT_CONFIGURED"}, diagnose.Failing, map[string]string{}},
+		{"filter-does-not-match", []string{"FILTER_DOES_NOT_MATCH"}, diagnose.Failing, map[string]string{}},
+		{"destination-is-source", []string{"DESTINATION_IS_SOURCE"}, diagnose.Failing, map[string]string{"111111111111/ap-northeast-1": "failing"}},
+		{"registry-policy-missing", []string{"REGISTRY_POLICY_MISSING"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"registry-policy-in-other-region", []string{"REGISTRY_POLICY_IN_OTHER_REGION", "REGISTRY_POLICY_MISSING"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"principal-mismatch", []string{"PRINCIPAL_MISMATCH"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"resource-mismatch", []string{"RESOURCE_MISMATCH"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"action-not-granted", []string{"ACTION_NOT_GRANTED"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"create-repository-not-allowed", []string{"CREATE_REPOSITORY_NOT_ALLOWED"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"explicit-deny", []string{"EXPLICIT_DENY"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"condition-not-satisfied", []string{"CONDITION_NOT_SATISFIED"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"condition-unknown", []string{"CONDITION_NOT_SATISFIED"}, diagnose.Unknown, map[string]string{"222222222222/ap-northeast-1": "unknown"}},
+		{"destination-unreadable", []string{"DESTINATION_UNREADABLE"}, diagnose.Unknown, map[string]string{"222222222222/ap-northeast-1": "unknown"}},
+		{"replicate-image-denied", []string{"REPLICATE_IMAGE_DENIED", "DESTINATION_UNREADABLE"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
+		{"stale-failures", []string{"STALE_FAILURES"}, diagnose.Healthy, map[string]string{"222222222222/ap-northeast-1": "healthy"}},
+		{"multiple-faults", []string{"RESOURCE_MISMATCH", "REGISTRY_POLICY_MISSING", "CREATE_REPOSITORY_NOT_ALLOWED"}, diagnose.Failing,
+			map[string]string{"111111111111/us-west-1": "healthy", "222222222222/ap-northeast-1": "failing", "333333333333/eu-west-1": "failing"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fixture, func(t *testing.T) {
+			r := analyze(t, load(t, tc.fixture))
+			if got := codes(r); !slices.Equal(got, tc.codes) {
+				t.Errorf("findings = %v, want %v", got, tc.codes)
+			}
+			if r.Verdict != tc.verdict {
+				t.Errorf("verdict = %s, want %s", r.Verdict, tc.verdict)
+			}
+			got := map[string]string{}
+			for _, d := range r.Destinations {
+				got[d.Account+"/"+d.Region] = string(d.Verdict)
+			}
+			if len(got) != len(tc.dests) {
+				t.Errorf("destinations = %v, want %v", got, tc.dests)
+			}
+			for k, v := range tc.dests {
+				if got[k] != v {
+					t.Errorf("destination %s verdict = %q, want %q", k, got[k], v)
+				}
+			}
+			wantErr := tc.verdict == diagnose.Failing
+			if r.HasErrors() != wantErr {
+				t.Errorf("HasErrors = %v, want %v (exit code 1 only for failing)", r.HasErrors(), wantErr)
+			}
+			for _, f := range r.Findings {
+				if f.Summary == "" || f.Detail == "" {
+					t.Errorf("%s: empty summary or detail", f.Code)
+				}
+				if f.Severity == diagnose.SeverityError && f.Destination != nil && len(f.Evidence) == 0 {
+					t.Errorf("%s: an error finding without evidence", f.Code)
+				}
+			}
+		})
+	}
+}
+
+// TestSeedCaseEvidence checks what the seed case's report must prove: the
+// misplaced statement, the CloudTrail denial and the missing registry policy.
+func TestSeedCaseEvidence(t *testing.T) {
+	r := analyze(t, load(t, "seed-grant-in-repository-policy"))
+	root := r.Findings[0]
+	if root.Destination == nil || *root.Destination != (diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}) {
+		t.Fatalf("root cause destination = %v", root.Destination)
+	}
+	kinds := map[string]string{}
+	for _, e := range root.Evidence {
+		if _, seen := kinds[e.Kind]; !seen {
+			kinds[e.Kind] = e.Text
+		}
+	}
+	if !strings.Contains(kinds[diagnose.EvidenceRepositoryPolicy], "ecr:ReplicateImage") {
+		t.Errorf("repository policy evidence does not quote the grant: %q", kinds[diagnose.EvidenceRepositoryPolicy])
+	}
+	if !strings.Contains(kinds[diagnose.EvidenceCloudTrailEvent], "no resource-based policy allows the ecr:ReplicateImage action") {
+		t.Errorf("CloudTrail evidence does not quote the denial: %q", kinds[diagnose.EvidenceCloudTrailEvent])
+	}
+	if root.Fix == nil || !root.Fix.Verified || root.Fix.RegistryPolicy == nil {
+		t.Fatalf("root cause has no verified fix: %+v", root.Fix)
+	}
+	steps := strings.Join(root.Fix.Steps, "\n")
+	if !strings.Contains(steps, "delete-repository-policy") && !strings.Contains(steps, "set-repository-policy") {
+		t.Errorf("fix does not say how to remove the misplaced grant:\n%s", steps)
+	}
+	if !strings.Contains(root.Fix.AWSCLI, "put-registry-policy --region ap-northeast-1") {
+		t.Errorf("aws command = %q", root.Fix.AWSCLI)
+	}
+	if !strings.Contains(root.Fix.Terraform, `resource "aws_ecr_registry_policy"`) {
+		t.Errorf("terraform = %q", root.Fix.Terraform)
+	}
+	if r.Events.Matched != 3 {
+		t.Errorf("events matched = %d, want the 3 denials of my-repo (not the near-miss)", r.Events.Matched)
+	}
+}
+
+// TestFixRepairsEveryFixture applies each verified fix to the snapshot, as a
+// user would with put-registry-policy, and diagnoses again: the destination
+// must come out healthy, or with STALE_FAILURES only.
+func TestFixRepairsEveryFixture(t *testing.T) {
+	fixtures, _ := filepath.Glob(filepath.Join("..", "fixtures", "*", ""))
+	applied := 0
+	for _, dir := range fixtures {
+		name := filepath.Base(dir)
+		if !isDir(dir) {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			snap := load(t, name)
+			r := analyze(t, snap)
+			fixed := false
+			for _, f := range r.Findings {
+				if f.Fix == nil || f.Fix.RegistryPolicy == nil || !f.Fix.Verified {
+					continue
+				}
+				reg := snap.Registries[*f.Destination]
+				if reg == nil {
+					reg = diagnose.NewRegistry(*f.Destination)
+					snap.Registries[*f.Destination] = reg
+				}
+				reg.RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: "fix",
+					Value: diagnose.PolicyOutput{RegistryID: f.Destination.Account, PolicyText: string(f.Fix.RegistryPolicy)}}
+				fixed = true
+			}
+			if !fixed {
+				return
+			}
+			applied++
+			again := analyze(t, snap)
+			for _, d := range again.Destinations {
+				if d.Verdict != diagnose.Healthy {
+					t.Errorf("after the fix, %s/%s is %s: %v", d.Account, d.Region, d.Verdict, codes(again))
+				}
+			}
+			for _, f := range again.Findings {
+				if f.Code != diagnose.CodeStaleFailures {
+					t.Errorf("after the fix: finding %s: %s", f.Code, f.Summary)
+				}
+			}
+		})
+	}
+	if applied < 8 {
+		t.Errorf("only %d fixtures had a verified fix to apply", applied)
+	}
+}
+
+// TestFixKeepsExistingStatements: the merged policy keeps every existing
+// statement unchanged and adds exactly one.
+func TestFixKeepsExistingStatements(t *testing.T) {
+	snap := load(t, "multiple-faults")
+	loc := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	before := snap.Registries[loc].RegistryPolicy.Value.PolicyText
+	r := analyze(t, snap)
+	var fix *diagnose.Fix
+	for _, f := range r.Findings {
+		if f.Destination != nil && *f.Destination == loc && f.Fix != nil && f.Fix.RegistryPolicy != nil {
+			fix = f.Fix
+		}
+	}
+	if fix == nil {
+		t.Fatal("no registry policy fix for 222222222222/ap-northeast-1")
+	}
+	var old, merged struct{ Statement []json.RawMessage }
+	if err := json.Unmarshal([]byte(before), &old); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(fix.RegistryPolicy, &merged); err != nil {
+		t.Fatal(err)
+	}
+	if len(merged.Statement) != len(old.Statement)+1 {
+		t.Fatalf("merged policy has %d statements, want %d+1", len(merged.Statement), len(old.Statement))
+	}
+	for i := range old.Statement {
+		if compact(t, old.Statement[i]) != compact(t, merged.Statement[i]) {
+			t.Errorf("statement %d changed:\n%s\n%s", i, old.Statement[i], merged.Statement[i])
+		}
+	}
+	p, err := policy.Parse(fix.RegistryPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issues := policy.CheckRegistryPolicy(string(fix.RegistryPolicy), p, "V1"); len(issues) != 0 {
+		t.Errorf("the fix breaks the V1 scope rules: %+v", issues)
+	}
+}
+
+// TestExplicitDenyIsNotPatchedOver: when a Deny blocks replication, the fix
+// must not claim a grant solves it.
+func TestExplicitDenyIsNotPatchedOver(t *testing.T) {
+	r := analyze(t, load(t, "explicit-deny"))
+	f := r.Findings[0]
+	if f.Fix == nil || f.Fix.Verified || f.Fix.RegistryPolicy != nil {
+		t.Fatalf("explicit deny fix = %+v, want unverified steps only", f.Fix)
+	}
+	if !strings.Contains(strings.Join(f.Fix.Steps, " "), "Deny") {
+		t.Errorf("steps do not tell the user to decide about the Deny: %v", f.Fix.Steps)
+	}
+	if !strings.Contains(f.Summary, "DenyExternalWrites") {
+		t.Errorf("summary does not name the deny statement: %s", f.Summary)
+	}
+}
+
+func TestResourceMismatchNamesTheIntendedARN(t *testing.T) {
+	r := analyze(t, load(t, "resource-mismatch"))
+	d := r.Findings[0].Detail
+	for _, want := range []string{"my-reo", "arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("detail does not mention %q:\n%s", want, d)
+		}
+	}
+}
+
+func TestFilterMismatchNamesPrefixes(t *testing.T) {
+	r := analyze(t, load(t, "filter-does-not-match"))
+	f := r.Findings[0]
+	if !strings.Contains(f.Summary, `"my-app"`) || !strings.Contains(f.Detail, `nearest filter is "my-app"`) {
+		t.Errorf("finding does not list the prefixes and the nearest one:\n%s\n%s", f.Summary, f.Detail)
+	}
+}
+
+func TestPolicyTextThatIsNotAPolicyIsAnError(t *testing.T) {
+	snap := load(t, "healthy")
+	loc := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	rp := snap.Registries[loc].RegistryPolicy
+	rp.Value.PolicyText = `{"Statement": "nope"}`
+	snap.Registries[loc].RegistryPolicy = rp
+	_, err := diagnose.Analyze(snap)
+	if err == nil || !strings.Contains(err.Error(), "get-registry-policy.json") {
+		t.Fatalf("Analyze error = %v, want one naming the file", err)
+	}
+}
+
+func BenchmarkAnalyzeSeed(b *testing.B) {
+	snap := load(b, "seed-grant-in-repository-policy")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := diagnose.Analyze(snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func compact(t *testing.T, raw json.RawMessage) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
