@@ -394,7 +394,7 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 			if err := requireFields(raw, "repositoryName", "replicationStatuses"); err != nil {
 				return err
 			}
-			if v.RepositoryName != repo {
+			if v.RepositoryName != "" && v.RepositoryName != repo {
 				return fmt.Errorf("repositoryName is %q but the file is in the folder of repository %q", v.RepositoryName, repo)
 			}
 			for i, s := range v.ReplicationStatuses {

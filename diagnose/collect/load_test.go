@@ -57,14 +57,6 @@ func with(base map[string]string, changes map[string]string) map[string]string {
 	return out
 }
 
-// skipIfTrailStub skips a test while diagnose/trail's Read is still a stub.
-func skipIfTrailStub(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), "trail.Read: not implemented yet") {
-		t.Skip("trail.Read not implemented yet")
-	}
-}
-
 const (
 	manifestJSON   = `{"source":{"account":"111111111111","region":"ap-northeast-1"},"repository":"my-repo","captured_at":"2026-11-26T10:00:00Z"}`
 	sourceRegistry = `{"registryId":"111111111111","replicationConfiguration":{"rules":[{"destinations":[{"region":"ap-northeast-1","registryId":"222222222222"}],"repositoryFilters":[{"filter":"my-repo","filterType":"PREFIX_MATCH"}]}]}}`
@@ -625,7 +617,6 @@ func TestLoadDirEvents(t *testing.T) {
 				opts.Events = []string{p}
 			}
 			snap, err := LoadDir(context.Background(), dir, opts)
-			skipIfTrailStub(t, err)
 			if err != nil {
 				t.Fatalf("LoadDir: %v", err)
 			}
@@ -641,6 +632,241 @@ func TestLoadDirEvents(t *testing.T) {
 			}
 			if snap.EventsScanned.Records == 0 {
 				t.Errorf("EventsScanned = %+v, want records counted", snap.EventsScanned)
+			}
+		})
+	}
+}
+
+// fixtureFacts are the basic facts put into each fixtures/ folder: what the
+// loader must read from it (the diagnosis is tested elsewhere).
+type fixtureFacts struct {
+	source     diagnose.Location
+	registries []diagnose.Location
+	reads      []fixtureRead
+	// events is how many CloudTrail events of my-repo the folder holds
+	// (replication calls, successful or not), -1 when it has no CloudTrail
+	// file; failed is how many of them were denied.
+	events, failed int
+}
+
+type fixtureRead struct {
+	at    diagnose.Location
+	call  string // a call name as in layout.go: get-registry-policy, get-repository-policy/my-repo, ...
+	state diagnose.ReadState
+	code  string
+}
+
+var (
+	usWestLoc = diagnose.Location{Account: src, Region: usWest}
+	dstUSEast = diagnose.Location{Account: dst, Region: "us-east-1"}
+	dst3      = diagnose.Location{Account: "333333333333", Region: "eu-west-1"}
+)
+
+func collected(at diagnose.Location, call string) fixtureRead {
+	return fixtureRead{at, call, diagnose.Collected, ""}
+}
+
+func failed(at diagnose.Location, call, code string) fixtureRead {
+	return fixtureRead{at, call, diagnose.Failed, code}
+}
+
+// destinationFiles are the reads every fixture with a readable destination
+// that has my-repo and no repository policy holds.
+func destinationFiles(registryPolicy fixtureRead) []fixtureRead {
+	return []fixtureRead{
+		collected(srcLoc, "describe-registry"),
+		collected(srcLoc, "describe-image-replication-status/my-repo/latest"),
+		registryPolicy,
+		collected(dstLoc, "describe-repositories"),
+		failed(dstLoc, "get-repository-policy/my-repo", "RepositoryPolicyNotFoundException"),
+		collected(dstLoc, "get-account-setting"),
+	}
+}
+
+var fixtureTable = map[string]fixtureFacts{
+	"seed-grant-in-repository-policy": {
+		source: srcLoc, registries: []diagnose.Location{srcLoc, usWestLoc, dstLoc},
+		reads: []fixtureRead{
+			failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException"),
+			collected(dstLoc, "get-repository-policy/my-repo"),
+			collected(dstLoc, "describe-repositories"),
+			collected(usWestLoc, "describe-repositories"),
+			collected(srcLoc, "describe-image-replication-status/my-repo/latest"),
+		},
+		events: 3, failed: 3,
+	},
+	"healthy": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
+	"replication-not-configured": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: -1},
+	"filter-does-not-match": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 0},
+	"destination-is-source": {source: srcLoc, registries: []diagnose.Location{srcLoc},
+		reads: []fixtureRead{collected(srcLoc, "describe-registry"), collected(srcLoc, "describe-repositories")}, events: -1},
+	"registry-policy-missing": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException")), events: 3, failed: 3},
+	"registry-policy-in-other-region": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc, dstUSEast},
+		reads: append(destinationFiles(failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException")),
+			collected(dstUSEast, "get-registry-policy")), events: 2, failed: 2},
+	"principal-mismatch": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 3},
+	"resource-mismatch": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 3},
+	"action-not-granted": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 2, failed: 2},
+	"create-repository-not-allowed": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: []fixtureRead{
+			collected(dstLoc, "get-registry-policy"),
+			collected(dstLoc, "describe-repositories"),
+			failed(dstLoc, "get-repository-policy/my-repo", "RepositoryNotFoundException"),
+		}, events: 2, failed: 2},
+	"explicit-deny": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 3},
+	"condition-not-satisfied": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 3},
+	"condition-unknown": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: -1},
+	"destination-unreadable": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: []fixtureRead{
+			failed(dstLoc, "get-registry-policy", "AccessDeniedException"),
+			failed(dstLoc, "describe-repositories", "AccessDeniedException"),
+			failed(dstLoc, "get-repository-policy/my-repo", "AccessDeniedException"),
+			failed(dstLoc, "get-account-setting", "AccessDeniedException"),
+		}, events: -1},
+	"replicate-image-denied": {source: srcLoc, registries: []diagnose.Location{srcLoc},
+		reads:  []fixtureRead{collected(srcLoc, "describe-registry"), collected(srcLoc, "describe-image-replication-status/my-repo/latest")},
+		events: 3, failed: 3},
+	"stale-failures": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")),
+			collected(srcLoc, "describe-image-replication-status/my-repo/1.4.0")), events: 3, failed: 2},
+	"multiple-faults": {source: srcLoc, registries: []diagnose.Location{srcLoc, usWestLoc, dstLoc, dst3},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")),
+			failed(dst3, "get-registry-policy", "RegistryPolicyNotFoundException"),
+			failed(dst3, "get-repository-policy/my-repo", "RepositoryNotFoundException"),
+			collected(dst3, "describe-repositories"),
+			collected(usWestLoc, "describe-repositories")),
+		events: 4, failed: 3},
+	"hand-made": {source: srcLoc, registries: []diagnose.Location{srcLoc, usWestLoc, dstLoc},
+		reads: []fixtureRead{
+			collected(usWestLoc, "describe-registry"),
+			failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException"),
+			collected(dstLoc, "get-repository-policy/my-repo"),
+		},
+		events: 3, failed: 3},
+}
+
+// readOf returns the state of one call of reg.
+func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bool) {
+	switch {
+	case call == DescribeRegistryFile:
+		return reg.DescribeRegistry.State, reg.DescribeRegistry.ErrCode(), true
+	case call == GetRegistryPolicyFile:
+		return reg.RegistryPolicy.State, reg.RegistryPolicy.ErrCode(), true
+	case call == DescribeRepositoriesFile:
+		return reg.Repositories.State, reg.Repositories.ErrCode(), true
+	case call == GetAccountSettingFile:
+		return reg.PolicyScope.State, reg.PolicyScope.ErrCode(), true
+	case strings.HasPrefix(call, GetRepositoryPolicyDir+"/"):
+		r := reg.RepositoryPolicies[strings.TrimPrefix(call, GetRepositoryPolicyDir+"/")]
+		return r.State, r.ErrCode(), true
+	case strings.HasPrefix(call, ReplicationStatusDir+"/"):
+		repo, image, _ := cutLastSep(strings.TrimPrefix(call, ReplicationStatusDir+"/"), "/")
+		r := reg.ReplicationStatus[repo][image]
+		return r.State, r.ErrCode(), true
+	}
+	return 0, "", false
+}
+
+const fixturesDir = "../../fixtures"
+
+func TestLoadFixtures(t *testing.T) {
+	entries, err := os.ReadDir(fixturesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(fixturesDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var folders []string
+	for _, e := range entries {
+		if e.IsDir() {
+			folders = append(folders, e.Name())
+		}
+	}
+	for name := range fixtureTable {
+		if !slices.Contains(folders, name) {
+			t.Errorf("fixtures/%s is missing", name)
+		}
+	}
+	for _, name := range folders {
+		t.Run(name, func(t *testing.T) {
+			want, ok := fixtureTable[name]
+			if !ok {
+				t.Fatalf("fixtures/%s has no entry in fixtureTable: add the facts it holds", name)
+			}
+			if !strings.Contains(string(readme), "`"+name+"`") {
+				t.Errorf("fixtures/README.md does not list `%s`", name)
+			}
+			dir := filepath.Join(fixturesDir, name)
+			snap, err := LoadDir(context.Background(), dir, LoadOptions{Repository: "my-repo"})
+			if err != nil {
+				t.Fatalf("LoadDir: %v", err)
+			}
+			if snap.Source != want.source || snap.Repository != "my-repo" {
+				t.Errorf("source, repository = %v, %q; want %v, my-repo", snap.Source, snap.Repository, want.source)
+			}
+			var locs []diagnose.Location
+			for loc := range snap.Registries {
+				locs = append(locs, loc)
+			}
+			sortLocs(locs)
+			wantLocs := slices.Clone(want.registries)
+			sortLocs(wantLocs)
+			if !slices.Equal(locs, wantLocs) {
+				t.Errorf("registries = %v, want %v", locs, wantLocs)
+			}
+			for _, r := range want.reads {
+				reg := snap.Registry(r.at)
+				if reg == nil {
+					t.Errorf("%s: registry not loaded", r.at)
+					continue
+				}
+				state, code, known := readOf(reg, r.call)
+				if !known {
+					t.Fatalf("bad call name %q in fixtureTable", r.call)
+				}
+				if state != r.state || code != r.code {
+					t.Errorf("%s %s: state %d %q, want %d %q", r.at, r.call, state, code, r.state, r.code)
+				}
+			}
+			if name == "hand-made" {
+				if !snap.CapturedAt.After(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+					t.Errorf("CapturedAt = %v, want the newest file time", snap.CapturedAt)
+				}
+			} else if want := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC); !snap.CapturedAt.Equal(want) {
+				t.Errorf("CapturedAt = %v, want %v", snap.CapturedAt, want)
+			}
+			if len(snap.Warnings) != 0 {
+				t.Errorf("warnings: %q", snap.Warnings)
+			}
+			if snap.EventsCollected != (want.events >= 0) {
+				t.Errorf("EventsCollected = %v, want %v", snap.EventsCollected, want.events >= 0)
+			}
+			if want.events < 0 {
+				return
+			}
+			nFailed := 0
+			for _, e := range snap.Events {
+				if e.Repository != "my-repo" {
+					t.Errorf("event %s of repository %q kept for my-repo", e.EventID, e.Repository)
+				}
+				if e.Failed() {
+					nFailed++
+				}
+			}
+			if len(snap.Events) != want.events || nFailed != want.failed {
+				t.Errorf("events = %d (%d failed), want %d (%d failed)", len(snap.Events), nFailed, want.events, want.failed)
 			}
 		})
 	}
