@@ -74,8 +74,10 @@ func hinges(res Result) bool {
 	return false
 }
 
-// closest picks the Allow statement that came nearest to applying: the one
-// with the most matching elements, the first on a tie.
+// closest picks the Allow statement that came nearest to applying. A
+// statement naming the requested action is the grant the author meant, so
+// elements weigh action > principal > resource > conditions; the first wins
+// a tie.
 func closest(srs []StatementResult, policy string) (StatementResult, bool) {
 	best, bestScore := StatementResult{}, -1
 	for _, sr := range srs {
@@ -83,9 +85,9 @@ func closest(srs []StatementResult, policy string) (StatementResult, bool) {
 			continue
 		}
 		score := 0
-		for _, m := range []bool{sr.PrincipalMatch, sr.ActionMatch, sr.ResourceMatch, sr.ConditionMatch} {
+		for i, m := range []bool{sr.ConditionMatch, sr.ResourceMatch, sr.PrincipalMatch, sr.ActionMatch} {
 			if m {
-				score++
+				score += 1 << i
 			}
 		}
 		if score > bestScore {
