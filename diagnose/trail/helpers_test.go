@@ -128,3 +128,5 @@ func ids(evs []Event) []string {
 	}
 	return out
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

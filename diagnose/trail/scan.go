@@ -35,24 +35,34 @@ var (
 	recordsOpen = []byte(`{"Records":[`)
 )
 
-// scanner reads files for one worker; its buffer is reused from file to file.
+// scanner reads files for one worker; its buffers and decompressor are
+// reused from file to file.
 type scanner struct {
-	opts      Options
-	needles   [][]byte // a record must contain one of these to be decoded
-	prefilter []byte   // and, when set, this too
-	buf       []byte
+	opts Options
+	// A record is decoded only if it contains one of needles and, when also
+	// is set, one of also. Needles are searched across whole chunks, so
+	// there is one of them (one pass) for the common filters; also is only
+	// tested on the few records around a needle. None has quotes, so they
+	// match records that are still JSON strings (LookupEvents) too.
+	needles, also [][]byte
+	buf           []byte
+	br            *bufio.Reader
+	gz            *gzip.Reader
 }
 
 func newScanner(opts Options) *scanner {
 	s := &scanner{opts: opts, buf: make([]byte, 0, 2*chunkSize)}
+	names := [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}
 	switch opts.Filter {
 	case FilterAny:
-		s.needles = [][]byte{[]byte("AccessDenied"), []byte("UnauthorizedOperation")}
+		s.needles = [][]byte{[]byte("errorCode")}
+		s.also = [][]byte{[]byte("AccessDenied"), []byte("UnauthorizedOperation")}
 	case FilterAll:
-		s.needles = [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}
+		s.needles = names
 	default:
-		s.needles = [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}
-		s.prefilter = []byte(`"errorCode"`)
+		// Failures are rarer than either event name: search for them.
+		s.needles = [][]byte{[]byte("errorCode")}
+		s.also = names
 	}
 	return s
 }
@@ -91,36 +101,48 @@ func (fr *fileResult) finish(name string) {
 
 // hasNeedle reports whether a record's text is worth decoding.
 func (s *scanner) hasNeedle(rec []byte) bool {
-	if s.prefilter != nil && !bytes.Contains(rec, s.prefilter) {
-		return false
-	}
-	return s.hasAnyNeedle(rec)
+	return containsAny(rec, s.needles) && (s.also == nil || containsAny(rec, s.also))
 }
 
-// hasAnyNeedle is hasNeedle without the prefilter, for text in which the
-// record is still a JSON string (quotes escaped).
-func (s *scanner) hasAnyNeedle(rec []byte) bool {
-	for _, n := range s.needles {
-		if bytes.Contains(rec, n) {
+func containsAny(b []byte, subs [][]byte) bool {
+	for _, sub := range subs {
+		if bytes.Contains(b, sub) {
 			return true
 		}
 	}
 	return false
 }
 
+// source returns r decompressed if it is gzip, reusing the scanner's readers.
+func (s *scanner) source(r io.Reader) (io.Reader, error) {
+	if s.br == nil {
+		s.br = bufio.NewReaderSize(r, 64<<10)
+	} else {
+		s.br.Reset(r)
+	}
+	magic, _ := s.br.Peek(2)
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return s.br, nil
+	}
+	if s.gz == nil {
+		gz, err := gzip.NewReader(s.br)
+		if err != nil {
+			return nil, err
+		}
+		s.gz = gz
+	} else if err := s.gz.Reset(s.br); err != nil {
+		return nil, err
+	}
+	return s.gz, nil
+}
+
 // scanFile reads one file or stream of any supported shape, gzipped or not.
 func (s *scanner) scanFile(name string, r io.Reader) fileResult {
 	var fr fileResult
-	br := bufio.NewReaderSize(r, 64<<10)
-	var src io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			fr.warnFile(name, fmt.Errorf("reading gzip: %w", err))
-			return fr
-		}
-		defer gz.Close()
-		src = gz
+	src, err := s.source(r)
+	if err != nil {
+		fr.warnFile(name, fmt.Errorf("reading gzip: %w", err))
+		return fr
 	}
 	s.scan(name, src, &fr)
 	fr.finish(name)
@@ -507,7 +529,7 @@ type lookupEvent struct {
 func (s *scanner) record(name string, raw json.RawMessage, fr *fileResult) {
 	fr.records++
 	index := fr.records
-	if !s.hasAnyNeedle(raw) {
+	if !s.hasNeedle(raw) {
 		return
 	}
 	trimmed := bytes.TrimLeft(raw, " \t\r\n")
@@ -560,15 +582,9 @@ func delivered(base string) (time.Time, bool) {
 // drain decompresses r into the scanner's buffer and discards it, chunk by
 // chunk exactly as scan reads.
 func (s *scanner) drain(r io.Reader) (int64, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var src io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return 0, err
-		}
-		defer gz.Close()
-		src = gz
+	src, err := s.source(r)
+	if err != nil {
+		return 0, err
 	}
 	var total int64
 	for {

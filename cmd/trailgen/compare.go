@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
+)
+
+// jqFilter is "events --repo my-repo" written for jq: failed ReplicateImage
+// or CreateRepository calls by the replication role on my-repo.
+const jqFilter = `.Records[] | select((.eventName == "ReplicateImage" or .eventName == "CreateRepository")
+  and .errorCode != null
+  and (((.userIdentity.arn // "") + " " + (.errorMessage // "")) | contains("/AWSServiceRoleForECRReplication/"))
+  and ((.errorMessage // "") | test(":repository/my-repo( |$)"))) | .eventID`
+
+func timeIt(runs int, fn func() error) (time.Duration, error) {
+	best := time.Duration(0)
+	for range max(runs, 1) {
+		runtime.GC()
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return 0, err
+		}
+		if d := time.Since(t0); best == 0 || d < best {
+			best = d
+		}
+	}
+	return best, nil
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// compare prints every ratio of issue 5 for the corpus in dir.
+func compare(ctx context.Context, out, log io.Writer, dir string, size int64, seed uint64, runs int, withJQ bool) error {
+	m, err := ensureCorpus(dir, size, seed, log)
+	if err != nil {
+		return err
+	}
+	root := filepath.Join(dir, "AWSLogs")
+	var gzBytes int64
+	filepath.WalkDir(root, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				gzBytes += fi.Size()
+			}
+		}
+		return nil
+	})
+	fmt.Fprintf(out, "corpus: %s: %d files, %d records, %.2f GB of JSON (%.0f MB gzipped), %d needles, %d near-misses\n",
+		root, m.Files, m.Records, float64(m.JSONBytes)/1e9, float64(gzBytes)/1e6, len(m.Needles), len(m.NearMisses))
+	fmt.Fprintf(out, "machine: %d CPUs, GOMAXPROCS %d, load average before: %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), loadavg())
+
+	paths := []string{root}
+	opts := trail.Options{Repository: m.Repository}
+	drain := func(workers int) func() error {
+		return func() error {
+			o := opts
+			o.Workers = workers
+			_, _, err := trail.Drain(ctx, paths, o)
+			return err
+		}
+	}
+	var res *trail.Result
+	scan := func(workers int) func() error {
+		return func() error {
+			o := opts
+			o.Workers = workers
+			r, err := trail.Read(ctx, paths, nil, o)
+			res = r
+			return err
+		}
+	}
+	if err := drain(0)(); err != nil { // warm the page cache
+		return err
+	}
+	w := runtime.GOMAXPROCS(0)
+	tDrain, err := timeIt(runs, drain(0))
+	if err != nil {
+		return err
+	}
+	tScan, err := timeIt(runs, scan(0))
+	if err != nil {
+		return err
+	}
+	tDrain1, err := timeIt(runs, drain(1))
+	if err != nil {
+		return err
+	}
+	tScan1, err := timeIt(runs, scan(1))
+	if err != nil {
+		return err
+	}
+	tScan2, err := timeIt(runs, scan(2))
+	if err != nil {
+		return err
+	}
+	mbps := func(d time.Duration) float64 { return float64(m.JSONBytes) / 1e6 / d.Seconds() }
+	fmt.Fprintf(out, "decompress only, %d workers:  %7.2fs  %6.0f MB/s of JSON\n", w, tDrain.Seconds(), mbps(tDrain))
+	fmt.Fprintf(out, "scan, %d workers:             %7.2fs  %6.0f MB/s\n", w, tScan.Seconds(), mbps(tScan))
+	fmt.Fprintf(out, "decompress only, 1 worker:   %7.2fs\n", tDrain1.Seconds())
+	fmt.Fprintf(out, "scan, 1 worker:              %7.2fs\n", tScan1.Seconds())
+	fmt.Fprintf(out, "scan, 2 workers:             %7.2fs\n", tScan2.Seconds())
+	r := tScan.Seconds() / tDrain.Seconds()
+	fmt.Fprintf(out, "scan / decompress-only (%d workers): %.3f  (goal <= 1.10)  %s\n", w, r, verdict(r <= 1.10))
+	r1 := tScan1.Seconds() / tDrain1.Seconds()
+	fmt.Fprintf(out, "scan / decompress-only (1 worker):  %.3f  (goal <= 1.10)  %s\n", r1, verdict(r1 <= 1.10))
+	r2 := tScan1.Seconds() / tScan2.Seconds()
+	fmt.Fprintf(out, "2 workers vs 1:                     %.2fx (goal >= 1.8)   %s\n", r2, verdict(r2 >= 1.8))
+
+	// Exactly the needles, and no near-miss.
+	found := make([]string, 0, len(res.Events))
+	for _, e := range res.Events {
+		found = append(found, e.EventID)
+	}
+	slices.Sort(found)
+	missing, extra := diff(m.Needles, found)
+	nearHit := 0
+	for _, id := range found {
+		if _, ok := slices.BinarySearch(m.NearMisses, id); ok {
+			nearHit++
+		}
+	}
+	fmt.Fprintf(out, "needles: %d expected, %d found, %d missing, %d extra, %d near-misses found  %s\n",
+		len(m.Needles), len(found), len(missing), len(extra), nearHit, verdict(len(missing) == 0 && len(extra) == 0 && nearHit == 0))
+	fmt.Fprintf(out, "records scanned: %d (manifest %d), warnings %d\n", res.Scanned.Records, m.Records, len(res.Warnings))
+
+	// Peak memory of a scan on its own, in a fresh process.
+	if exe, err := os.Executable(); err == nil {
+		cmd := exec.CommandContext(ctx, exe, "scan", "-dir", dir, "-workers", "0")
+		cmd.Stderr = log
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("measuring memory: %w", err)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			mb := float64(ru.Maxrss) / 1024 // kilobytes on Linux
+			fmt.Fprintf(out, "peak memory (max RSS) of a scan, %d workers: %.1f MB  (goal < 100 MB)  %s\n", w, mb, verdict(mb < 100))
+		}
+	}
+
+	if !withJQ {
+		fmt.Fprintln(out, "zcat | jq: skipped (-no-jq)")
+	} else if _, err := exec.LookPath("jq"); err != nil {
+		fmt.Fprintln(out, "zcat | jq: skipped: jq is not installed (apt-get install -y jq)")
+	} else {
+		script := `find "$1" -name '*.json.gz' ! -path '*CloudTrail-Digest*' -print0 | sort -z | xargs -0 zcat | jq -r "$2"`
+		cmd := exec.CommandContext(ctx, "sh", "-c", script, "sh", root, jqFilter)
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = log
+		t0 := time.Now()
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		var lines []string
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("zcat | jq: %w", err)
+		}
+		tJQ := time.Since(t0)
+		slices.Sort(lines)
+		rj := tJQ.Seconds() / tScan.Seconds()
+		fmt.Fprintf(out, "zcat | jq 'select(...)':     %7.2fs  %d lines, same ids as the scan: %v\n", tJQ.Seconds(), len(lines), slices.Equal(lines, found))
+		fmt.Fprintf(out, "scan vs zcat | jq:                  %.1fx (goal >= 15)    %s\n", rj, verdict(rj >= 15))
+	}
+	fmt.Fprintf(out, "load average after: %s\n", loadavg())
+	return nil
+}
+
+// diff returns what want has that got lacks, and the reverse; both sorted.
+func diff(want, got []string) (missing, extra []string) {
+	for _, id := range want {
+		if _, ok := slices.BinarySearch(got, id); !ok {
+			missing = append(missing, id)
+		}
+	}
+	for _, id := range got {
+		if _, ok := slices.BinarySearch(want, id); !ok {
+			extra = append(extra, id)
+		}
+	}
+	return missing, extra
+}
+
+// scanOnce runs one scan of the corpus and reports it; compare runs it in a
+// fresh process to measure peak memory.
+func scanOnce(ctx context.Context, out io.Writer, dir string, workers int) error {
+	root := filepath.Join(dir, "AWSLogs")
+	t0 := time.Now()
+	res, err := trail.Read(ctx, []string{root}, nil, trail.Options{Repository: "my-repo", Workers: workers})
+	if err != nil {
+		return err
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	fmt.Fprintf(out, "scan: %d events in %d records from %d files in %.2fs; peak memory %.1f MB\n",
+		len(res.Events), res.Scanned.Records, res.Scanned.Files, time.Since(t0).Seconds(), float64(ru.Maxrss)/1024)
+	return nil
+}
