@@ -71,16 +71,22 @@ func (e *ReadOnlyError) Error() string {
 	return fmt.Sprintf("ecrdoctor is read-only: refused %s %s before sending it (not on the allow-list of reads)", e.Service, e.Operation)
 }
 
-// readOnlyGuard is the middleware that enforces the allow-list. It runs first
-// in the Initialize step: nothing is serialized, signed or sent for a refused
-// operation.
-type readOnlyGuard struct{}
+// readOnlyGuard is the middleware that enforces the allow-list. It runs in
+// the Initialize step, the first of the stack: nothing is serialized, signed
+// or sent for a refused operation. It fails closed: an operation it cannot
+// name is refused.
+type readOnlyGuard struct {
+	op string // the stack's operation name
+}
 
-func (readOnlyGuard) ID() string { return "ecrdoctorReadOnlyGuard" }
+func (*readOnlyGuard) ID() string { return "ecrdoctorReadOnlyGuard" }
 
-func (readOnlyGuard) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+func (g *readOnlyGuard) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 	service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
-	if !isAllowed(service, op) {
+	if op == "" {
+		op = g.op
+	}
+	if !isAllowed(service, op) || op != g.op {
 		return middleware.InitializeOutput{}, middleware.Metadata{}, &ReadOnlyError{Service: service, Operation: op}
 	}
 	return next.HandleInitialize(ctx, in)
@@ -89,6 +95,17 @@ func (readOnlyGuard) HandleInitialize(ctx context.Context, in middleware.Initial
 // addReadOnlyGuard installs the guard on a client's stack. It goes in through
 // config.WithAPIOptions, so every client built from the config carries it,
 // including the STS and SSO clients the credential providers make.
+//
+// Some clients name their service and operation in an Initialize middleware
+// rather than in the context they start with: then the guard goes right
+// after that one, still before input validation and anything else.
 func addReadOnlyGuard(stack *middleware.Stack) error {
-	return stack.Initialize.Add(readOnlyGuard{}, middleware.Before)
+	g := &readOnlyGuard{op: stack.ID()}
+	if _, ok := stack.Initialize.Get(serviceMetadataID); ok {
+		return stack.Initialize.Insert(g, serviceMetadataID, middleware.After)
+	}
+	return stack.Initialize.Add(g, middleware.Before)
 }
+
+// serviceMetadataID is the ID of awsmiddleware.RegisterServiceMetadata.
+var serviceMetadataID = (&awsmiddleware.RegisterServiceMetadata{}).ID()

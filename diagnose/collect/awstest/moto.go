@@ -1,0 +1,274 @@
+// Package awstest stands in for AWS in ecrdoctor's tests: it runs moto_server
+// on a loopback port behind a small proxy (which adds the ECR reads moto
+// lacks and can refuse sts:AssumeRole), serves CloudTrail LookupEvents from a
+// loopback stand-in, and builds replication scenarios through the SDK. It is
+// for tests only; the product never imports it.
+package awstest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// SourceAccount is the account moto serves to credentials it does not know:
+// the source registry of every scenario.
+const SourceAccount = "123456789012"
+
+// Moto is a running moto_server behind the counting proxy.
+type Moto struct {
+	// URL is the proxy's address: set AWS_ENDPOINT_URL to it.
+	URL string
+	// MotoURL is moto_server itself.
+	MotoURL string
+
+	mu     sync.Mutex
+	counts map[string]int // "ecr:GetRegistryPolicy" -> requests
+	// DenyRoles are role names whose sts:AssumeRole the proxy refuses with
+	// AccessDenied, as IAM would without a trust (moto enforces no IAM).
+	DenyRoles map[string]bool
+	// Statuses answer DescribeImageReplicationStatus (moto has none), by
+	// image digest.
+	Statuses map[string][]map[string]string
+	// PolicyScope answers GetAccountSetting REGISTRY_POLICY_SCOPE (moto has
+	// none); "V2" when empty.
+	PolicyScope string
+
+	accounts map[string]string // access key -> account, learnt from moto
+}
+
+// StartMoto starts moto_server on a free loopback port and stops it when the
+// test ends. It skips the test when moto_server is not installed, and fails
+// it instead when ECRDOCTOR_REQUIRE_MOTO=1 (CI).
+func StartMoto(t testing.TB) *Moto {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		if _, statErr := os.Stat("/root/.pyenv/shims/moto_server"); statErr == nil {
+			bin, err = "/root/.pyenv/shims/moto_server", nil
+		}
+	}
+	if err != nil {
+		if os.Getenv("ECRDOCTOR_REQUIRE_MOTO") == "1" {
+			t.Fatalf("moto_server is required (ECRDOCTOR_REQUIRE_MOTO=1) but not found: install it with pip install 'moto[server]'")
+		}
+		t.Skip("moto_server not installed (pip install 'moto[server]'); skipping the live AWS tests")
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID=") // the account must follow the credentials
+	cmd.Env = filterEnv(cmd.Env, "MOTO_ACCOUNT_ID")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting moto_server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the shim's child too
+		_ = cmd.Wait()
+	})
+	motoURL := "http://127.0.0.1:" + port
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(motoURL + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("moto_server did not start within 30s: %v\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m := &Moto{MotoURL: motoURL, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, accounts: map[string]string{}}
+	target, _ := url.Parse(motoURL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		op := operationOf(r, body)
+		m.mu.Lock()
+		m.counts[op]++
+		m.mu.Unlock()
+		if m.intercept(w, op, body) {
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	m.URL = srv.URL
+	return m
+}
+
+// Counts returns the requests the proxy saw, by "service:Operation".
+func (m *Moto) Counts() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range m.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetCounts forgets the requests seen so far (those of scenario set-up).
+func (m *Moto) ResetCounts() {
+	m.mu.Lock()
+	m.counts = map[string]int{}
+	m.mu.Unlock()
+}
+
+// Total is the number of requests the proxy saw.
+func (m *Moto) Total() int {
+	n := 0
+	for _, v := range m.Counts() {
+		n += v
+	}
+	return n
+}
+
+func (m *Moto) intercept(w http.ResponseWriter, op string, body []byte) bool {
+	switch op {
+	case "ecr:GetAccountSetting":
+		scope := m.PolicyScope
+		if scope == "" {
+			scope = "V2"
+		}
+		writeJSON(w, 200, map[string]string{"name": "REGISTRY_POLICY_SCOPE", "value": scope})
+		return true
+	case "ecr:DescribeImageReplicationStatus":
+		var in struct {
+			RepositoryName string            `json:"repositoryName"`
+			ImageID        map[string]string `json:"imageId"`
+		}
+		_ = json.Unmarshal(body, &in)
+		m.mu.Lock()
+		st := m.Statuses[in.ImageID["imageDigest"]]
+		m.mu.Unlock()
+		if st == nil {
+			st = []map[string]string{}
+		}
+		writeJSON(w, 200, map[string]any{"repositoryName": in.RepositoryName, "imageId": in.ImageID, "replicationStatuses": st})
+		return true
+	case "sts:AssumeRole":
+		form, _ := url.ParseQuery(string(body))
+		arn := form.Get("RoleArn")
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		if m.DenyRoles[name] {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(403)
+			fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::%s:user/moto is not authorized to perform: sts:AssumeRole on resource: %s</Message></Error><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ErrorResponse>`, SourceAccount, arn)
+			return true
+		}
+	}
+	return false
+}
+
+// AccountOf returns the account moto serves to an access key (it follows
+// the key: assumed-role keys belong to the role's account, any other key to
+// SourceAccount). moto checks no signatures, so asking STS with the key id
+// alone is enough.
+func (m *Moto) AccountOf(accessKey string) string {
+	m.mu.Lock()
+	if a, ok := m.accounts[accessKey]; ok {
+		m.mu.Unlock()
+		return a
+	}
+	m.mu.Unlock()
+	req, _ := http.NewRequest("POST", m.MotoURL+"/", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	match := regexp.MustCompile(`<Account>(\d+)</Account>`).FindSubmatch(b)
+	if match == nil {
+		return ""
+	}
+	m.mu.Lock()
+	m.accounts[accessKey] = string(match[1])
+	m.mu.Unlock()
+	return string(match[1])
+}
+
+var credentialRE = regexp.MustCompile(`Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/`)
+
+// signer returns the access key, region and service of a signed request.
+func signer(r *http.Request) (key, region, service string) {
+	m := credentialRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return "", "", ""
+	}
+	return m[1], m[2], m[3]
+}
+
+// operationOf names a request "service:Operation" for JSON (X-Amz-Target)
+// and query (Action=) protocols.
+func operationOf(r *http.Request, body []byte) string {
+	_, _, service := signer(r)
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		return service + ":" + t[strings.LastIndex(t, ".")+1:]
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+		return service + ":" + form.Get("Action")
+	}
+	return service + ":" + r.Method + " " + r.URL.Path
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+}
+
+func filterEnv(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// SortedKeys is a helper for printing counts.
+func SortedKeys(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = context.Background
