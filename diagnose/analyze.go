@@ -245,7 +245,7 @@ func relevantEvents(s *Snapshot) []trail.Event {
 }
 
 func summarizeEvents(s *Snapshot, events []trail.Event) EventSummary {
-	sum := EventSummary{Scanned: s.EventsScanned.Records, Matched: len(events)}
+	sum := EventSummary{Collected: s.EventsCollected, Scanned: s.EventsScanned.Records, Matched: len(events)}
 	if len(events) > 0 {
 		sum.First = rfc3339(events[len(events)-1].Time)
 		sum.Last = rfc3339(events[0].Time)

@@ -50,6 +50,8 @@ type destCheck struct {
 	unknown  bool // the verdict depends on something ecrdoctor cannot know
 	// misplaced is the replication grant found in the repository policy.
 	misplaced *misplaced
+	// note says why the destination is healthy.
+	note string
 }
 
 // misplaced is a replication grant put in a repository policy.
@@ -102,6 +104,12 @@ func (a *analysis) checkDestination(d destination) error {
 	if dr.Verdict != Failing && c.unknown {
 		dr.Verdict = Unknown
 	}
+	if dr.Verdict == Healthy {
+		dr.Note = c.note
+		if len(c.ok) > 0 {
+			dr.Note = strings.TrimSpace(dr.Note + fmt.Sprintf(" Last successful replication recorded in CloudTrail: %s.", rfc3339(c.ok[0].Time)))
+		}
+	}
 	a.report.Destinations = append(a.report.Destinations, dr)
 	return nil
 }
@@ -124,6 +132,7 @@ func (a *analysis) destinationIsSource(c *destCheck) {
 // it healthy unless evidence says otherwise.
 func (a *analysis) sameAccount(c *destCheck) {
 	if len(c.denied) == 0 && len(c.failed) == 0 {
+		c.note = "Same account: replication to another region needs no registry policy."
 		return
 	}
 	ev := append(eventEvidence(c.denied, 3), statusEvidence(c.failed, 3)...)
@@ -187,6 +196,14 @@ func (a *analysis) crossAccount(c *destCheck) error {
 			a.createNotAllowed(c, createRes)
 		}
 		if len(c.findings) == 0 {
+			var names []string
+			for _, st := range res.Deciding {
+				names = append(names, statementName(st))
+			}
+			c.note = fmt.Sprintf("The registry policy allows the replication role of account %s ecr:ReplicateImage (%s).", a.snap.Source.Account, strings.Join(names, ", "))
+			if needCreate {
+				c.note += " It also allows ecr:CreateRepository, which replication needs because the repository does not exist there yet."
+			}
 			a.staleFailures(c)
 			return nil
 		}

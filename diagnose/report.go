@@ -63,6 +63,8 @@ type DestinationReport struct {
 	Region       string  `json:"region"`
 	CrossAccount bool    `json:"cross_account"`
 	Verdict      Verdict `json:"verdict"`
+	// Note says why a destination without findings is judged healthy.
+	Note string `json:"note,omitempty"`
 }
 
 // Location returns the destination's registry location.
@@ -113,7 +115,10 @@ type Fix struct {
 
 // EventSummary says how much CloudTrail evidence was read.
 type EventSummary struct {
-	Scanned int    `json:"scanned"`
+	// Collected is false when no CloudTrail source was read at all: then
+	// "no events" means unknown, not "none happened".
+	Collected bool   `json:"collected"`
+	Scanned   int    `json:"scanned"`
 	Matched int    `json:"matched"`
 	First   string `json:"first,omitempty"`
 	Last    string `json:"last,omitempty"`

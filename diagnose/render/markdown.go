@@ -15,13 +15,13 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 	fmt.Fprintf(&b, "**%s**\n\n", Headline(r))
 	fmt.Fprintf(&b, "Source: `%s` in %s/%s\n\n", r.Repository, r.Source.Account, r.Source.Region)
 	if len(r.Destinations) > 0 {
-		b.WriteString("| Destination | Kind | Verdict |\n|---|---|---|\n")
+		b.WriteString("| Destination | Kind | Verdict | Note |\n|---|---|---|---|\n")
 		for _, d := range r.Destinations {
 			kind := "same account"
 			if d.CrossAccount {
 				kind = "cross-account"
 			}
-			fmt.Fprintf(&b, "| %s/%s | %s | %s |\n", d.Account, d.Region, kind, d.Verdict)
+			fmt.Fprintf(&b, "| %s/%s | %s | %s | %s |\n", d.Account, d.Region, kind, d.Verdict, strings.ReplaceAll(d.Note, "|", "\\|"))
 		}
 		b.WriteString("\n")
 	}

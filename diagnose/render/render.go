@@ -164,12 +164,15 @@ func Text(w io.Writer, r *diagnose.Report, opts TextOptions) error {
 			} else {
 				fmt.Fprintf(&b, "  %-28s %-14s %s\n", loc, kind, d.Verdict)
 			}
+			if d.Note != "" {
+				b.WriteString(indent(wrap(d.Note, 90), "      "))
+			}
 		}
 	}
 
 	for i, f := range r.Findings {
 		fmt.Fprintf(&b, "\n%s\n", st.label.Render(findingTitle(i, f)))
-		fmt.Fprintf(&b, "  %s\n", f.Summary)
+		b.WriteString(indent(wrap(f.Summary, 96), "  "))
 		if f.Detail != "" {
 			b.WriteString(indent(wrap(f.Detail, 96), "  "))
 		}
@@ -252,16 +255,19 @@ func findingTitle(i int, f diagnose.Finding) string {
 
 func eventsLine(r *diagnose.Report) string {
 	e := r.Events
+	if !e.Collected {
+		s := "CloudTrail: not collected, so failed replication calls could not be checked (add --events PATH)."
+		if len(r.APICalls) > 0 {
+			s = strings.TrimSuffix(s, ".") + fmt.Sprintf("; %d AWS API call(s).", apiTotal(r))
+		}
+		return s
+	}
 	s := fmt.Sprintf("CloudTrail: %d record(s) scanned, %d replication event(s) for %s", e.Scanned, e.Matched, r.Repository)
 	if e.First != "" {
 		s += fmt.Sprintf(", from %s to %s", e.First, e.Last)
 	}
 	if len(r.APICalls) > 0 {
-		total := 0
-		for _, n := range r.APICalls {
-			total += n
-		}
-		s += fmt.Sprintf("; %d AWS API call(s)", total)
+		s += fmt.Sprintf("; %d AWS API call(s)", apiTotal(r))
 	}
 	return s + "."
 }
@@ -339,4 +345,12 @@ func wrap(s string, width int) string {
 		out = append(out, line)
 	}
 	return strings.Join(out, "\n")
+}
+
+func apiTotal(r *diagnose.Report) int {
+	total := 0
+	for _, n := range r.APICalls {
+		total += n
+	}
+	return total
 }

@@ -1,0 +1,151 @@
+package render_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/render"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var goldenFixtures = []string{
+	"seed-grant-in-repository-policy",
+	"healthy",
+	"multiple-faults",
+	"explicit-deny",
+	"destination-unreadable",
+	"stale-failures",
+	"filter-does-not-match",
+}
+
+func report(t *testing.T, fixture string) *diagnose.Report {
+	t.Helper()
+	snap, err := collect.LoadDir(context.Background(), filepath.Join("..", "..", "fixtures", fixture), collect.LoadOptions{Repository: "my-repo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := diagnose.Analyze(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./diagnose/render -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./diagnose/render -update refreshes it after review)\n--- got ---\n%s", path, got)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for _, fx := range goldenFixtures {
+		t.Run(fx, func(t *testing.T) {
+			r := report(t, fx)
+			var text, js, md bytes.Buffer
+			if err := render.Text(&text, r, render.TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := render.JSON(&js, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := render.Markdown(&md, r); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, fx+".txt", text.Bytes())
+			golden(t, fx+".json", js.Bytes())
+			golden(t, fx+".md", md.Bytes())
+		})
+	}
+}
+
+// TestTextLeadsWithRootCause: the first line is the verdict and the root
+// cause in one sentence; off a terminal there are no escape codes and no
+// box-drawing or symbol characters.
+func TestTextLeadsWithRootCause(t *testing.T) {
+	r := report(t, "seed-grant-in-repository-policy")
+	var b bytes.Buffer
+	if err := render.Text(&b, r, render.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(b.String(), "\n")
+	if !strings.HasPrefix(first, "FAILING: ") || !strings.Contains(first, "repository policy") {
+		t.Errorf("first line = %q", first)
+	}
+	if strings.ContainsAny(b.String(), "\x1b✗✓•│─") {
+		t.Errorf("plain output contains escape codes or symbols")
+	}
+	var tb bytes.Buffer
+	if err := render.Text(&tb, r, render.TextOptions{Terminal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tb.String(), "✗") {
+		t.Errorf("terminal output has no verdict mark")
+	}
+}
+
+// TestJSONHasNoNullLists walks every report: a ticket bot must never meet
+// null where a list is expected; only "destination" may be null.
+func TestJSONHasNoNullLists(t *testing.T) {
+	fixtures, _ := filepath.Glob(filepath.Join("..", "..", "fixtures", "*"))
+	for _, dir := range fixtures {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := render.JSON(&b, report(t, name)); err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal(b.Bytes(), &v); err != nil {
+				t.Fatal(err)
+			}
+			m := v.(map[string]any)
+			for _, k := range []string{"format_version", "repository", "source", "verdict", "destinations", "findings", "events", "warnings"} {
+				if _, ok := m[k]; !ok {
+					t.Errorf("report lacks %q", k)
+				}
+			}
+			walk(t, "", v)
+		})
+	}
+}
+
+func walk(t *testing.T, path string, v any) {
+	switch x := v.(type) {
+	case nil:
+		if !strings.HasSuffix(path, ".destination") {
+			t.Errorf("%s is null", path)
+		}
+	case map[string]any:
+		for k, c := range x {
+			walk(t, path+"."+k, c)
+		}
+	case []any:
+		for i, c := range x {
+			walk(t, path+"["+string(rune('0'+i%10))+"]", c)
+		}
+	}
+}
