@@ -119,9 +119,9 @@ type EventSummary struct {
 	// "no events" means unknown, not "none happened".
 	Collected bool   `json:"collected"`
 	Scanned   int    `json:"scanned"`
-	Matched int    `json:"matched"`
-	First   string `json:"first,omitempty"`
-	Last    string `json:"last,omitempty"`
+	Matched   int    `json:"matched"`
+	First     string `json:"first,omitempty"`
+	Last      string `json:"last,omitempty"`
 }
 
 // HasErrors reports whether any finding has severity error (exit code 1).
