@@ -45,6 +45,20 @@ var ErrSourceUnknown = errors.New("source registry unknown")
 // captured for another repository than the one asked about.
 var ErrRepositoryMismatch = errors.New("snapshot captured for another repository")
 
+// kindError is a message that also matches one of the sentinels above with
+// errors.Is, without the sentinel's text trailing the message.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+func kindErrorf(kind error, format string, a ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, a...), kind: kind}
+}
+
 // LoadDir reads a snapshot folder (the layout is at the top of layout.go)
 // into a Snapshot.
 //
@@ -66,7 +80,7 @@ var ErrRepositoryMismatch = errors.New("snapshot captured for another repository
 func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snapshot, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading snapshot: %w", err)
+		return nil, err
 	}
 	if !info.IsDir() {
 		return nil, fmt.Errorf("%s: not a snapshot folder: it is a file", dir)
@@ -137,7 +151,7 @@ func (l *loader) readManifest() (*Manifest, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading snapshot: %w", err)
+		return nil, err
 	}
 	var m Manifest
 	if err := decodeObject(b, &m); err != nil {
@@ -162,7 +176,7 @@ func (l *loader) readManifest() (*Manifest, error) {
 func (l *loader) walk() error {
 	entries, err := os.ReadDir(l.dir)
 	if err != nil {
-		return fmt.Errorf("reading snapshot: %w", err)
+		return err
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -198,7 +212,7 @@ func (l *loader) walkCloudTrail() error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("reading snapshot: %w", err)
+		return err
 	}
 	if files == 0 {
 		l.warnf("%s: skipped: the folder holds no CloudTrail files", root)
@@ -212,7 +226,7 @@ func (l *loader) walkCloudTrail() error {
 func (l *loader) walkAccount(account string) error {
 	entries, err := os.ReadDir(l.path(account))
 	if err != nil {
-		return fmt.Errorf("reading snapshot: %w", err)
+		return err
 	}
 	for _, e := range entries {
 		rel := account + "/" + e.Name()
@@ -267,7 +281,7 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("reading snapshot: %w", err)
+		return err
 	}
 	reg := diagnose.NewRegistry(loc)
 	sort.Strings(names)
@@ -426,7 +440,7 @@ func readInto[T any](c *callFiles, check func(v *T, raw map[string]json.RawMessa
 	}
 	b, err := os.ReadFile(c.ok)
 	if err != nil {
-		return diagnose.Read[T]{}, fmt.Errorf("reading snapshot: %w", err)
+		return diagnose.Read[T]{}, err
 	}
 	var v T
 	if err := decodeObject(b, &v); err != nil {
@@ -449,7 +463,7 @@ var cliErrorRE = regexp.MustCompile(`(?s)^An error occurred \(([A-Za-z0-9.]+)\) 
 func readAPIError(p string) (*diagnose.APIError, error) {
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("reading snapshot: %w", err)
+		return nil, err
 	}
 	if m := cliErrorRE.FindSubmatch(bytes.TrimSpace(b)); m != nil {
 		return &diagnose.APIError{Code: string(m[1]), Message: strings.TrimSpace(string(m[2]))}, nil
@@ -593,8 +607,8 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 			src.Region = opts.SourceRegion
 		}
 		if src != (diagnose.Location{Account: m.Source.Account, Region: m.Source.Region}) && l.snap.Registries[src] == nil {
-			return fmt.Errorf("source %s was not collected in %s (no folder %s); it holds %s: %w",
-				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected(), ErrSourceUnknown)
+			return kindErrorf(ErrSourceUnknown, "source %s was not collected in %s (no folder %s); it holds %s",
+				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected())
 		}
 		if l.snap.Registries[src] == nil {
 			l.warnf("%s: source registry %s: not collected", RegistryDir(l.dir, src.Account, src.Region), src)
@@ -617,13 +631,13 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 		l.snap.Source = candidates[0]
 		return nil
 	case len(candidates) > 1:
-		return fmt.Errorf("%s has no %s and %d registries have replication rules (%s): pass --source-account and --region to choose the source: %w",
-			l.dir, ManifestFile, len(candidates), joinLocs(candidates), ErrSourceUnknown)
+		return kindErrorf(ErrSourceUnknown, "%s has no %s and %d registries have replication rules (%s): pass --source-account and --region to choose the source",
+			l.dir, ManifestFile, len(candidates), joinLocs(candidates))
 	case opts.SourceAccount != "" && opts.SourceRegion != "":
 		src := diagnose.Location{Account: opts.SourceAccount, Region: opts.SourceRegion}
 		if l.snap.Registries[src] == nil {
-			return fmt.Errorf("source %s was not collected in %s (no folder %s); it holds %s: %w",
-				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected(), ErrSourceUnknown)
+			return kindErrorf(ErrSourceUnknown, "source %s was not collected in %s (no folder %s); it holds %s",
+				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected())
 		}
 		l.snap.Source = src
 		return nil
@@ -632,8 +646,8 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 	if opts.SourceAccount != "" || opts.SourceRegion != "" {
 		narrowed = " matching the given source account/region"
 	}
-	return fmt.Errorf("%s has no %s and no describe-registry.json%s has replication rules, so the source registry is unknown: pass --source-account and --region (it holds %s): %w",
-		l.dir, ManifestFile, narrowed, l.collected(), ErrSourceUnknown)
+	return kindErrorf(ErrSourceUnknown, "%s has no %s and no describe-registry.json%s has replication rules, so the source registry is unknown: pass --source-account and --region (it holds %s)",
+		l.dir, ManifestFile, narrowed, l.collected())
 }
 
 func (l *loader) collected() string {
@@ -676,8 +690,8 @@ func (l *loader) setRepository(m *Manifest, opts LoadOptions) error {
 		l.warnf("%s: captured for repository %q; answering for %q from the files the snapshot holds for it",
 			l.path(ManifestFile), manifestRepo, opts.Repository)
 	default:
-		return fmt.Errorf("%s was captured for repository %q, not %q: it holds no repository policy or replication status for %q, so it cannot answer for it; run with --repo %s, or capture a snapshot for %s: %w",
-			l.dir, manifestRepo, opts.Repository, opts.Repository, manifestRepo, opts.Repository, ErrRepositoryMismatch)
+		return kindErrorf(ErrRepositoryMismatch, "%s was captured for repository %q, not %q: it holds no repository policy or replication status for %q, so it cannot answer for it; run with --repo %s, or capture a snapshot for %s",
+			l.dir, manifestRepo, opts.Repository, opts.Repository, manifestRepo, opts.Repository)
 	}
 	return nil
 }

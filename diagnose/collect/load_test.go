@@ -340,8 +340,8 @@ func TestLoadDirRepository(t *testing.T) {
 						t.Errorf("error %q\ndoes not contain %q", err, w)
 					}
 				}
-				if !errors.Is(err, ErrRepositoryMismatch) {
-					t.Errorf("error does not wrap ErrRepositoryMismatch: %v", err)
+				if !errors.Is(err, ErrRepositoryMismatch) || strings.Contains(err.Error(), ErrRepositoryMismatch.Error()) {
+					t.Errorf("error does not match ErrRepositoryMismatch, or repeats its text: %v", err)
 				}
 				return
 			}

@@ -49,18 +49,18 @@ type baseOp struct {
 	variables bool
 	// cmp compares one request value with one policy value; for negated
 	// operators it is the positive test, which the caller negates.
-	cmp func(ctx string, policy pattern) (bool, error)
+	cmp func(ctx string, policy policyValue) (bool, error)
 }
 
 var baseOps = map[string]*baseOp{}
 
 func init() {
-	add := func(name string, fam family, negated, vars bool, cmp func(string, pattern) (bool, error)) {
+	add := func(name string, fam family, negated, vars bool, cmp func(string, policyValue) (bool, error)) {
 		baseOps[name] = &baseOp{name: name, fam: fam, negated: negated, variables: vars, cmp: cmp}
 	}
-	strEq := func(c string, p pattern) (bool, error) { return c == p.String(), nil }
-	strEqFold := func(c string, p pattern) (bool, error) { return strings.EqualFold(c, p.String()), nil }
-	strLike := func(c string, p pattern) (bool, error) { return p.match(c, false), nil }
+	strEq := func(c string, p policyValue) (bool, error) { return c == p.s, nil }
+	strEqFold := func(c string, p policyValue) (bool, error) { return strings.EqualFold(c, p.s), nil }
+	strLike := func(c string, p policyValue) (bool, error) { return p.like(c), nil }
 	add("StringEquals", famString, false, true, strEq)
 	add("StringNotEquals", famString, true, true, strEq)
 	add("StringEqualsIgnoreCase", famString, false, true, strEqFold)
@@ -68,13 +68,13 @@ func init() {
 	add("StringLike", famString, false, true, strLike)
 	add("StringNotLike", famString, true, true, strLike)
 
-	num := func(f func(a, b float64) bool) func(string, pattern) (bool, error) {
-		return func(c string, p pattern) (bool, error) {
+	num := func(f func(a, b float64) bool) func(string, policyValue) (bool, error) {
+		return func(c string, p policyValue) (bool, error) {
 			a, err := parseNumber(c)
 			if err != nil {
 				return false, fmt.Errorf("request value %q is not a number", c)
 			}
-			b, err := parseNumber(p.String())
+			b, err := parseNumber(p.s)
 			if err != nil {
 				return false, err
 			}
@@ -89,13 +89,13 @@ func init() {
 	add("NumericGreaterThan", famNumeric, false, false, num(func(a, b float64) bool { return a > b }))
 	add("NumericGreaterThanEquals", famNumeric, false, false, num(func(a, b float64) bool { return a >= b }))
 
-	date := func(f func(a, b time.Time) bool) func(string, pattern) (bool, error) {
-		return func(c string, p pattern) (bool, error) {
+	date := func(f func(a, b time.Time) bool) func(string, policyValue) (bool, error) {
+		return func(c string, p policyValue) (bool, error) {
 			a, err := parseDate(c)
 			if err != nil {
 				return false, fmt.Errorf("request value %q is not a date", c)
 			}
-			b, err := parseDate(p.String())
+			b, err := parseDate(p.s)
 			if err != nil {
 				return false, err
 			}
@@ -110,21 +110,21 @@ func init() {
 	add("DateGreaterThan", famDate, false, false, date(func(a, b time.Time) bool { return a.After(b) }))
 	add("DateGreaterThanEquals", famDate, false, false, date(func(a, b time.Time) bool { return !a.Before(b) }))
 
-	add("Bool", famBool, false, true, func(c string, p pattern) (bool, error) {
+	add("Bool", famBool, false, true, func(c string, p policyValue) (bool, error) {
 		a, err := parseBool(c)
 		if err != nil {
 			return false, fmt.Errorf("request value %q is not true or false", c)
 		}
-		b, err := parseBool(p.String())
+		b, err := parseBool(p.s)
 		if err != nil {
 			return false, err
 		}
 		return a == b, nil
 	})
-	add("BinaryEquals", famBinary, false, false, func(c string, p pattern) (bool, error) {
-		want, err := base64.StdEncoding.DecodeString(p.String())
+	add("BinaryEquals", famBinary, false, false, func(c string, p policyValue) (bool, error) {
+		want, err := base64.StdEncoding.DecodeString(p.s)
 		if err != nil {
-			return false, fmt.Errorf("policy value %q is not base64", p.String())
+			return false, fmt.Errorf("policy value %q is not base64", p.s)
 		}
 		// Request values are raw bytes in AWS; on the command line they come
 		// base64-encoded like the policy's, so accept either form.
@@ -133,8 +133,8 @@ func init() {
 		}
 		return bytes.Equal([]byte(c), want), nil
 	})
-	ip := func(c string, p pattern) (bool, error) {
-		prefix, err := parsePrefix(p.String())
+	ip := func(c string, p policyValue) (bool, error) {
+		prefix, err := parsePrefix(p.s)
 		if err != nil {
 			return false, err
 		}
@@ -147,7 +147,7 @@ func init() {
 	add("IpAddress", famIP, false, false, ip)
 	add("NotIpAddress", famIP, true, false, ip)
 
-	arnCmp := func(c string, p pattern) (bool, error) { return arnMatch(c, p), nil }
+	arnCmp := func(c string, p policyValue) (bool, error) { return arnMatch(c, p), nil }
 	// ArnEquals and ArnLike are the same test: AWS documents both as
 	// component-wise, case-sensitive, with * and ? allowed in each component.
 	add("ArnEquals", famARN, false, true, arnCmp)
@@ -300,11 +300,24 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // arnMatch compares an ARN with a policy ARN pattern component by component
 // (arn, partition, service, region, account, resource), case-sensitively; a
 // wildcard never spans a colon between the first five components.
-func arnMatch(s string, p pattern) bool {
+func arnMatch(s string, v policyValue) bool {
 	got := strings.SplitN(s, ":", 6)
 	if len(got) != 6 {
 		return false
 	}
+	if v.pat == nil {
+		want := strings.SplitN(v.s, ":", 6)
+		if len(want) != 6 {
+			return false
+		}
+		for i := range want {
+			if !MatchWildcard(want[i], got[i], false) {
+				return false
+			}
+		}
+		return true
+	}
+	p := v.pat
 	var want []pattern
 	start := 0
 	for i, c := range p {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -214,6 +215,22 @@ func TestResourceVariables(t *testing.T) {
 	r := Evaluate(p, role)
 	if r.Decision != DecisionImplicitDeny || len(r.MissingContextKeys) != 1 || r.MissingContextKeys[0] != "aws:username" {
 		t.Errorf("session: %s, missing %v", r.Decision, r.MissingContextKeys)
+	}
+	if !r.Statements[0].DependsOnMissingKey {
+		t.Errorf("a resource unmatched for want of aws:username should depend on it: %+v", r.Statements[0])
+	}
+}
+
+func TestDependsOnMissingKeyOnlyWhenItCouldChange(t *testing.T) {
+	// The resource fails for a real reason; the absent key cannot help.
+	p := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*",
+		"Resource": "arn:aws:ecr:us-east-1:222222222222:repository/other", "Condition": {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-1"}}}]}`)
+	r := Evaluate(p, Request{Principal: anyone, Action: "ecr:ReplicateImage", Resource: "arn:aws:ecr:us-east-1:222222222222:repository/app"})
+	if r.Statements[0].DependsOnMissingKey {
+		t.Errorf("%+v", r.Statements[0])
+	}
+	if fmt.Sprint(r.MissingContextKeys) != "[aws:PrincipalOrgID]" || strings.Contains(r.Summary, "depends on") {
+		t.Errorf("consulted key %v should be listed, but the summary should not say the answer depends on it: %q", r.MissingContextKeys, r.Summary)
 	}
 }
 

@@ -211,7 +211,9 @@ func (e *evaluation) evalPolicy(name string, p *Policy, resourcePolicy bool) []S
 func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bool) StatementResult {
 	sr := StatementResult{Policy: name, Index: st.Index, Sid: st.Sid, Effect: st.Effect, Path: st.Path}
 	var why []string
-	stmtMissing := false
+	// stmtMissing: a key absent from the request was consulted;
+	// resourceUnknown: the resource failed only for want of such a key.
+	stmtMissing, resourceUnknown := false, false
 
 	switch {
 	case st.Principal != nil:
@@ -262,7 +264,8 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 			}
 			why = append(why, r)
 		}
-		stmtMissing = stmtMissing || (missing && !m)
+		stmtMissing = stmtMissing || missing
+		resourceUnknown = missing && !m
 	}
 
 	sr.ConditionMatch = true
@@ -280,7 +283,7 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 
 	sr.Applies = sr.PrincipalMatch && sr.ActionMatch && sr.ResourceMatch && sr.ConditionMatch
 	sr.DependsOnMissingKey = stmtMissing && sr.PrincipalMatch && sr.ActionMatch && !otherFailure &&
-		(sr.ResourceMatch || len(sr.FailedConditions) == 0)
+		(sr.ResourceMatch || resourceUnknown)
 	if sr.Applies {
 		sr.Reason = "applies: principal, action, resource and every condition match"
 		if len(st.Conditions) == 0 {
@@ -306,12 +309,12 @@ func anyWildcard(patterns []string, s string) bool {
 // unresolved variable left one of them unmatchable.
 func (e *evaluation) anyResource(values []string) (matched, missing bool) {
 	for _, v := range values {
-		pat, miss, ok := e.expand(v, true)
+		val, miss, ok := e.expand(v, true)
 		if len(miss) > 0 {
 			e.noteMissing(miss...)
 			missing = true
 		}
-		if ok && pat.match(e.req.Resource, false) {
+		if ok && val.like(e.req.Resource) {
 			return true, missing
 		}
 	}
@@ -360,10 +363,10 @@ func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missin
 	}
 
 	wild := op.base.name == "StringLike" || op.base.name == "StringNotLike" || op.base.fam == famARN
-	pats := make([]pattern, 0, len(c.Values))
+	pats := make([]policyValue, 0, len(c.Values))
 	for _, v := range c.Values {
 		if !op.base.variables {
-			pats = append(pats, literalPattern(v, false))
+			pats = append(pats, policyValue{s: v})
 			continue
 		}
 		p, miss, resolved := e.expand(v, wild)

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -44,13 +45,42 @@ func literalPattern(s string, wild bool) pattern {
 // MatchWildcard reports whether s matches pattern, where * matches any run of
 // characters (also none) and ? exactly one character.
 func MatchWildcard(pattern, s string, caseInsensitive bool) bool {
-	if caseInsensitive {
-		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
-	}
 	if !strings.ContainsAny(pattern, "*?") {
+		if caseInsensitive {
+			return strings.EqualFold(pattern, s)
+		}
 		return pattern == s
 	}
-	return literalPattern(pattern, true).match(s, false)
+	// The same linear-time glob as pattern.match, on strings, so the common
+	// case (no policy variables) allocates nothing.
+	pi, si := 0, 0
+	starPi, starSi := -1, 0
+	for si < len(s) {
+		r, size := utf8.DecodeRuneInString(s[si:])
+		if pi < len(pattern) {
+			pr, psize := utf8.DecodeRuneInString(pattern[pi:])
+			if pr == '*' {
+				starPi, starSi = pi, si
+				pi += psize
+				continue
+			}
+			if pr == '?' || pr == r || (caseInsensitive && unicode.ToLower(pr) == unicode.ToLower(r)) {
+				pi += psize
+				si += size
+				continue
+			}
+		}
+		if starPi < 0 {
+			return false
+		}
+		_, starSize := utf8.DecodeRuneInString(s[starSi:])
+		starSi += starSize
+		pi, si = starPi+1, starSi
+	}
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
 }
 
 // match is the usual linear-time glob: on a mismatch, retry from the last
@@ -72,7 +102,7 @@ func (p pattern) match(s string, caseInsensitive bool) bool {
 			}
 			pr := c.r
 			if caseInsensitive {
-				pr = toLowerRune(pr)
+				pr = unicode.ToLower(pr)
 			}
 			if (c.wild && c.r == '?') || pr == r {
 				pi++
@@ -93,14 +123,20 @@ func (p pattern) match(s string, caseInsensitive bool) bool {
 	return pi == len(p)
 }
 
-func toLowerRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
+// policyValue is a policy value ready to compare: its text and, when policy
+// variables were substituted, the pattern that keeps literal and wildcard
+// characters apart (nil otherwise, the common and allocation-free case).
+type policyValue struct {
+	s   string
+	pat pattern
+}
+
+// like matches x against the value with * and ? as wildcards.
+func (v policyValue) like(x string) bool {
+	if v.pat != nil {
+		return v.pat.match(x, false)
 	}
-	return []rune(strings.ToLower(string(r)))[0]
+	return MatchWildcard(v.s, x, false)
 }
 
 // expand substitutes policy variables in a policy value (2012-10-17 only):
@@ -109,11 +145,11 @@ func toLowerRune(r rune) rune {
 // ${?}, ${$} stand for literal *, ? and $. A variable whose key is absent
 // (or multi-valued) and has no default leaves the value unresolved: it then
 // matches nothing, and the key is reported as missing.
-func (e *evaluation) expand(s string, wild bool) (pat pattern, missing []string, ok bool) {
+func (e *evaluation) expand(s string, wild bool) (val policyValue, missing []string, ok bool) {
 	if !e.variables || !strings.Contains(s, "${") {
-		return literalPattern(s, wild), nil, true
+		return policyValue{s: s}, nil, true
 	}
-	pat = make(pattern, 0, len(s))
+	pat := make(pattern, 0, len(s))
 	ok = true
 	for {
 		i := strings.Index(s, "${")
@@ -153,5 +189,5 @@ func (e *evaluation) expand(s string, wild bool) (pat pattern, missing []string,
 		}
 	}
 	pat = append(pat, literalPattern(s, wild)...)
-	return pat, missing, ok
+	return policyValue{s: pat.String(), pat: pat}, missing, ok
 }
