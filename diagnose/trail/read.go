@@ -114,6 +114,7 @@ func forEach(ctx context.Context, n, workers int, fn func(context.Context, *scan
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, max(n, 1))
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var next atomic.Int64
@@ -138,13 +139,14 @@ func forEach(ctx context.Context, n, workers int, fn func(context.Context, *scan
 		}()
 	}
 	wg.Wait()
-	// The first failing file in walk order, whichever worker saw it first.
+	// The first failing file in walk order, whichever worker saw it first;
+	// files stopped because of it do not count.
 	for _, err := range errs {
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			return err
 		}
 	}
-	return ctx.Err()
+	return parent.Err()
 }
 
 // countingReader counts the bytes read from a file for progress and stops
