@@ -105,6 +105,10 @@ func runWhy(ctx context.Context, s *streams, o whyOptions) error {
 		SourceRegion:  o.Region,
 		Events:        o.Events,
 	})
+	if errors.Is(err, collect.ErrSourceUnknown) || errors.Is(err, collect.ErrRepositoryMismatch) {
+		// Settled by a flag: a usage error.
+		return usageErrorf("reading snapshot: %v", err)
+	}
 	if err != nil {
 		return inputErrorf("reading snapshot: %w", err)
 	}

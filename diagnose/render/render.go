@@ -324,11 +324,12 @@ func indentFirst(s, first, rest string) string {
 }
 
 // wrap breaks s into lines of at most width columns at spaces; words longer
-// than width (ARNs, JSON) stay whole.
+// than width (ARNs, JSON) and `quoted commands` stay whole, so they can be
+// copied.
 func wrap(s string, width int) string {
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
-		words := strings.Fields(para)
+		words := fieldsKeepingCode(para)
 		line := ""
 		for _, w := range words {
 			if line != "" && len(line)+1+len(w) > width {
@@ -353,4 +354,29 @@ func apiTotal(r *diagnose.Report) int {
 		total += n
 	}
 	return total
+}
+
+// fieldsKeepingCode splits s at spaces, except inside `backquotes`.
+func fieldsKeepingCode(s string) []string {
+	var out []string
+	var cur strings.Builder
+	inCode := false
+	for _, r := range s {
+		switch {
+		case r == '`':
+			inCode = !inCode
+			cur.WriteRune(r)
+		case r == ' ' && !inCode:
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
 }
