@@ -180,6 +180,8 @@ func TestPolicyVariables(t *testing.T) {
 		{"${$} is a literal dollar", Version2012, `{"StringEquals": {"s:k": "${$}5"}}`, ctx("s:k", "$5"), true},
 		{"default when the key is absent", Version2012, `{"StringEquals": {"s:k": "${aws:PrincipalTag/team, 'none'}"}}`, ctx("s:k", "none"), true},
 		{"default ignored when the key is present", Version2012, `{"StringEquals": {"s:k": "${aws:PrincipalTag/team, 'none'}"}}`, ctx("s:k", "none", "aws:PrincipalTag/team", "red"), false},
+		{"default stands in for a multi-valued key", Version2012, `{"StringEquals": {"s:k": "${aws:TagKeys, 'many'}"}}`, ctx("s:k", "many", "aws:TagKeys", "a", "aws:TagKeys", "b"), true},
+		{"'' in a default is a quote", Version2012, `{"StringEquals": {"s:k": "${s:none, 'it''s'}"}}`, ctx("s:k", "it's"), true},
 		{"unresolved variable matches nothing", Version2012, `{"StringLike": {"s:k": "${aws:PrincipalTag/team}*"}}`, ctx("s:k", "x"), false},
 		{"a substituted value is not a wildcard", Version2012, `{"StringLike": {"s:k": "${s:v}"}}`, ctx("s:k", "abc", "s:v", "a*"), false},
 		{"variables in ArnLike", Version2012, `{"ArnLike": {"aws:SourceArn": "arn:aws:ecr:*:${aws:PrincipalAccount}:repository/*"}}`, ctx("aws:SourceArn", "arn:aws:ecr:us-east-1:111111111111:repository/x"), true},

@@ -179,8 +179,10 @@ func (e *evaluation) expand(s string, wild bool) (val policyValue, missing []str
 		switch {
 		case present && len(vals) == 1:
 			pat = append(pat, literalPattern(vals[0], false)...)
-		case hasDef && !present:
-			pat = append(pat, literalPattern(def, false)...)
+		case hasDef:
+			// The default also stands in for a multi-valued key, which
+			// cannot be substituted; '' writes a single quote.
+			pat = append(pat, literalPattern(strings.ReplaceAll(def, "''", "'"), false)...)
 		default:
 			if !present {
 				missing = append(missing, canonicalKey(key))
