@@ -145,6 +145,7 @@ type evaluation struct {
 }
 
 func newEvaluation(req Request) *evaluation {
+	req.Principal = req.Principal.normalized()
 	e := &evaluation{req: req, ctx: make(map[string][]string, len(req.Context)+4), missing: map[string]string{}}
 	for k, v := range req.Context {
 		lk := strings.ToLower(k)

@@ -94,6 +94,20 @@ func TestPrincipalElement(t *testing.T) {
 	}
 }
 
+func TestHandBuiltPrincipal(t *testing.T) {
+	// A diagnosis may build the caller from a CloudTrail record's ARN alone.
+	p := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/ci"}, "Action": "ecr:*"}]}`)
+	for _, prin := range []Principal{
+		{ARN: "arn:aws:sts::111111111111:assumed-role/ci/run-1"},
+		{ARN: "arn:aws:sts::111111111111:assumed-role/ci/run-1", Account: "111111111111", Type: TypeAssumedRole},
+	} {
+		r := Evaluate(p, Request{Principal: prin, Action: "ecr:BatchGetImage", Resource: "arn:aws:ecr:us-east-1:222222222222:repository/app"})
+		if r.Decision != DecisionAllow {
+			t.Errorf("%+v: %s: %s", prin, r.Decision, r.Summary)
+		}
+	}
+}
+
 func TestReplicationRoleWithPath(t *testing.T) {
 	// The service-linked role's ARN carries a path the session ARN lacks;
 	// IAM role names are unique per account, so the name decides.

@@ -122,6 +122,25 @@ func (p Principal) String() string {
 	return p.ARN
 }
 
+// normalized fills in what a hand-built Principal (say, {ARN, Account, Type}
+// taken from a CloudTrail record) leaves out, so matching never depends on
+// how the caller constructed it. A RoleARN given by the caller is kept: it may
+// carry the role's path.
+func (p Principal) normalized() Principal {
+	if p.ARN != "" && (p.Type == "" || p.Account == "" || (p.Name == "" && p.Type != TypeAccount)) {
+		if q, err := ParsePrincipal(p.ARN); err == nil {
+			if p.RoleARN != "" {
+				q.RoleARN = p.RoleARN
+			}
+			return q
+		}
+	}
+	if p.Type == "" && p.Service != "" {
+		p.Type = TypeService
+	}
+	return p
+}
+
 // principalARN is what aws:PrincipalArn reports: the role for a session.
 func (p Principal) principalARN() string {
 	if p.Type == TypeAssumedRole && p.RoleARN != "" {
