@@ -192,3 +192,196 @@ func mustCalls(env *awstest.Env) int {
 	n, _ := env.Trail.Calls()
 	return n
 }
+
+func exists(dir, account, region, name string) (ok, failed bool) {
+	_, err1 := os.Stat(collect.CallFile(dir, account, region, name))
+	_, err2 := os.Stat(collect.ErrorFile(dir, account, region, name))
+	return err1 == nil, err2 == nil
+}
+
+func errorCode(t *testing.T, dir, account, region, name string) string {
+	t.Helper()
+	var e struct{ Error diagnose.APIError }
+	readJSON(t, collect.ErrorFile(dir, account, region, name), &e)
+	return e.Error.Code
+}
+
+func TestCaptureScenarios(t *testing.T) {
+	denied := awstest.DeniedMessage(src, dst, srcReg, repo)
+	cases := []struct {
+		name     string
+		dest     awstest.Destination
+		denyRole bool
+		noRole   bool
+		check    func(t *testing.T, dir string, stats *collect.CaptureStats)
+	}{
+		{
+			name: "missing registry policy",
+			dest: awstest.Destination{RepositoryExists: true},
+			check: func(t *testing.T, dir string, stats *collect.CaptureStats) {
+				if c := errorCode(t, dir, dst, srcReg, collect.GetRegistryPolicyFile); c != "RegistryPolicyNotFoundException" {
+					t.Errorf("registry policy: %s", c)
+				}
+				if c := errorCode(t, dir, dst, srcReg, collect.RepositoryPolicyName(repo)); c != "RepositoryPolicyNotFoundException" {
+					t.Errorf("repository policy: %s", c)
+				}
+				if len(stats.Warnings) != 0 {
+					t.Errorf("a missing policy is a fact, not a failed read; warnings: %q", stats.Warnings)
+				}
+			},
+		},
+		{
+			name: "healthy",
+			dest: awstest.Destination{RepositoryExists: true, RegistryPolicy: awstest.ReplicationGrant(src, dst, srcReg, "my-")},
+			check: func(t *testing.T, dir string, stats *collect.CaptureStats) {
+				var pol diagnose.PolicyOutput
+				readJSON(t, collect.CallFile(dir, dst, srcReg, collect.GetRegistryPolicyFile), &pol)
+				if !strings.Contains(pol.PolicyText, "ecr:ReplicateImage") || pol.RegistryID != dst {
+					t.Errorf("registry policy = %+v", pol)
+				}
+				var set diagnose.AccountSettingOutput
+				readJSON(t, collect.CallFile(dir, dst, srcReg, collect.GetAccountSettingFile), &set)
+				if set.Name != "REGISTRY_POLICY_SCOPE" || set.Value != "V2" {
+					t.Errorf("account setting = %+v", set)
+				}
+			},
+		},
+		{
+			name:     "unreadable destination: the role cannot be assumed",
+			dest:     awstest.Destination{RepositoryExists: true, RegistryPolicy: awstest.ReplicationGrant(src, dst, srcReg, "my-")},
+			denyRole: true,
+			check: func(t *testing.T, dir string, stats *collect.CaptureStats) {
+				for _, name := range []string{collect.GetRegistryPolicyFile, collect.DescribeRepositoriesFile, collect.GetAccountSettingFile, collect.RepositoryPolicyName(repo)} {
+					if c := errorCode(t, dir, dst, srcReg, name); c != "AccessDenied" {
+						t.Errorf("%s: error %q, want the AccessDenied of sts:AssumeRole", name, c)
+					}
+				}
+				if w := strings.Join(stats.Warnings, "\n"); !strings.Contains(w, "sts:AssumeRole") || !strings.Contains(w, "arn:aws:iam::"+dst+":role/"+roleName) {
+					t.Errorf("warnings do not name the permission and role needed: %q", stats.Warnings)
+				}
+				// The source side and the source account's CloudTrail are still read.
+				if ok, _ := exists(dir, src, srcReg, collect.LookupEventsPrefix); !ok {
+					t.Error("the source account's CloudTrail was not read")
+				}
+			},
+		},
+		{
+			name:   "unreadable destination: no destination credentials",
+			dest:   awstest.Destination{RepositoryExists: true, RegistryPolicy: awstest.ReplicationGrant(src, dst, srcReg, "my-")},
+			noRole: true,
+			check: func(t *testing.T, dir string, stats *collect.CaptureStats) {
+				if ok, failed := exists(dir, dst, srcReg, collect.GetRegistryPolicyFile); ok || failed {
+					t.Error("the destination's registry policy cannot be read with the source credentials; it must be left 'not collected'")
+				}
+				if w := strings.Join(stats.Warnings, "\n"); !strings.Contains(w, "--assume-role") || !strings.Contains(w, "--dest-profile "+dst+"=PROFILE") {
+					t.Errorf("warnings do not say which flag is needed: %q", stats.Warnings)
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := awstest.Start(t)
+			now := time.Now()
+			s := seedScenario(now, 0)
+			s.Destinations = map[diagnose.Location]awstest.Destination{crossAcctDest: tc.dest}
+			s.Events = []awstest.Event{{ID: "e1", Time: now.Add(-time.Hour), Account: src, Region: srcReg, SourceAccount: src, DestAccount: dst, DestRegion: srcReg, Repository: repo, ErrorCode: "AccessDenied", ErrorMessage: denied}}
+			env.Build(s)
+			if tc.denyRole {
+				env.Moto.DenyRoles[roleName] = true
+			}
+			opts := captureOpts()
+			if tc.noRole {
+				opts.AssumeRole = ""
+			}
+			dir, stats, elapsed := runCapture(t, opts)
+			t.Logf("%d API calls %v in %v; warnings %q", totalCalls(stats.APICalls), stats.APICalls, elapsed, stats.Warnings)
+			tc.check(t, dir, stats)
+		})
+	}
+}
+
+// TestCaptureThrottled pages through CloudTrail to the evidence, first
+// unthrottled, then with every tenth LookupEvents call throttled: the same
+// snapshot, no failure, and under 1.15 times the calls.
+func TestCaptureThrottled(t *testing.T) {
+	env := awstest.Start(t)
+	now := time.Now()
+	env.Build(seedScenario(now, 180)) // the evidence is on the fourth page
+
+	dir1, stats1, elapsed1 := runCapture(t, captureOpts())
+	env.Trail.ThrottleRate = 0.1
+	ct0, th0 := env.Trail.Calls()
+	dir2, stats2, elapsed2 := runCapture(t, captureOpts())
+	ct1, th1 := env.Trail.Calls()
+	n1, n2 := totalCalls(stats1.APICalls), totalCalls(stats2.APICalls)
+	t.Logf("unthrottled: %d calls %v in %v; 10%% throttled: %d calls %v in %v (%d CloudTrail requests, %d throttled)",
+		n1, stats1.APICalls, elapsed1, n2, stats2.APICalls, elapsed2, ct1-ct0, th1-th0)
+	if th1-th0 == 0 {
+		t.Fatal("the stand-in throttled nothing: the test proves nothing")
+	}
+	if float64(n2) >= 1.15*float64(n1) {
+		t.Errorf("%d calls throttled vs %d unthrottled: not under 1.15x", n2, n1)
+	}
+	if len(stats2.Warnings) != 0 {
+		t.Errorf("throttling caused warnings: %q", stats2.Warnings)
+	}
+	if stats1.EventsMatched != 1 || stats2.EventsMatched != 1 {
+		t.Errorf("events matched: %d and %d, want the denial in both", stats1.EventsMatched, stats2.EventsMatched)
+	}
+	for _, loc := range []diagnose.Location{{Account: src, Region: srcReg}, {Account: dst, Region: srcReg}} {
+		a, _ := os.ReadFile(collect.CallFile(dir1, loc.Account, loc.Region, collect.LookupEventsPrefix))
+		b, _ := os.ReadFile(collect.CallFile(dir2, loc.Account, loc.Region, collect.LookupEventsPrefix))
+		if string(a) != string(b) {
+			t.Errorf("%s: lookup-events.json differs under throttling", loc)
+		}
+	}
+}
+
+func TestCaptureBadInput(t *testing.T) {
+	t.Run("unknown profile", func(t *testing.T) {
+		awstest.Start(t)
+		opts := captureOpts()
+		opts.Profile = "no-such-profile"
+		_, err := collect.Capture(context.Background(), opts, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), `"no-such-profile" does not exist`) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("missing region", func(t *testing.T) {
+		awstest.Start(t)
+		opts := captureOpts()
+		opts.Region = ""
+		_, err := collect.Capture(context.Background(), opts, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), "--region") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("expired credentials", func(t *testing.T) {
+		env := awstest.Start(t)
+		env.Moto.ExpiredKeys[awstest.SourceKey] = true
+		_, err := collect.Capture(context.Background(), captureOpts(), t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), "ExpiredToken") || !strings.Contains(err.Error(), "refresh them") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("no CloudTrail permission", func(t *testing.T) {
+		env := awstest.Start(t)
+		env.Build(seedScenario(time.Now(), 0))
+		env.Trail.DenyAccounts[src] = true
+		dir, stats, _ := runCapture(t, captureOpts())
+		if c := errorCode(t, dir, src, srcReg, collect.LookupEventsPrefix); c != "AccessDeniedException" {
+			t.Errorf("lookup-events error = %q", c)
+		}
+		if w := strings.Join(stats.Warnings, "\n"); !strings.Contains(w, "allow cloudtrail:LookupEvents") {
+			t.Errorf("warnings do not name the permission: %q", stats.Warnings)
+		}
+		// The rest is still collected, the destination's own CloudTrail included.
+		if ok, _ := exists(dir, dst, srcReg, collect.LookupEventsPrefix); !ok {
+			t.Error("the destination account's CloudTrail was not read")
+		}
+		if _, failed := exists(dir, dst, srcReg, collect.GetRegistryPolicyFile); !failed {
+			t.Error("the destination was not read")
+		}
+	})
+}

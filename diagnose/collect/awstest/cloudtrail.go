@@ -87,6 +87,8 @@ type CloudTrail struct {
 	// ThrottleRate is the share of requests answered ThrottlingException,
 	// spread evenly (0.1: every tenth).
 	ThrottleRate float64
+	// DenyAccounts are accounts whose LookupEvents is AccessDenied.
+	DenyAccounts map[string]bool
 
 	accountOf func(key string) string
 	mu        sync.Mutex
@@ -99,7 +101,7 @@ type CloudTrail struct {
 // StartCloudTrail serves the stand-in until the test ends. accountOf maps
 // a request's access key to its account.
 func StartCloudTrail(t testing.TB, accountOf func(key string) string) *CloudTrail {
-	ct := &CloudTrail{accountOf: accountOf, attrKeys: map[string]int{}}
+	ct := &CloudTrail{accountOf: accountOf, attrKeys: map[string]int{}, DenyAccounts: map[string]bool{}}
 	srv := httptest.NewServer(http.HandlerFunc(ct.serve))
 	t.Cleanup(srv.Close)
 	ct.URL = srv.URL
@@ -157,6 +159,10 @@ func (ct *CloudTrail) serve(w http.ResponseWriter, r *http.Request) {
 	ct.mu.Unlock()
 	if throttle {
 		ctError(w, 400, "ThrottlingException", "Rate exceeded")
+		return
+	}
+	if ct.DenyAccounts[account] {
+		ctError(w, 400, "AccessDeniedException", "User: arn:aws:iam::"+account+":user/moto is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action")
 		return
 	}
 	var in lookupInput

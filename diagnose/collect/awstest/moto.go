@@ -7,7 +7,6 @@ package awstest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,6 +45,8 @@ type Moto struct {
 	// Statuses answer DescribeImageReplicationStatus (moto has none), by
 	// image digest.
 	Statuses map[string][]map[string]string
+	// ExpiredKeys are access keys answered ExpiredTokenException.
+	ExpiredKeys map[string]bool
 	// PolicyScope answers GetAccountSetting REGISTRY_POLICY_SCOPE (moto has
 	// none); "V2" when empty.
 	PolicyScope string
@@ -97,7 +98,7 @@ func StartMoto(t testing.TB) *Moto {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	m := &Moto{MotoURL: motoURL, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, accounts: map[string]string{}}
+	m := &Moto{MotoURL: motoURL, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, ExpiredKeys: map[string]bool{}, accounts: map[string]string{}}
 	target, _ := url.Parse(motoURL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +108,10 @@ func StartMoto(t testing.TB) *Moto {
 		m.mu.Lock()
 		m.counts[op]++
 		m.mu.Unlock()
+		if key, _, _ := signer(r); m.ExpiredKeys[key] {
+			expired(w, op)
+			return
+		}
 		if m.intercept(w, op, body) {
 			return
 		}
@@ -235,6 +240,17 @@ func operationOf(r *http.Request, body []byte) string {
 	return service + ":" + r.Method + " " + r.URL.Path
 }
 
+func expired(w http.ResponseWriter, op string) {
+	const msg = "The security token included in the request is expired"
+	if strings.HasPrefix(op, "sts:") {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(403)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>%s</Message></Error><RequestId>1</RequestId></ErrorResponse>`, msg)
+		return
+	}
+	writeJSON(w, 400, map[string]string{"__type": "ExpiredTokenException", "message": msg})
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.WriteHeader(code)
@@ -270,5 +286,3 @@ func SortedKeys(m map[string]int) []string {
 	sort.Strings(out)
 	return out
 }
-
-var _ = context.Background
