@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -28,9 +30,12 @@ func whyCommand(s *streams) *cli.Command {
 	return &cli.Command{
 		Name:  "why",
 		Usage: "explain why a repository's images are not replicating, with evidence and a verified fix",
-		UsageText: `ecrdoctor why --repo NAME [--snapshot DIR] [--events PATH]... [--output text|json|markdown]
+		UsageText: `ecrdoctor why --repo NAME [--snapshot DIR | live flags] [--events PATH]... [--output text|json|markdown]
 
 Examples:
+  # Live, with your usual AWS profile; destination accounts through a role
+  ecrdoctor why --repo my-repo --profile prod --assume-role ecrdoctor-readonly
+
   # Offline, on a snapshot folder (the seed case shipped with ecrdoctor)
   ecrdoctor why --repo my-repo --snapshot fixtures/seed-grant-in-repository-policy
 
@@ -47,14 +52,13 @@ checked by the evaluator, with the aws command and the Terraform resource to app
 
 Exit status: 0 healthy (or nothing wrong found), 1 a problem was found,
 2 usage error, 3 could not run (unreadable snapshot, bad input).`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "the source repository `NAME` to diagnose (exact name, e.g. team/app)"},
 			&cli.StringFlag{Name: "snapshot", Usage: "read a snapshot folder `DIR` instead of AWS"},
 			&cli.StringSliceFlag{Name: "events", Usage: "CloudTrail `PATH` (LookupEvents output, trail log files or folders, - for stdin); repeatable"},
 			&cli.StringFlag{Name: "source-account", Usage: "source account `ID` (for a snapshot without snapshot.json)"},
-			&cli.StringFlag{Name: "region", Usage: "source `REGION` (for a snapshot without snapshot.json)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, json or markdown"},
-		},
+		}, liveFlags()...),
 		Action: action(func(c *cli.Context) error {
 			opts := whyOptions{
 				Repo:          c.String("repo"),
@@ -67,7 +71,19 @@ Exit status: 0 healthy (or nothing wrong found), 1 a problem was found,
 			if err := opts.validate(); err != nil {
 				return err
 			}
-			return runWhy(c.Context, s, opts)
+			if opts.Snapshot != "" {
+				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "since", "max-events", "timeout"} {
+					if c.IsSet(name) {
+						return usageErrorf("why: --%s reads AWS; it has no effect with --snapshot", name)
+					}
+				}
+				return runWhy(c.Context, s, opts)
+			}
+			capture, err := captureOptions(c)
+			if err != nil {
+				return err
+			}
+			return runWhyLive(c, s, opts, capture)
 		}),
 	}
 }
@@ -84,10 +100,82 @@ func (o whyOptions) validate() error {
 	if o.SourceAccount != "" && !isAccountID(o.SourceAccount) {
 		return usageErrorf("why: --source-account %q: must be a 12-digit account id", o.SourceAccount)
 	}
-	if o.Snapshot == "" {
-		return usageErrorf("why: --snapshot DIR is required for now: live reads from AWS are not available in this build")
+	if o.Snapshot == "" && o.SourceAccount != "" {
+		return usageErrorf("why: --source-account applies to --snapshot; live, the source account is the one your credentials belong to")
 	}
 	return nil
+}
+
+// runWhyLive captures the snapshot folder from AWS into a temporary folder
+// and diagnoses it exactly as `why --snapshot` would.
+func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.CaptureOptions) error {
+	ctx, cancel := liveContext(c)
+	defer cancel()
+	tmp, err := os.MkdirTemp("", "ecrdoctor-why-")
+	if err != nil {
+		return inputErrorf("creating a temporary folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	stats, err := collect.Capture(ctx, capture, tmp)
+	if err != nil {
+		if stats != nil {
+			printWarnings(s.err, stats.Warnings)
+		}
+		return liveError(c, ctx, err)
+	}
+	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events})
+	if err != nil {
+		return inputErrorf("reading what was captured: %w", err)
+	}
+	snap.APICalls = stats.APICalls
+	snap.Warnings = append(append([]string{}, stats.Warnings...), snap.Warnings...)
+	report, err := diagnose.Analyze(snap)
+	if err != nil {
+		return inputErrorf("diagnosing: %w", err)
+	}
+	nameLiveSources(report, tmp)
+	return writeReport(s, report, o.Output)
+}
+
+// nameLiveSources replaces the temporary files of a live run in the report
+// with the AWS calls they hold, e.g. "aws ecr get-registry-policy
+// (222222222222, ap-northeast-1)".
+func nameLiveSources(r *diagnose.Report, dir string) {
+	for i := range r.Findings {
+		for j := range r.Findings[i].Evidence {
+			e := &r.Findings[i].Evidence[j]
+			e.Source = liveSource(e.Source, dir)
+		}
+	}
+	for i, w := range r.Warnings {
+		r.Warnings[i] = strings.ReplaceAll(w, dir+string(os.PathSeparator), "")
+	}
+}
+
+func liveSource(src, dir string) string {
+	rel, err := filepath.Rel(dir, src)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return src
+	}
+	rel, suffix, _ := strings.Cut(filepath.ToSlash(rel), "#")
+	rel = strings.TrimSuffix(strings.TrimSuffix(rel, ".json"), ".error")
+	parts := strings.Split(rel, "/")
+	if len(parts) < 3 {
+		return rel
+	}
+	account, region, call := parts[0], parts[1], parts[2]
+	service := "ecr"
+	if strings.HasPrefix(call, collect.LookupEventsPrefix) {
+		service, call = "cloudtrail", "lookup-events"
+	}
+	if len(parts) > 3 {
+		call += " " + strings.Join(parts[3:], "/")
+	}
+	out := fmt.Sprintf("aws %s %s (%s, %s)", service, call, account, region)
+	if suffix != "" {
+		out += " #" + suffix
+	}
+	return out
 }
 
 func runWhy(ctx context.Context, s *streams, o whyOptions) error {
