@@ -20,7 +20,7 @@ import (
 // jqFilter is "events --repo my-repo" written for jq: failed ReplicateImage
 // or CreateRepository calls by the replication role on my-repo.
 const jqFilter = `.Records[] | select((.eventName == "ReplicateImage" or .eventName == "CreateRepository")
-  and .errorCode != null
+  and ((.errorCode // "") | startswith("AccessDenied"))
   and (((.userIdentity.arn // "") + " " + (.errorMessage // "")) | contains("/AWSServiceRoleForECRReplication/"))
   and ((.errorMessage // "") | test(":repository/my-repo( |$)"))) | .eventID`
 

@@ -249,16 +249,35 @@ func (g *gen) uuid() string {
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, a>>16&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
 }
 
+// key is an access key or principal id: upper-case base32, as AWS makes them.
+func (g *gen) key(prefix string, n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := make([]byte, 0, len(prefix)+n)
+	b = append(b, prefix...)
+	for range n {
+		b = append(b, alphabet[g.rng.IntN(len(alphabet))])
+	}
+	return string(b)
+}
+
+var userAgents = []string{
+	"aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.11.8 exec-env/CloudShell cfg/retry-mode#standard",
+	"aws-sdk-go-v2/1.30.3 ua/2.1 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 api/s3#1.58.2",
+	"Boto3/1.34.144 md/Botocore#1.34.144 ua/2.0 os/linux#5.10.219-208.866.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.4 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.144",
+	"terraform-provider-aws/5.58.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.30.1",
+	"AWS Internal",
+}
+
 func (g *gen) human() identity {
 	users := []string{"alice", "bob", "carol", "deploy-bot", "github-actions"}
 	roles := []string{"Developer", "Admin", "CIDeploy", "ReadOnly"}
 	u, r := users[g.rng.IntN(len(users))], roles[g.rng.IntN(len(roles))]
 	return identity{
-		Type: "AssumedRole", PrincipalID: "AROA" + strings.ToUpper(fmt.Sprintf("%016x", g.rng.Uint64()))[:16] + ":" + u,
+		Type: "AssumedRole", PrincipalID: g.key("AROA", 17) + ":" + u,
 		ARN: "arn:aws:sts::" + g.acct + ":assumed-role/" + r + "/" + u, AccountID: g.acct,
-		AccessKeyID: "ASIA" + strings.ToUpper(fmt.Sprintf("%016x", g.rng.Uint64())),
+		AccessKeyID: g.key("ASIA", 16),
 		SessionContext: &sessionContext{
-			SessionIssuer: map[string]string{"type": "Role", "principalId": "AROAEXAMPLE", "arn": "arn:aws:iam::" + g.acct + ":role/" + r, "accountId": g.acct, "userName": r},
+			SessionIssuer: map[string]string{"type": "Role", "principalId": g.key("AROA", 17), "arn": "arn:aws:iam::" + g.acct + ":role/" + r, "accountId": g.acct, "userName": r},
 			Attributes:    map[string]string{"creationDate": "2024-01-01T00:00:00Z", "mfaAuthenticated": "false"},
 		},
 	}
@@ -284,7 +303,7 @@ func (g *gen) base(t time.Time, id identity, source, name string) record {
 	g.lastID = g.uuid()
 	return record{
 		EventVersion: "1.08", UserIdentity: id, EventTime: t.Format(time.RFC3339), EventSource: source, EventName: name,
-		AWSRegion: g.region, SourceIPAddress: g.ip(), UserAgent: "aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.11.8 exec-env/CloudShell cfg/retry-mode#standard",
+		AWSRegion: g.region, SourceIPAddress: g.ip(), UserAgent: userAgents[g.rng.IntN(len(userAgents))],
 		RequestID: g.uuid(), EventID: g.lastID, ReadOnly: true, EventType: "AwsApiCall", ManagementEvent: true,
 		RecipientAccountID: g.acct, EventCategory: "Management",
 		TLSDetails: map[string]string{"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256", "clientProvidedHostHeader": strings.SplitN(source, ".", 2)[0] + "." + g.region + ".amazonaws.com"},
@@ -410,7 +429,7 @@ func (g *gen) background(t time.Time) record {
 	case x < 60:
 		r = g.base(t, g.service("ecs.amazonaws.com"), "sts.amazonaws.com", "AssumeRole")
 		r.RequestParameters = map[string]any{"roleArn": "arn:aws:iam::" + g.acct + ":role/task-" + fmt.Sprint(g.rng.IntN(20)), "roleSessionName": g.uuid(), "durationSeconds": 3600}
-		r.ResponseElements = map[string]any{"credentials": map[string]string{"accessKeyId": "ASIA" + strings.ToUpper(fmt.Sprintf("%016x", g.rng.Uint64())), "sessionToken": strings.Repeat(fmt.Sprintf("%016x", g.rng.Uint64()), 8), "expiration": t.Add(time.Hour).Format("Jan 2, 2006, 3:04:05 PM")}, "assumedRoleUser": map[string]string{"assumedRoleId": "AROA:" + g.uuid(), "arn": "arn:aws:sts::" + g.acct + ":assumed-role/task/" + g.uuid()}}
+		r.ResponseElements = map[string]any{"credentials": map[string]string{"accessKeyId": g.key("ASIA", 16), "sessionToken": g.key("IQoJb3JpZ2luX2VjE", 200), "expiration": t.Add(time.Hour).Format("Jan 2, 2006, 3:04:05 PM")}, "assumedRoleUser": map[string]string{"assumedRoleId": g.key("AROA", 17) + ":" + g.uuid(), "arn": "arn:aws:sts::" + g.acct + ":assumed-role/task/" + g.uuid()}}
 	case x < 80:
 		name := []string{"GetAuthorizationToken", "BatchGetImage", "GetDownloadUrlForLayer", "BatchCheckLayerAvailability", "PutImage", "DescribeImages"}[g.rng.IntN(6)]
 		r = g.base(t, g.human(), "ecr.amazonaws.com", name)

@@ -92,7 +92,9 @@ func (e Event) Failed() bool { return e.ErrorCode != "" }
 type Filter int
 
 const (
-	// FilterFailures keeps denied replication calls (the default).
+	// FilterFailures keeps replication calls that were denied (the default):
+	// the error code is AccessDenied, AccessDeniedException or the message
+	// says "not authorized to perform". Other errors show with FilterAll.
 	FilterFailures Filter = iota
 	// FilterAll also keeps successful replication calls.
 	FilterAll

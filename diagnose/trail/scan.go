@@ -33,6 +33,7 @@ var (
 	// text only ever appears as an object whose first key is eventVersion.
 	recordStart = []byte(`{"eventVersion":`)
 	recordsOpen = []byte(`{"Records":[`)
+	startFinder = newFinder(`{"eventVersion":`)
 )
 
 // scanner reads files for one worker; its buffers and decompressor are
@@ -45,6 +46,8 @@ type scanner struct {
 	// tested on the few records around a needle. None has quotes, so they
 	// match records that are still JSON strings (LookupEvents) too.
 	needles, also [][]byte
+	finders       []finder // one per needle
+	starts, hits  []int    // scratch for region
 	buf           []byte
 	br            *bufio.Reader
 	gz            *gzip.Reader
@@ -60,9 +63,12 @@ func newScanner(opts Options) *scanner {
 	case FilterAll:
 		s.needles = names
 	default:
-		// Failures are rarer than either event name: search for them.
-		s.needles = [][]byte{[]byte("errorCode")}
+		// Denials are rarer than either event name: search for them.
+		s.needles = [][]byte{[]byte("AccessDenied")}
 		s.also = names
+	}
+	for _, n := range s.needles {
+		s.finders = append(s.finders, newFinder(string(n)))
 	}
 	return s
 }
@@ -241,79 +247,90 @@ func (s *scanner) final(name string, data []byte, index int, fr *fileResult) {
 	s.region(name, bytes.TrimRight(body, " \t\r\n"), index, fr)
 }
 
-// span is one record's place in a region.
-type span struct{ start, end int }
-
 // region handles whole records: region starts at a record and ends at the
 // end of one. It returns the index of the record after it.
+//
+// One pass finds where every record starts (that count is needed anyway);
+// one pass per needle finds the hits; a hit's record is then a binary search
+// away, and only records with a hit are looked at further.
 func (s *scanner) region(name string, region []byte, index int, fr *fileResult) int {
-	first := index
-	var spans []span
-	for _, needle := range s.needles {
-		for off := 0; ; {
-			i := bytes.Index(region[off:], needle)
+	starts := s.starts[:0]
+	for off := 0; ; {
+		i := startFinder.index(region[off:])
+		if i < 0 {
+			break
+		}
+		starts = append(starts, off+i)
+		off += i + len(recordStart)
+	}
+	s.starts = starts
+	if len(starts) == 0 || starts[0] != 0 {
+		// Text before the first record start (a record that does not begin
+		// with eventVersion) counts as a record of its own.
+		starts = append([]int{0}, starts...)
+	}
+	end := func(r int) int {
+		if r+1 < len(starts) {
+			return starts[r+1]
+		}
+		return len(region)
+	}
+	hits := s.hits[:0]
+	for _, needle := range s.finders {
+		for off := 0; off < len(region); {
+			i := needle.index(region[off:])
 			if i < 0 {
 				break
 			}
-			p := off + i
-			start := bytes.LastIndex(region[:p], recordStart)
-			if start < 0 {
-				start = 0
+			r, found := slices.BinarySearch(starts, off+i)
+			if !found {
+				r--
 			}
-			end := len(region)
-			if j := bytes.Index(region[p:], recordStart); j >= 0 {
-				end = p + j
-			}
-			spans = append(spans, span{start, end})
-			off = end
+			hits = append(hits, r)
+			off = end(r)
 		}
 	}
-	if len(spans) > 1 {
-		slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
-		spans = slices.Compact(spans)
+	if len(s.finders) > 1 {
+		slices.Sort(hits)
+		hits = slices.Compact(hits)
 	}
-	counted := 0
-	for k := 0; k < len(spans); k++ {
-		sp := spans[k]
-		index += bytes.Count(region[counted:sp.start], recordStart)
-		counted = sp.start
-		rec := trimRecord(region[sp.start:sp.end])
-		if !s.hasNeedle(rec) {
+	s.hits = hits
+	extra := 0  // records found inside a segment that did not start with eventVersion
+	done := -1 // the last record consumed by joining pieces
+	for _, r := range hits {
+		if r <= done {
+			continue
+		}
+		stop := r + 1
+		rec := trimRecord(region[starts[r]:end(r)])
+		if s.also != nil && !containsAny(rec, s.also) {
 			continue
 		}
 		evs, err := s.decodeSegment(rec)
 		// A nested object that happens to begin with eventVersion splits a
 		// record in two: join the following pieces until it decodes.
-		for tries := 0; err != nil && tries < 8 && sp.end < len(region); tries++ {
-			next := len(region)
-			if j := bytes.Index(region[sp.end+1:], recordStart); j >= 0 {
-				next = sp.end + 1 + j
-			}
-			sp.end = next
-			rec = trimRecord(region[sp.start:sp.end])
+		for tries := 0; err != nil && tries < 8 && stop < len(starts); tries++ {
+			stop++
+			rec = trimRecord(region[starts[r]:end(stop-1)])
 			evs, err = s.decodeSegment(rec)
 		}
+		at := index + extra + r + 1
 		if err != nil {
-			fr.warnRecord(name, index+1, err)
+			fr.warnRecord(name, at, err)
 			continue
 		}
+		done = stop - 1
 		for i := range evs {
-			evs[i].Source = name + "#" + strconv.Itoa(index+1+i)
+			evs[i].Source = name + "#" + strconv.Itoa(at+i)
 			if s.keep(evs[i]) {
 				fr.events = append(fr.events, evs[i])
 			}
 		}
-		if len(evs) > 1 {
-			index += len(evs) - 1 // records that did not start with eventVersion
-		}
-		// Skip spans swallowed by a joined record.
-		for k+1 < len(spans) && spans[k+1].start < sp.end {
-			k++
-		}
+		extra += len(evs) - 1 - (stop - r - 1) // pieces joined were one record
 	}
-	index += bytes.Count(region[counted:], recordStart)
-	fr.records += index - first
-	return index
+	n := len(starts) + extra
+	fr.records += n
+	return index + n
 }
 
 func trimRecord(b []byte) []byte {
@@ -368,7 +385,7 @@ func (s *scanner) keep(e Event) bool {
 			return false
 		}
 	default:
-		if !e.IsReplication() || !e.Failed() {
+		if !e.IsReplication() || e.Denial == nil {
 			return false
 		}
 	}
