@@ -295,7 +295,7 @@ func (s *scanner) region(name string, region []byte, index int, fr *fileResult) 
 		hits = slices.Compact(hits)
 	}
 	s.hits = hits
-	extra := 0  // records found inside a segment that did not start with eventVersion
+	extra := 0 // records found inside a segment that did not start with eventVersion
 	done := -1 // the last record consumed by joining pieces
 	for _, r := range hits {
 		if r <= done {
