@@ -54,7 +54,10 @@ func Start(t *testing.T) *Env {
 		"AWS_SHARED_CREDENTIALS_FILE": cfgFile,
 		"AWS_EC2_METADATA_DISABLED":   "true",
 	} {
-		t.Setenv(k, v)
+		t.Setenv(k, v) // restored when the test ends
+		if v == "" {
+			os.Unsetenv(k) // an empty AWS_PROFILE names a profile "" for the CLI
+		}
 	}
 	return &Env{Moto: m, Trail: ct, t: t}
 }
