@@ -88,6 +88,7 @@ func TestSnapshotCommandLiveErrors(t *testing.T) {
 		{"unknown profile", []string{"snapshot", "--repo", "r", "--out", "OUT", "--profile", "nope", "--region", "eu-west-1"}, nil, exitInput, `AWS profile "nope" does not exist`},
 		{"expired credentials", []string{"snapshot", "--repo", "r", "--out", "OUT", "--region", "eu-west-1"},
 			func() { env.Moto.ExpiredKeys[awstest.SourceKey] = true }, exitInput, "credentials have expired"},
+		{"timeout", []string{"snapshot", "--repo", "r", "--out", "OUT", "--region", "eu-west-1", "--timeout", "1ns"}, nil, exitInput, "timed out after 1ns"},
 		{"bad dest-profile", []string{"snapshot", "--repo", "r", "--out", "OUT", "--dest-profile", "prod"}, nil, exitUsage, "ACCOUNT=PROFILE"},
 		{"role ARN instead of name", []string{"snapshot", "--repo", "r", "--out", "OUT", "--assume-role", "arn:aws:iam::1:role/x"}, nil, exitUsage, "role name only"},
 		{"bad since", []string{"snapshot", "--repo", "r", "--out", "OUT", "--since", "last week"}, nil, exitUsage, "--since"},
