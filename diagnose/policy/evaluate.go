@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -83,7 +84,16 @@ func Evaluate(p *Policy, req Request) Result {
 // same-account request needs one from either side.
 func EvaluateWithIdentity(resource *Policy, identity []*Policy, req Request) Result {
 	e := newEvaluation(req)
-	var res Result
+	n := 0
+	if resource != nil {
+		n = len(resource.Statements)
+	}
+	for _, ip := range identity {
+		if ip != nil {
+			n += len(ip.Statements)
+		}
+	}
+	res := Result{Statements: make([]StatementResult, 0, n)}
 	var resAllows, idAllows, denies []StatementResult
 	if resource != nil {
 		for _, sr := range e.evalPolicy("resource", resource, true) {
@@ -220,7 +230,7 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 	case st.Principal != nil:
 		sr.PrincipalMatch = principalMatches(st.Principal, e.req.Principal)
 		if !sr.PrincipalMatch {
-			why = append(why, fmt.Sprintf("principal %s is not named by Principal %s", e.req.Principal, describePrincipals(st.Principal)))
+			why = append(why, "principal "+e.req.Principal.String()+" is not named by Principal "+describePrincipals(st.Principal))
 		}
 	case st.NotPrincipal != nil:
 		sr.PrincipalMatch = !notPrincipalExempts(st.NotPrincipal, e.req.Principal)
@@ -241,7 +251,7 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 	} else {
 		sr.ActionMatch = anyWildcard(st.Action, e.req.Action)
 		if !sr.ActionMatch {
-			why = append(why, fmt.Sprintf("action %s does not match Action %s", e.req.Action, quoteList(st.Action)))
+			why = append(why, "action "+e.req.Action+" does not match Action "+quoteList(st.Action))
 		}
 	}
 
@@ -259,7 +269,7 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 		m, missing := e.anyResource(st.Resource)
 		sr.ResourceMatch = m
 		if !m {
-			r := fmt.Sprintf("resource %s does not match Resource %s", e.req.Resource, quoteList(st.Resource))
+			r := "resource " + e.req.Resource + " does not match Resource " + quoteList(st.Resource)
 			if missing {
 				r += " (a policy variable in it names a key absent from the request)"
 			}
@@ -437,15 +447,25 @@ func allEmpty(vals []string) bool {
 	return true
 }
 
+// quoteList writes "a" for one value and ["a", "b"] for several. Every
+// statement that does not apply gets a reason, so this is on the hot path.
 func quoteList(vals []string) string {
 	if len(vals) == 1 {
-		return fmt.Sprintf("%q", vals[0])
+		return strconv.Quote(vals[0])
 	}
-	q := make([]string, len(vals))
+	n := 2
+	for _, v := range vals {
+		n += len(v) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
 	for i, v := range vals {
-		q[i] = fmt.Sprintf("%q", v)
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendQuote(b, v)
 	}
-	return "[" + strings.Join(q, ", ") + "]"
+	return string(append(b, ']'))
 }
 
 func describePrincipals(p *Principals) string {

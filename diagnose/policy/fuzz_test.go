@@ -2,7 +2,10 @@ package policy
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var fuzzSeeds = []string{
@@ -65,4 +68,55 @@ func FuzzEvaluateContext(f *testing.F) {
 			Context: map[string][]string{"aws:SourceIp": {ip}, "aws:CurrentTime": {date}, "aws:TagKeys": {tag}, "s:n": {date}, "aws:SourceArn": {resource}, "k": {tag}}})
 		MatchWildcard(tag, resource, true)
 	})
+}
+
+// FuzzMatchWildcard checks the string glob against a regular expression
+// built from the same pattern, and against the pattern type used after
+// policy-variable substitution.
+func FuzzMatchWildcard(f *testing.F) {
+	f.Add("arn:aws:ecr:*:1111:repository/my-*", "arn:aws:ecr:us-east-1:1111:repository/my-repo", false)
+	f.Add("*a?b*", "xxaZbyy", true)
+	f.Add("é*?", "ÉÉ", true)
+	f.Fuzz(func(t *testing.T, pat, s string, ci bool) {
+		if !utf8.ValidString(pat) || !utf8.ValidString(s) || len(pat) > 64 || len(s) > 256 {
+			return
+		}
+		var re strings.Builder
+		re.WriteString("^")
+		if ci {
+			re.WriteString("(?i)")
+		}
+		for _, r := range pat {
+			switch r {
+			case '*':
+				re.WriteString("(?s:.*)")
+			case '?':
+				re.WriteString("(?s:.)")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		re.WriteString("$")
+		want := regexp.MustCompile(re.String()).MatchString(s)
+		// Unicode case folding differs between regexp (?i) and
+		// unicode.ToLower for a few runes (the Kelvin sign), so compare
+		// case-insensitive results on ASCII only.
+		if got := MatchWildcard(pat, s, ci); got != want && (!ci || isASCII(pat+s)) {
+			t.Fatalf("MatchWildcard(%q, %q, %v) = %v, regexp says %v", pat, s, ci, got, want)
+		}
+		if !ci {
+			if got := literalPattern(pat, true).match(s, false); got != want {
+				t.Fatalf("pattern.match(%q, %q) = %v, regexp says %v", pat, s, got, want)
+			}
+		}
+	})
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
