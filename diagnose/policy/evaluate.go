@@ -300,10 +300,29 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 		if len(st.Conditions) == 0 {
 			sr.Reason = "applies: principal, action and resource match"
 		}
+		if st.NotPrincipal != nil {
+			sr.Reason = "applies: NotPrincipal " + describePrincipals(st.NotPrincipal) + " does not exempt " +
+				e.req.Principal.String() + notPrincipalHint(e.req.Principal) + "; action, resource and every condition match"
+		}
 	} else {
 		sr.Reason = strings.Join(why, "; ")
 	}
 	return sr
+}
+
+// notPrincipalHint says what NotPrincipal must name to exempt p.
+func notPrincipalHint(p Principal) string {
+	switch p.Type {
+	case TypeAssumedRole:
+		role := p.RoleARN
+		if role == "" {
+			role = "its role ARN"
+		}
+		return " (a role session is exempt only when both its session ARN and its role ARN " + role + " are named; naming the account exempts only the account's root user)"
+	case TypeUser, TypeFederatedUser, TypeRole:
+		return " (it is exempt only when its own ARN is named; naming the account exempts only the account's root user)"
+	}
+	return ""
 }
 
 func anyWildcard(patterns []string, s string) bool {

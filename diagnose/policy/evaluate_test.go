@@ -125,6 +125,10 @@ func TestReplicationRoleWithPath(t *testing.T) {
 	if got := ReplicationPrincipal("111111111111").ARN; got != "arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/ECRReplication" {
 		t.Errorf("ReplicationPrincipal ARN = %s", got)
 	}
+	// The session ARN written out is the same caller, role path included.
+	if got, want := mustPrincipal(t, "arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/ECRReplication"), ReplicationPrincipal("111111111111"); got != want {
+		t.Errorf("ParsePrincipal(session ARN) = %+v, want %+v", got, want)
+	}
 }
 
 // NotPrincipal with Deny, from the IAM NotPrincipal element page: only the

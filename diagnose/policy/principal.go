@@ -77,6 +77,11 @@ func ParsePrincipal(s string) (Principal, error) {
 	case service == "sts" && segs[0] == "assumed-role" && len(segs) == 3 && segs[1] != "" && segs[2] != "":
 		p.Type, p.Name, p.Session = TypeAssumedRole, segs[1], segs[2]
 		p.RoleARN = "arn:" + partition + ":iam::" + account + ":role/" + segs[1]
+		if segs[1] == ReplicationRoleName {
+			// A service-linked role always lives under its service's path,
+			// so the path the session ARN omits is known.
+			p.RoleARN = "arn:" + partition + ":iam::" + account + ":role" + ReplicationRolePath + ReplicationRoleName
+		}
 	case service == "sts" && segs[0] == "federated-user" && len(segs) == 2 && last != "":
 		p.Type, p.Name = TypeFederatedUser, last
 	default:

@@ -23,6 +23,9 @@ func (e *evaluation) summarize(res Result, cross, identityCounts, resAllowed, id
 	switch res.Decision {
 	case DecisionExplicitDeny:
 		fmt.Fprintf(&b, "Explicitly denied: %s denies %s.", describe(res.Deciding[0]), what)
+		if r := res.Deciding[0].Reason; strings.HasPrefix(r, "applies: NotPrincipal") {
+			fmt.Fprintf(&b, " Its %s.", strings.TrimPrefix(r, "applies: "))
+		}
 		if len(res.Deciding) > 1 {
 			fmt.Fprintf(&b, " %d more Deny statements also apply.", len(res.Deciding)-1)
 		}
