@@ -127,8 +127,7 @@ func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.Captur
 	if err != nil {
 		return inputErrorf("reading what was captured: %w", err)
 	}
-	snap.APICalls = stats.APICalls
-	snap.Warnings = append(append([]string{}, stats.Warnings...), snap.Warnings...)
+	snap.APICalls = stats.APICalls // the capture's warnings are in its snapshot.json
 	report, err := diagnose.Analyze(snap)
 	if err != nil {
 		return inputErrorf("diagnosing: %w", err)

@@ -107,6 +107,11 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 	c.prog.clear()
 	c.stats.APICalls = c.sess.counter.snapshot()
 	sort.Strings(c.stats.Warnings)
+	if err == nil && len(c.stats.Warnings) > 0 {
+		// The warnings travel with the snapshot, so a diagnosis made offline
+		// from it says what the live one said.
+		err = c.writeManifest()
+	}
 	return c.stats, err
 }
 
@@ -436,6 +441,9 @@ func (c *capture) writeManifest() error {
 	m.Source.Account, m.Source.Region = c.srcAt.Account, c.srcAt.Region
 	m.Repository = c.opts.Repository
 	m.CapturedAt = c.opts.Now.UTC().Format(time.RFC3339)
+	c.mu.Lock()
+	m.Warnings = append([]string(nil), c.stats.Warnings...)
+	c.mu.Unlock()
 	return c.writeFile(filepath.Join(c.dir, ManifestFile), m)
 }
 

@@ -46,6 +46,8 @@ type Manifest struct {
 	} `json:"source"`
 	Repository string `json:"repository"`
 	CapturedAt string `json:"captured_at"` // RFC 3339
+	// Warnings are what the capture could not read and why (optional).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // RegistryDir is the folder of one (account, region).

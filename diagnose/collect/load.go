@@ -105,6 +105,9 @@ func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snaps
 	if err := l.setCapturedAt(manifest, opts); err != nil {
 		return nil, err
 	}
+	if manifest != nil {
+		l.snap.Warnings = append(l.snap.Warnings, manifest.Warnings...)
+	}
 	if err := l.readEvents(opts); err != nil {
 		return nil, err
 	}
