@@ -35,6 +35,25 @@ func rarity(c byte) int {
 	return 0 // quotes, braces, colons, commas: the commonest of all
 }
 
+// tune picks the needle byte that is rarest in sample, a stretch of the
+// text to be searched: the static ranking guesses, the sample knows.
+func (f *finder) tune(counts *[256]int) {
+	for i, c := range f.needle {
+		if counts[c] < counts[f.needle[f.k]] {
+			f.k = i
+		}
+	}
+}
+
+// byteCounts counts each byte value in b.
+func byteCounts(b []byte) *[256]int {
+	var counts [256]int
+	for _, c := range b {
+		counts[c]++
+	}
+	return &counts
+}
+
 // index returns the first offset of the needle in b, or -1.
 func (f finder) index(b []byte) int {
 	n, k := len(f.needle), f.k

@@ -358,7 +358,7 @@ func TestBadInput(t *testing.T) {
 		{"invalid JSON", "invalid.json", []byte(`{"Records": [ {"eventVersion": "1.08", "eventName": "ReplicateImage", errorCode`), "invalid.json: invalid JSON"},
 		{"truncated trail file", "cut.json", trailFile(t, seedRec("c1"))[:200], "cut.json: invalid JSON"},
 		{"wrong-shaped record", "wrong.json", wrongJSON, "wrong.json: record 1: not a CloudTrail record"},
-		{"record that is not an object", "scalar.json", []byte(`{"Records":["ReplicateImage AccessDenied"]}`), "scalar.json: record 1: not a CloudTrail record"},
+		{"record that is not an object", "scalar.json", []byte(`{"Records":["AWSServiceRoleForECRReplication ReplicateImage AccessDenied"]}`), "scalar.json: record 1: not a CloudTrail record"},
 		{"empty file", "empty.json", nil, "empty.json: empty"},
 	}
 	for _, tc := range cases {

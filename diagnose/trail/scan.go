@@ -33,20 +33,22 @@ var (
 	// text only ever appears as an object whose first key is eventVersion.
 	recordStart = []byte(`{"eventVersion":`)
 	recordsOpen = []byte(`{"Records":[`)
-	startFinder = newFinder(`{"eventVersion":`)
 )
 
 // scanner reads files for one worker; its buffers and decompressor are
 // reused from file to file.
 type scanner struct {
 	opts Options
-	// A record is decoded only if it contains one of needles and, when also
-	// is set, one of also. Needles are searched across whole chunks, so
-	// there is one of them (one pass) for the common filters; also is only
-	// tested on the few records around a needle. None has quotes, so they
-	// match records that are still JSON strings (LookupEvents) too.
-	needles, also [][]byte
+	// A record is decoded only if it contains one of needles and one of
+	// each group in also. Needles are searched across whole chunks, so there
+	// is one of them (one pass) for the common filters; also is only tested
+	// on the few records around a needle. None has quotes, so they match
+	// records that are still JSON strings (LookupEvents) too.
+	needles [][]byte
+	also    [][][]byte
 	finders       []finder // one per needle
+	start         finder   // finds recordStart
+	tuned         bool
 	starts, hits  []int    // scratch for region
 	buf           []byte
 	br            *bufio.Reader
@@ -59,18 +61,44 @@ func newScanner(opts Options) *scanner {
 	switch opts.Filter {
 	case FilterAny:
 		s.needles = [][]byte{[]byte("errorCode")}
-		s.also = [][]byte{[]byte("AccessDenied"), []byte("UnauthorizedOperation")}
+		s.also = [][][]byte{{[]byte("AccessDenied"), []byte("UnauthorizedOperation"), []byte("not authorized")}}
 	case FilterAll:
+		// A successful call's copy in the destination account may not name
+		// the role: look for the event names.
 		s.needles = names
 	default:
-		// Denials are rarer than either event name: search for them.
-		s.needles = [][]byte{[]byte("AccessDenied")}
-		s.also = names
+		// A denial names the role in its message ("User: arn:...:assumed-
+		// role/AWSServiceRoleForECRReplication/..."), whichever account's
+		// copy it is; the role name has rarer letters than the event names
+		// or AccessDenied, so its pass has fewer false starts.
+		s.needles = [][]byte{[]byte(replicationRole)}
+		s.also = [][][]byte{{[]byte("AccessDenied"), []byte("not authorized")}, names}
+	}
+	if r := opts.Repository; r != "" {
+		// Every place the repository is read from holds its name verbatim.
+		if i := strings.LastIndex(r, ":repository/"); i >= 0 {
+			r = r[i+len(":repository/"):]
+		}
+		s.also = append(s.also, [][]byte{[]byte(r)})
 	}
 	for _, n := range s.needles {
 		s.finders = append(s.finders, newFinder(string(n)))
 	}
+	s.start = newFinder(string(recordStart))
 	return s
+}
+
+// tune fits the finders to the first text this scanner reads.
+func (s *scanner) tune(sample []byte) {
+	if s.tuned || len(sample) < 64<<10 {
+		return
+	}
+	s.tuned = true
+	counts := byteCounts(sample[:min(len(sample), 256<<10)])
+	for i := range s.finders {
+		s.finders[i].tune(counts)
+	}
+	s.start.tune(counts)
 }
 
 // fileResult is what one file gave.
@@ -107,7 +135,16 @@ func (fr *fileResult) finish(name string) {
 
 // hasNeedle reports whether a record's text is worth decoding.
 func (s *scanner) hasNeedle(rec []byte) bool {
-	return containsAny(rec, s.needles) && (s.also == nil || containsAny(rec, s.also))
+	return containsAny(rec, s.needles) && s.hasAlso(rec)
+}
+
+func (s *scanner) hasAlso(rec []byte) bool {
+	for _, group := range s.also {
+		if !containsAny(rec, group) {
+			return false
+		}
+	}
+	return true
 }
 
 func containsAny(b []byte, subs [][]byte) bool {
@@ -175,6 +212,7 @@ func (s *scanner) scan(name string, src io.Reader, fr *fileResult) {
 		rest = bytes.TrimLeft(rest, " \t\r\n")
 		if bytes.HasPrefix(rest, recordStart) {
 			n := copy(data, rest)
+			s.tune(data[:n])
 			s.fast(name, data[:n], err, src, fr)
 			return
 		}
@@ -256,7 +294,7 @@ func (s *scanner) final(name string, data []byte, index int, fr *fileResult) {
 func (s *scanner) region(name string, region []byte, index int, fr *fileResult) int {
 	starts := s.starts[:0]
 	for off := 0; ; {
-		i := startFinder.index(region[off:])
+		i := s.start.index(region[off:])
 		if i < 0 {
 			break
 		}
@@ -303,7 +341,7 @@ func (s *scanner) region(name string, region []byte, index int, fr *fileResult) 
 		}
 		stop := r + 1
 		rec := trimRecord(region[starts[r]:end(r)])
-		if s.also != nil && !containsAny(rec, s.also) {
+		if !s.hasAlso(rec) {
 			continue
 		}
 		evs, err := s.decodeSegment(rec)
