@@ -44,15 +44,15 @@ type scanner struct {
 	// is one of them (one pass) for the common filters; also is only tested
 	// on the few records around a needle. None has quotes, so they match
 	// records that are still JSON strings (LookupEvents) too.
-	needles [][]byte
-	also    [][][]byte
-	finders       []finder // one per needle
-	start         finder   // finds recordStart
-	tuned         bool
-	starts, hits  []int    // scratch for region
-	buf           []byte
-	br            *bufio.Reader
-	gz            *gzip.Reader
+	needles      [][]byte
+	also         [][][]byte
+	finders      []finder // one per needle
+	start        finder   // finds recordStart
+	tuned        bool
+	starts, hits []int // scratch for region
+	buf          []byte
+	br           *bufio.Reader
+	gz           *gzip.Reader
 }
 
 func newScanner(opts Options) *scanner {
