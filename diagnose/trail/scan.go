@@ -21,7 +21,7 @@ const (
 	chunkSize = 512 << 10
 	// maxRecord bounds one record (CloudTrail's are a few kilobytes; the
 	// bound only protects memory from a file that is not a trail file).
-	maxRecord = 32 << 20
+	maxRecord = 16 << 20
 	// maxRecordWarnings is how many bad records of one file are named before
 	// the rest are only counted.
 	maxRecordWarnings = 3
@@ -189,6 +189,10 @@ func (s *scanner) scanFile(name string, r io.Reader) fileResult {
 	}
 	s.scan(name, src, &fr)
 	fr.finish(name)
+	if cap(s.buf) > 2*chunkSize {
+		// A huge record grew the buffer: do not keep it for every file.
+		s.buf = make([]byte, 0, 2*chunkSize)
+	}
 	return fr
 }
 
