@@ -229,16 +229,11 @@ func (a *analysis) classifyDenial(c *destCheck, res policy.Result) {
 	evidence := a.failureEvidence(c)
 
 	if res.Decision == policy.DecisionExplicitDeny {
-		var names []string
-		var ev []Evidence
-		for _, st := range res.Deciding {
-			names = append(names, statementName(st))
-			ev = append(ev, a.policyEvidence(c, st))
-		}
+		names, ev := a.cite(c, res.Deciding)
 		c.findings = append(c.findings, Finding{
 			Code:     CodeExplicitDeny,
 			Severity: SeverityError,
-			Summary:  fmt.Sprintf("%s in the registry policy of %s explicitly denies the replication of %s.", capitalize(strings.Join(names, " and ")), c.d.loc, s.Repository),
+			Summary:  fmt.Sprintf("%s in the registry policy of %s explicitly denies the replication of %s.", names, c.d.loc, s.Repository),
 			Detail: fmt.Sprintf("The replication role of account %s (%s) asks for ecr:ReplicateImage on %s. %s An explicit Deny wins over every Allow, so no grant can fix this on its own.",
 				src, policy.ReplicationPrincipal(src).ARN, c.arn, res.Summary),
 			Evidence: append(ev, evidence...),
@@ -287,11 +282,9 @@ func (a *analysis) classifyDenial(c *destCheck, res policy.Result) {
 }
 
 func (a *analysis) conditionFinding(c *destCheck, sts []policy.StatementResult, evidence []Evidence, uncertain bool) {
-	var keys, names []string
-	var ev []Evidence
+	names, ev := a.cite(c, sts)
+	var keys []string
 	for _, st := range sts {
-		names = append(names, statementName(st))
-		ev = append(ev, a.policyEvidence(c, st))
 		for _, fc := range st.FailedConditions {
 			keys = appendUnique(keys, fc.Condition.Key)
 		}
@@ -300,14 +293,14 @@ func (a *analysis) conditionFinding(c *destCheck, sts []policy.StatementResult, 
 		Code:     CodeConditionNotSatisfied,
 		Severity: SeverityError,
 		Summary: fmt.Sprintf("%s grants replication to account %s, but its condition on %s never holds for the replication role.",
-			capitalize(strings.Join(names, " and ")), a.snap.Source.Account, strings.Join(keys, ", ")),
+			names, a.snap.Source.Account, strings.Join(keys, ", ")),
 		Detail: fmt.Sprintf("ECR replication calls ReplicateImage as %s. That request does not carry %s: those keys are set only when a service principal acts on someone's behalf, so the condition evaluates to false and the statement never applies. %s",
 			policy.ReplicationPrincipal(a.snap.Source.Account).ARN, strings.Join(keys, ", "), conditionReasons(sts)),
 		Evidence: append(ev, evidence...),
 	}
 	if uncertain {
 		f.Summary = fmt.Sprintf("%s grants replication to account %s only if %s matches, which ecrdoctor cannot know.",
-			capitalize(strings.Join(names, " and ")), a.snap.Source.Account, strings.Join(keys, ", "))
+			names, a.snap.Source.Account, strings.Join(keys, ", "))
 		f.Detail = fmt.Sprintf("Whether the replication role's request carries a matching %s cannot be read from the snapshot, so the verdict for %s is unknown. "+
 			"CloudTrail denials for this destination would settle it; none were found. %s", strings.Join(keys, ", "), c.d.loc, conditionReasons(sts))
 		f.Severity = SeverityWarning
@@ -323,11 +316,9 @@ func (a *analysis) conditionFinding(c *destCheck, sts []policy.StatementResult, 
 }
 
 func (a *analysis) resourceFinding(c *destCheck, sts []policy.StatementResult, evidence []Evidence) {
-	var names, resources []string
-	var ev []Evidence
+	names, ev := a.cite(c, sts)
+	var resources []string
 	for _, st := range sts {
-		names = append(names, statementName(st))
-		ev = append(ev, a.policyEvidence(c, st))
 		if stmt := a.statement(c.policy, st.Index); stmt != nil {
 			resources = append(resources, stmt.Resource...)
 		}
@@ -341,18 +332,16 @@ func (a *analysis) resourceFinding(c *destCheck, sts []policy.StatementResult, e
 	c.findings = append(c.findings, Finding{
 		Code:     CodeResourceMismatch,
 		Severity: SeverityError,
-		Summary:  fmt.Sprintf("%s grants replication, but its Resource does not cover %s.", capitalize(strings.Join(names, " and ")), c.arn),
+		Summary:  fmt.Sprintf("%s grants replication, but its Resource does not cover %s.", names, c.arn),
 		Detail:   detail,
 		Evidence: append(ev, evidence...),
 	})
 }
 
 func (a *analysis) principalFinding(c *destCheck, sts []policy.StatementResult, evidence []Evidence) {
-	var names, principals []string
-	var ev []Evidence
+	names, ev := a.cite(c, sts)
+	var principals []string
 	for _, st := range sts {
-		names = append(names, statementName(st))
-		ev = append(ev, a.policyEvidence(c, st))
 		if stmt := a.statement(c.policy, st.Index); stmt != nil && stmt.Principal != nil {
 			principals = append(principals, principalList(stmt.Principal)...)
 		}
@@ -375,7 +364,7 @@ func (a *analysis) principalFinding(c *destCheck, sts []policy.StatementResult, 
 	c.findings = append(c.findings, Finding{
 		Code:     CodePrincipalMismatch,
 		Severity: SeverityError,
-		Summary:  fmt.Sprintf("%s grants ecr:ReplicateImage to %s, not to the source account %s.", capitalize(strings.Join(names, " and ")), strings.Join(principals, ", "), src),
+		Summary:  fmt.Sprintf("%s grants ecr:ReplicateImage to %s, not to the source account %s.", names, strings.Join(principals, ", "), src),
 		Detail:   strings.TrimSpace(detail),
 		Evidence: append(ev, evidence...),
 	})
@@ -390,17 +379,14 @@ func (a *analysis) actionFinding(c *destCheck, sts []policy.StatementResult, evi
 			len(c.policy.Statements), src, c.arn)
 		f.Evidence = append([]Evidence{{Kind: EvidenceRegistryPolicy, Source: c.reg.RegistryPolicy.Source, Text: compactJSON(c.text)}}, evidence...)
 	} else {
-		var names []string
-		var ev []Evidence
+		names, ev := a.cite(c, sts)
 		var acts []string
 		for _, st := range sts {
-			names = append(names, statementName(st))
-			ev = append(ev, a.policyEvidence(c, st))
 			if stmt := a.statement(c.policy, st.Index); stmt != nil {
 				acts = append(acts, stmt.Action...)
 			}
 		}
-		f.Summary = fmt.Sprintf("%s is for account %s but allows %s, not ecr:ReplicateImage.", capitalize(strings.Join(names, " and ")), src, strings.Join(acts, ", "))
+		f.Summary = fmt.Sprintf("%s is for account %s but allows %s, not ecr:ReplicateImage.", names, src, strings.Join(acts, ", "))
 		f.Detail = "Cross-account replication needs ecr:ReplicateImage (and ecr:CreateRepository when the destination repository does not exist yet) in the destination's registry policy."
 		f.Evidence = append(ev, evidence...)
 	}
@@ -724,6 +710,18 @@ func (a *analysis) sourceConfigFile() string {
 // failures for this destination.
 func (a *analysis) failureEvidence(c *destCheck) []Evidence {
 	return append(eventEvidence(c.denied, 3), statusEvidence(c.failed, 3)...)
+}
+
+// cite names the statements ("Statement \"Sid\" and statement 2") and
+// quotes them as evidence.
+func (a *analysis) cite(c *destCheck, sts []policy.StatementResult) (string, []Evidence) {
+	var names []string
+	var ev []Evidence
+	for _, st := range sts {
+		names = append(names, statementName(st))
+		ev = append(ev, a.policyEvidence(c, st))
+	}
+	return capitalize(strings.Join(names, " and ")), ev
 }
 
 func (a *analysis) policyEvidence(c *destCheck, st policy.StatementResult) Evidence {

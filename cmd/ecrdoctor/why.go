@@ -97,7 +97,7 @@ func (o whyOptions) validate() error {
 	default:
 		return usageErrorf("why: --output %q: must be text, json or markdown", o.Output)
 	}
-	if o.SourceAccount != "" && !isAccountID(o.SourceAccount) {
+	if o.SourceAccount != "" && !liveAccountRE.MatchString(o.SourceAccount) {
 		return usageErrorf("why: --source-account %q: must be a 12-digit account id", o.SourceAccount)
 	}
 	if o.Snapshot == "" && o.SourceAccount != "" {
@@ -229,16 +229,4 @@ func writeReport(s *streams, report *diagnose.Report, format string) error {
 		return findingsExit()
 	}
 	return nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
