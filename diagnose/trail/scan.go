@@ -16,9 +16,11 @@ import (
 )
 
 const (
-	// chunkSize is how much decompressed text is searched at a time: small
-	// enough to stay in the CPU cache between decompressing and searching.
-	chunkSize = 512 << 10
+	// chunkSize is how much decompressed text is searched at a time (the
+	// buffer holds two): small enough that searching it does not push the
+	// decompressor's window and tables out of the CPU caches. 128 kB measured
+	// best of 64, 128, 256 and 512 kB.
+	chunkSize = 128 << 10
 	// maxRecord bounds one record (CloudTrail's are a few kilobytes; the
 	// bound only protects memory from a file that is not a trail file).
 	maxRecord = 16 << 20
@@ -215,9 +217,10 @@ func (s *scanner) scan(name string, src io.Reader, fr *fileResult) {
 	if rest, ok := bytes.CutPrefix(head, recordsOpen); ok {
 		rest = bytes.TrimLeft(rest, " \t\r\n")
 		if bytes.HasPrefix(rest, recordStart) {
-			n := copy(data, rest)
-			s.tune(data[:n])
-			s.fast(name, data[:n], err, src, fr)
+			// Slice rather than copy: a megabyte moved per file would cost
+			// a few percent of decompressing it.
+			s.tune(rest)
+			s.fast(name, rest, err, src, fr)
 			return
 		}
 	}
