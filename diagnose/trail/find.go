@@ -57,14 +57,16 @@ func byteCounts(b []byte) *[256]int {
 // index returns the first offset of the needle in b, or -1.
 func (f finder) index(b []byte) int {
 	n, k := len(f.needle), f.k
-	c := f.needle[k]
+	c, first, last := f.needle[k], f.needle[0], f.needle[n-1]
 	for i := k; i < len(b); {
 		j := bytes.IndexByte(b[i:], c)
 		if j < 0 {
 			return -1
 		}
 		p := i + j - k
-		if p+n <= len(b) && bytes.Equal(b[p:p+n], f.needle) {
+		// Most false starts fail on the first or last byte: test those
+		// before calling out to compare the rest.
+		if p+n <= len(b) && b[p] == first && b[p+n-1] == last && bytes.Equal(b[p:p+n], f.needle) {
 			return p
 		}
 		i += j + 1
