@@ -184,6 +184,13 @@ func TestPolicyVariables(t *testing.T) {
 		{"'' in a default is a quote", Version2012, `{"StringEquals": {"s:k": "${s:none, 'it''s'}"}}`, ctx("s:k", "it's"), true},
 		{"unresolved variable matches nothing", Version2012, `{"StringLike": {"s:k": "${aws:PrincipalTag/team}*"}}`, ctx("s:k", "x"), false},
 		{"a substituted value is not a wildcard", Version2012, `{"StringLike": {"s:k": "${s:v}"}}`, ctx("s:k", "abc", "s:v", "a*"), false},
+		// "not present ... any attempt to match it fails and causes the
+		// statement to be invalid" (Variables and tags, principal key values):
+		// a negated operator cannot be satisfied by a value that fails to resolve.
+		{"unresolved variable fails StringNotEquals", Version2012, `{"StringNotEquals": {"s:k": "${aws:PrincipalTag/team}"}}`, ctx("s:k", "x"), false},
+		{"unresolved variable fails StringNotLike", Version2012, `{"StringNotLike": {"s:k": ["a*", "${aws:PrincipalTag/team}"]}}`, ctx("s:k", "x"), false},
+		{"unresolved variable fails ForAllValues:StringNotEquals", Version2012, `{"ForAllValues:StringNotEquals": {"s:k": "${aws:PrincipalTag/team}"}}`, ctx("s:k", "x"), false},
+		{"resolved variable in StringNotEquals", Version2012, `{"StringNotEquals": {"s:k": "${aws:PrincipalTag/team}"}}`, ctx("s:k", "x", "aws:PrincipalTag/team", "y"), true},
 		{"variables in ArnLike", Version2012, `{"ArnLike": {"aws:SourceArn": "arn:aws:ecr:*:${aws:PrincipalAccount}:repository/*"}}`, ctx("aws:SourceArn", "arn:aws:ecr:us-east-1:111111111111:repository/x"), true},
 	}
 	for _, tc := range cases {
@@ -220,6 +227,68 @@ func TestResourceVariables(t *testing.T) {
 	}
 	if !r.Statements[0].DependsOnMissingKey {
 		t.Errorf("a resource unmatched for want of aws:username should depend on it: %+v", r.Statements[0])
+	}
+}
+
+// "You can use a policy variable in the Resource element, but only in the
+// resource portion of the ARN. This portion of the ARN appears after the fifth
+// colon (:). You can't use a variable to replace parts of the ARN before the
+// fifth colon, such as the service or account." (Variables and tags.) And an
+// unresolved variable "causes the statement to be invalid", so NotResource
+// cannot be satisfied by it.
+func TestResourceVariablePlacement(t *testing.T) {
+	dave := Principal{ARN: "arn:aws:iam::222222222222:user/dave", Account: "222222222222", Type: TypeUser, Name: "dave"}
+	session := Principal{ARN: "arn:aws:sts::222222222222:assumed-role/ci/build"}
+	repo := "arn:aws:ecr:us-east-1:222222222222:repository/"
+	cases := []struct {
+		name, element, value string
+		caller               Principal
+		resource             string
+		want                 Decision
+	}{
+		{"variable in the account is literal text", "Resource", "arn:aws:ecr:us-east-1:${aws:PrincipalAccount}:repository/app", dave, repo + "app", DecisionImplicitDeny},
+		{"variable in the region is literal text", "Resource", "arn:aws:ecr:${aws:RequestedRegion}:222222222222:repository/app", dave, repo + "app", DecisionImplicitDeny},
+		{"variable in the resource part is substituted", "Resource", "arn:aws:ecr:us-east-1:222222222222:repository/${aws:PrincipalAccount}-app", dave, repo + "222222222222-app", DecisionAllow},
+		{"the resource part may hold colons", "Resource", "arn:aws:logs:us-east-1:222222222222:log-group:${aws:username}:*", dave, "arn:aws:logs:us-east-1:222222222222:log-group:dave:log-stream:x", DecisionAllow},
+		{"a value that is not an ARN takes no variables", "Resource", "${aws:username}", dave, "dave", DecisionImplicitDeny},
+		{"NotResource with a resolved variable excludes", "NotResource", "arn:aws:ecr:us-east-1:222222222222:repository/${aws:username}", dave, repo + "dave", DecisionImplicitDeny},
+		{"NotResource with a resolved variable covers the rest", "NotResource", "arn:aws:ecr:us-east-1:222222222222:repository/${aws:username}", dave, repo + "app", DecisionAllow},
+		{"NotResource with an unresolved variable cannot apply", "NotResource", "arn:aws:ecr:us-east-1:222222222222:repository/${aws:username}", session, repo + "app", DecisionImplicitDeny},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustParse(t, fmt.Sprintf(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", %q: %q}]}`, tc.element, tc.value))
+			r := Evaluate(p, Request{Principal: tc.caller, Action: "ecr:BatchGetImage", Resource: tc.resource})
+			if r.Decision != tc.want {
+				t.Errorf("decision = %s, want %s (%s)", r.Decision, tc.want, r.Summary)
+			}
+		})
+	}
+}
+
+// "If the key values in the request resolve to an empty data set (for example,
+// an empty string), a condition operator modified by ForAllValues returns
+// true, and a condition operator modified by ForAnyValue returns false." A
+// request that gives a key as an empty set has said what it is: the key is
+// not missing, and the answer does not depend on it.
+func TestEmptySetIsNotMissing(t *testing.T) {
+	empty := map[string][]string{"aws:TagKeys": {}}
+	for _, tc := range []struct {
+		name, cond string
+		want       bool
+	}{
+		{"ForAllValues with an empty set", `{"ForAllValues:StringEquals": {"aws:TagKeys": "team"}}`, true},
+		{"ForAnyValue with an empty set", `{"ForAnyValue:StringEquals": {"aws:TagKeys": "team"}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Evaluate(condPolicy(t, Version2012, tc.cond), Request{Principal: anyone, Action: "s:Do", Resource: "r", Context: empty})
+			if got := r.Statements[0].Applies; got != tc.want {
+				t.Fatalf("applies = %v, want %v (%s)", got, tc.want, r.Statements[0].Reason)
+			}
+			if len(r.MissingContextKeys) != 0 || r.Statements[0].DependsOnMissingKey {
+				t.Errorf("an empty set is not a missing key: missing %v, depends %v", r.MissingContextKeys, r.Statements[0].DependsOnMissingKey)
+			}
+		})
 	}
 }
 

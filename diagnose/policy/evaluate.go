@@ -259,14 +259,22 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 	case !st.HasResource:
 		sr.ResourceMatch = true // the resource the policy is attached to
 	case st.NotResource != nil:
-		m, missing := e.anyResource(st.NotResource)
-		sr.ResourceMatch = !m
-		if !sr.ResourceMatch {
+		m, unresolved, missing := e.anyResource(st.NotResource)
+		// An unresolved variable makes its value fail to match, and failing
+		// to match cannot be what NotResource is satisfied by: IAM documents
+		// that "any attempt to match it fails and causes the statement to be
+		// invalid", so the statement does not apply.
+		sr.ResourceMatch = !m && !unresolved
+		switch {
+		case m:
 			why = append(why, fmt.Sprintf("resource %s is excluded by NotResource %s", e.req.Resource, quoteList(st.NotResource)))
+		case unresolved:
+			why = append(why, fmt.Sprintf("NotResource %s holds a policy variable that cannot be resolved (its key is absent from the request or has several values), so the statement cannot apply", quoteList(st.NotResource)))
 		}
 		stmtMissing = stmtMissing || missing
+		resourceUnknown = missing && !m
 	default:
-		m, missing := e.anyResource(st.Resource)
+		m, _, missing := e.anyResource(st.Resource)
 		sr.ResourceMatch = m
 		if !m {
 			r := "resource " + e.req.Resource + " does not match Resource " + quoteList(st.Resource)
@@ -335,20 +343,25 @@ func anyWildcard(patterns []string, s string) bool {
 }
 
 // anyResource reports whether the request resource matches one of the
-// values (case-sensitive, after variable substitution) and whether an
-// unresolved variable left one of them unmatchable.
-func (e *evaluation) anyResource(values []string) (matched, missing bool) {
+// values (case-sensitive, after variable substitution), whether a variable
+// left one of them unresolved (and so unmatchable), and whether that was for
+// want of a key absent from the request.
+func (e *evaluation) anyResource(values []string) (matched, unresolved, missing bool) {
 	for _, v := range values {
-		val, miss, ok := e.expand(v, true)
+		val, miss, ok := e.expandResource(v)
 		if len(miss) > 0 {
 			e.noteMissing(miss...)
 			missing = true
 		}
-		if ok && val.like(e.req.Resource) {
-			return true, missing
+		if !ok {
+			unresolved = true
+			continue
+		}
+		if val.like(e.req.Resource) {
+			return true, unresolved, missing
 		}
 	}
-	return false, missing
+	return false, unresolved, missing
 }
 
 // evalCondition tests one key of a Condition block. missing reports that the
@@ -363,10 +376,13 @@ func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missin
 	}
 	label := "condition " + c.Operator + " " + c.Key
 	vals, present := e.lookup(c.Key)
+	_, given := e.ctx[strings.ToLower(c.Key)]
 	if present && op.set != noSet && allEmpty(vals) {
 		present = false // an empty set, which the set qualifiers treat like a missing key
 	}
-	if !present {
+	// A key the request gives as an empty set is known, not missing: the
+	// answer cannot change for want of it.
+	if !present && !given {
 		e.noteMissing(c.Key)
 		missing = true
 	}
@@ -381,19 +397,23 @@ func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missin
 		if present {
 			return false, fmt.Sprintf("%s: key is present in the request, the policy wants it absent", label), false
 		}
-		return false, fmt.Sprintf("%s: key is absent from the request, the policy wants it present", label), true
+		return false, fmt.Sprintf("%s: key is absent from the request, the policy wants it present", label), missing
 	}
 
 	if !present {
 		switch {
 		case op.ifExists, op.set == forAllValues, op.set == noSet && op.base.negated:
-			return true, "", true
+			return true, "", missing
+		}
+		if given {
+			return false, fmt.Sprintf("%s: the request gives the key an empty value", label), false
 		}
 		return false, fmt.Sprintf("%s: key is absent from the request", label), true
 	}
 
 	wild := op.base.name == "StringLike" || op.base.name == "StringNotLike" || op.base.fam == famARN
 	pats := make([]policyValue, 0, len(c.Values))
+	unresolved := false
 	for _, v := range c.Values {
 		if !op.base.variables {
 			pats = append(pats, policyValue{s: v})
@@ -406,7 +426,16 @@ func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missin
 		}
 		if resolved {
 			pats = append(pats, p)
+		} else {
+			unresolved = true
 		}
+	}
+	// A value whose variable cannot be resolved matches nothing. For a
+	// negated operator that must not turn into "differs from every value":
+	// IAM documents that "any attempt to match it fails and causes the
+	// statement to be invalid", so the condition fails.
+	if unresolved && op.base.negated {
+		return false, fmt.Sprintf("%s: a policy variable in %s cannot be resolved (its key is absent from the request or has several values), so the condition cannot hold", label, quoteList(c.Values)), missing
 	}
 	var cmpErr error
 	one := func(v string) bool {

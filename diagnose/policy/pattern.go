@@ -193,3 +193,32 @@ func (e *evaluation) expand(s string, wild bool) (val policyValue, missing []str
 	pat = append(pat, literalPattern(s, wild)...)
 	return policyValue{s: pat.String(), pat: pat}, missing, ok
 }
+
+// expandResource substitutes policy variables in a Resource or NotResource
+// value. IAM takes variables "only in the resource portion of the ARN", after
+// the fifth colon; before it (service, region, account) and in a value that is
+// not an ARN, ${...} is literal text, which no request resource carries.
+func (e *evaluation) expandResource(s string) (val policyValue, missing []string, ok bool) {
+	if !e.variables || !strings.Contains(s, "${") {
+		return policyValue{s: s}, nil, true
+	}
+	cut, colons := -1, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			colons++
+			if colons == 5 {
+				cut = i + 1
+				break
+			}
+		}
+	}
+	if cut < 0 || !strings.Contains(s[cut:], "${") {
+		return policyValue{s: s}, nil, true
+	}
+	tail, missing, ok := e.expand(s[cut:], true)
+	if tail.pat == nil {
+		tail.pat = literalPattern(tail.s, true)
+	}
+	pat := append(literalPattern(s[:cut], true), tail.pat...)
+	return policyValue{s: pat.String(), pat: pat}, missing, ok
+}
