@@ -315,26 +315,9 @@ func editDistance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// partition returns the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "eu-isoe-"):
-		return "aws-iso-e"
-	}
-	return "aws"
-}
-
 // repositoryARN is the ARN of repo in the registry at loc.
 func repositoryARN(loc Location, repo string) string {
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition(loc.Region), loc.Region, loc.Account, repo)
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", trail.Partition(loc.Region), loc.Region, loc.Account, repo)
 }
 
 // imageStatus is one replication status of one image of the repository.

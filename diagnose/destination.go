@@ -360,7 +360,7 @@ func (a *analysis) principalFinding(c *destCheck, sts []policy.StatementResult, 
 			detail += fmt.Sprintf("%s names a specific identity in the source account, not the account: the replication role is %s. ", p, policy.ReplicationPrincipal(src).ARN)
 		}
 	}
-	detail += fmt.Sprintf("Grant arn:%s:iam::%s:root (or the account id %s).", partition(c.d.loc.Region), src, src)
+	detail += fmt.Sprintf("Grant arn:%s:iam::%s:root (or the account id %s).", trail.Partition(c.d.loc.Region), src, src)
 	c.findings = append(c.findings, Finding{
 		Code:     CodePrincipalMismatch,
 		Severity: SeverityError,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
 // maxRegistryPolicySize is AWS's limit on a registry policy's text.
@@ -54,7 +55,7 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 	}
 	merged, sid, err := mergeGrant(existing, src, dst, c.d.prefixes, actions)
 	if err != nil {
-		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows arn:%s:iam::%s:root %s: %v", dst, partition(dst.Region), src, strings.Join(actions, " and "), err)}}
+		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows arn:%s:iam::%s:root %s: %v", dst, trail.Partition(dst.Region), src, strings.Join(actions, " and "), err)}}
 	}
 
 	// Verify: the proposed policy must allow every request that failed.
@@ -172,7 +173,7 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 		Action   []string `json:"Action"`
 		Resource any      `json:"Resource"`
 	}{Sid: sid, Effect: "Allow", Action: actions}
-	grant.Principal.AWS = fmt.Sprintf("arn:%s:iam::%s:root", partition(dst.Region), src)
+	grant.Principal.AWS = fmt.Sprintf("arn:%s:iam::%s:root", trail.Partition(dst.Region), src)
 	if len(resources) == 1 {
 		grant.Resource = resources[0]
 	} else {
@@ -193,7 +194,7 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 // grantResources scopes the grant to the rule's filter prefixes in the
 // destination registry.
 func grantResources(dst Location, prefixes []string) []string {
-	base := fmt.Sprintf("arn:%s:ecr:%s:%s:repository/", partition(dst.Region), dst.Region, dst.Account)
+	base := fmt.Sprintf("arn:%s:ecr:%s:%s:repository/", trail.Partition(dst.Region), dst.Region, dst.Account)
 	var out []string
 	for _, p := range prefixes {
 		if p == "" {

@@ -129,7 +129,7 @@ func (r *rawRecord) event() (Event, error) {
 			e.Repository = rp.RepositoryName
 			e.Destination = Location{Account: firstNonEmpty(rp.RegistryID, r.RecipientAccountID), Region: r.AWSRegion}
 			if e.Destination.Account != "" && e.Destination.Region != "" && strings.HasPrefix(r.EventSource, "ecr.") {
-				e.RepositoryARN = "arn:" + partition(r.AWSRegion) + ":ecr:" + e.Destination.Region + ":" + e.Destination.Account + ":repository/" + rp.RepositoryName
+				e.RepositoryARN = "arn:" + Partition(e.Destination.Region) + ":ecr:" + e.Destination.Region + ":" + e.Destination.Account + ":repository/" + rp.RepositoryName
 			}
 		}
 	}
@@ -236,12 +236,19 @@ func responseRepositoryARN(raw json.RawMessage) string {
 	return re.Repository.RepositoryARN
 }
 
-func partition(region string) string {
+// Partition returns the ARN partition of a region (aws, aws-cn, aws-us-gov, ...).
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"
 	case strings.HasPrefix(region, "us-gov-"):
 		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "eu-isoe-"):
+		return "aws-iso-e"
 	}
 	return "aws"
 }
