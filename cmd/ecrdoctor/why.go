@@ -217,7 +217,7 @@ func writeReport(s *streams, report *diagnose.Report, format string) error {
 	case "markdown", "md":
 		err = render.Markdown(&b, report)
 	default:
-		err = render.Text(&b, report, render.TextOptions{Terminal: isTerminal(s.out) && os.Getenv("NO_COLOR") == ""})
+		err = render.Text(&b, report, render.TextOptions{Terminal: isTerminal(s.out) && os.Getenv("NO_COLOR") == "", ColorFrom: s.out})
 	}
 	if err != nil {
 		return inputErrorf("rendering the report: %w", err)

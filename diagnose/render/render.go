@@ -57,6 +57,9 @@ type TextOptions struct {
 	// Terminal selects the terminal shape: colour and symbols. Off a
 	// terminal the output is plain, with stable wording.
 	Terminal bool
+	// ColorFrom is the terminal whose colour support decides the colours
+	// (the report may be rendered into a buffer first); default: the writer.
+	ColorFrom io.Writer
 }
 
 type textStyles struct {
@@ -124,7 +127,11 @@ func lowerFirst(s string) string {
 // Text writes the report for a person: the root cause in one sentence, then
 // the destinations, the evidence and the fix.
 func Text(w io.Writer, r *diagnose.Report, opts TextOptions) error {
-	st := newStyles(w, opts.Terminal)
+	from := opts.ColorFrom
+	if from == nil {
+		from = w
+	}
+	st := newStyles(from, opts.Terminal)
 	var b strings.Builder
 	verdict := strings.ToUpper(string(r.Verdict))
 	head := Headline(r)
