@@ -2,6 +2,7 @@ package diagnose_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
 func load(t testing.TB, fixture string) *diagnose.Snapshot {
@@ -299,4 +301,68 @@ func compact(t *testing.T, raw json.RawMessage) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestDeniedByAnotherPolicyType: the registry policy allows replication, but
+// CloudTrail names a resource control policy: that is not a stale failure.
+func TestDeniedByAnotherPolicyType(t *testing.T) {
+	snap := load(t, "stale-failures")
+	for i := range snap.Events {
+		if snap.Events[i].Denial != nil {
+			snap.Events[i].Denial = &trail.Denial{Kind: trail.KindExplicit, PolicyType: trail.PolicyRCP}
+		}
+	}
+	r := analyze(t, snap)
+	if got := codes(r); !slices.Equal(got, []string{diagnose.CodeReplicateImageDenied}) || r.Verdict != diagnose.Failing {
+		t.Fatalf("findings = %v, verdict %s; want REPLICATE_IMAGE_DENIED, failing", got, r.Verdict)
+	}
+	if !strings.Contains(r.Findings[0].Summary, "resource control policy") {
+		t.Errorf("summary does not name the policy type: %s", r.Findings[0].Summary)
+	}
+}
+
+// TestUnreadableDestinationWithExplicitDeny: with the destination unknown and
+// CloudTrail naming an explicit deny, no grant is proposed.
+func TestUnreadableDestinationWithExplicitDeny(t *testing.T) {
+	snap := load(t, "replicate-image-denied")
+	for i := range snap.Events {
+		if snap.Events[i].Denial != nil {
+			snap.Events[i].Denial = &trail.Denial{Kind: trail.KindExplicit, PolicyType: trail.PolicyResource}
+		}
+	}
+	r := analyze(t, snap)
+	f := r.Findings[0]
+	if f.Code != diagnose.CodeReplicateImageDenied || f.Fix == nil || f.Fix.RegistryPolicy != nil || f.Fix.Verified {
+		t.Fatalf("finding %s with fix %+v; want REPLICATE_IMAGE_DENIED with steps only", f.Code, f.Fix)
+	}
+}
+
+// TestFixRespectsScopeAndSize: a merged policy AWS would reject (V1 scope
+// with a pull action already in it, or over 10,240 characters) is not
+// printed as verified.
+func TestFixRespectsScopeAndSize(t *testing.T) {
+	loc := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	withPolicy := func(text, scope string) *diagnose.Report {
+		snap := load(t, "action-not-granted")
+		reg := snap.Registries[loc]
+		reg.RegistryPolicy.Value.PolicyText = text
+		reg.PolicyScope = diagnose.Read[diagnose.AccountSettingOutput]{State: diagnose.Collected, Value: diagnose.AccountSettingOutput{Name: "REGISTRY_POLICY_SCOPE", Value: scope}}
+		return analyze(t, snap)
+	}
+	pull := `{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:root"},"Action":"ecr:BatchGetImage","Resource":"*"}]}`
+	if f := withPolicy(pull, "V2").Findings[0]; f.Fix == nil || !f.Fix.Verified {
+		t.Errorf("V2 scope: fix = %+v, want verified", f.Fix)
+	}
+	if f := withPolicy(pull, "V1").Findings[0]; f.Fix == nil || f.Fix.Verified || f.Fix.RegistryPolicy != nil {
+		t.Errorf("V1 scope with ecr:BatchGetImage: fix = %+v, want unverified steps", f.Fix)
+	}
+	var stmts []string
+	for i := 0; i < 60; i++ {
+		stmts = append(stmts, fmt.Sprintf(`{"Sid":"Pull%03d","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::3333333333%02d:root"},"Action":"ecr:ReplicateImage","Resource":"arn:aws:ecr:ap-northeast-1:222222222222:repository/team-%03d/*"}`, i, i, i))
+	}
+	big := `{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`
+	f := withPolicy(big, "V2").Findings[0]
+	if f.Fix == nil || f.Fix.Verified || !strings.Contains(strings.Join(f.Fix.Steps, " "), "10240") {
+		t.Errorf("oversized policy: fix = %+v, want unverified with the limit named", f.Fix)
+	}
 }

@@ -555,6 +555,13 @@ func (a *analysis) unreadableDestination(c *destCheck, why string) {
 		Evidence: a.failureEvidence(c),
 	})
 	c.findings = append(c.findings, unread)
+	if d := firstDenial(c.denied); d != nil && d.Kind == trail.KindExplicit {
+		c.findings[len(c.findings)-2].Fix = &Fix{Steps: []string{
+			fmt.Sprintf("CloudTrail names an explicit deny in a %s: adding a grant cannot fix it. Read the destination's registry policy (and any %s that applies) for a Deny matching ecr:ReplicateImage, and decide whether account %s should be exempted.",
+				d.PolicyType, d.PolicyType, src),
+		}}
+		return
+	}
 	_ = a.attachFix(c)
 }
 
@@ -580,6 +587,10 @@ func (a *analysis) staleFailures(c *destCheck) {
 	if len(c.denied) == 0 && len(c.failed) == 0 {
 		return
 	}
+	if d := firstDenial(c.denied); d != nil && d.PolicyType != "" && d.PolicyType != trail.PolicyResource {
+		a.deniedElsewhere(c, d)
+		return
+	}
 	var images []string
 	for _, st := range c.failed {
 		images = appendUnique(images, st.image)
@@ -599,6 +610,26 @@ func (a *analysis) staleFailures(c *destCheck) {
 		Detail:   "The current registry policy allows ecr:ReplicateImage for the replication role, so the recorded denials predate a policy change." + last,
 		Evidence: a.failureEvidence(c),
 		Fix:      &Fix{Steps: steps},
+	})
+}
+
+// deniedElsewhere: the registry policy allows replication, but CloudTrail
+// names another kind of policy as the one that denies it (a resource control
+// policy or a VPC endpoint policy, say), which ecrdoctor does not read.
+func (a *analysis) deniedElsewhere(c *destCheck, d *trail.Denial) {
+	c.findings = append(c.findings, Finding{
+		Code:     CodeReplicateImageDenied,
+		Severity: SeverityError,
+		Summary: fmt.Sprintf("The registry policy of %s allows replication from %s, but CloudTrail shows it denied by a %s.",
+			c.d.loc, a.snap.Source.Account, d.PolicyType),
+		Detail: fmt.Sprintf("The registry policy grants the replication role ecr:ReplicateImage, so it is not the cause. %s "+
+			"ecrdoctor does not read that kind of policy: look at the %s that applies to account %s (or %s) and exempt ECR replication there.",
+			denialSentence(c.denied), d.PolicyType, c.d.loc.Account, a.snap.Source.Account),
+		Evidence: a.failureEvidence(c),
+		Fix: &Fix{Steps: []string{
+			fmt.Sprintf("Find the %s named in the CloudTrail message and allow ecr:ReplicateImage (and ecr:CreateRepository) for the replication role of account %s.", d.PolicyType, a.snap.Source.Account),
+			"Then push the affected images again: ECR does not retry failed replications.",
+		}},
 	})
 }
 

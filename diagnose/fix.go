@@ -10,9 +10,6 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
-// maxRegistryPolicySize is AWS's limit on a registry policy's text.
-const maxRegistryPolicySize = 10240
-
 // attachFix computes the destination's fix, verifies it with the evaluator
 // and attaches it to the root-cause finding.
 func (a *analysis) attachFix(c *destCheck) error {
@@ -94,8 +91,13 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 				strings.Join(blockers, ", "), dst, src, src))
 		return fix
 	}
-	if len(merged) > maxRegistryPolicySize {
-		fix.Steps = append(fix.Steps, fmt.Sprintf("The merged registry policy is %d characters, over AWS's limit of %d: shorten or combine existing statements before adding the grant.", len(merged), maxRegistryPolicySize))
+	if issues := policy.CheckRegistryPolicy(compactJSON(string(merged)), p, a.scope(c.reg)); len(issues) > 0 {
+		var msgs []string
+		for _, iss := range issues {
+			msgs = append(msgs, iss.Message)
+		}
+		fix.Steps = append(fix.Steps, fmt.Sprintf("The merged registry policy would be rejected by AWS: %s. Correct the existing statements first; ecrdoctor adds only ecr:ReplicateImage and ecr:CreateRepository, which every registry policy scope accepts.",
+			strings.Join(msgs, "; ")))
 		return fix
 	}
 
