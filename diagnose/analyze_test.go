@@ -2,8 +2,8 @@ package diagnose_test
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
