@@ -103,6 +103,26 @@ func TestCaptureAgreesWithAWSCLI(t *testing.T) {
 	if len(a.Events) != 1 {
 		t.Errorf("%d events loaded from the capture, want the denial", len(a.Events))
 	}
+	// And so the diagnosis of the hand-made snapshot is the live one's.
+	ra, err := diagnose.Analyze(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := diagnose.Analyze(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra.Verdict != diagnose.Failing || len(ra.Findings) == 0 || ra.Findings[0].Code != diagnose.CodeGrantInRepositoryPolicy {
+		t.Errorf("live capture diagnosed %s with %d findings; want the seed case's GRANT_IN_REPOSITORY_POLICY", ra.Verdict, len(ra.Findings))
+	}
+	if ra.Verdict != rb.Verdict || len(ra.Findings) != len(rb.Findings) {
+		t.Fatalf("diagnoses differ: capture %s/%d findings, AWS CLI %s/%d", ra.Verdict, len(ra.Findings), rb.Verdict, len(rb.Findings))
+	}
+	for i := range ra.Findings {
+		if ra.Findings[i].Code != rb.Findings[i].Code || ra.Findings[i].Summary != rb.Findings[i].Summary {
+			t.Errorf("finding %d: capture %s %q, AWS CLI %s %q", i, ra.Findings[i].Code, ra.Findings[i].Summary, rb.Findings[i].Code, rb.Findings[i].Summary)
+		}
+	}
 }
 
 // normalized is a snapshot as JSON without what names its files (the
