@@ -231,12 +231,20 @@ func (a *analysis) warn(format string, args ...any) {
 }
 
 // relevantEvents keeps the replication events for exactly this repository,
-// newest first.
+// newest first. A call recorded in both accounts (the same sharedEventID)
+// counts once.
 func relevantEvents(s *Snapshot) []trail.Event {
 	var out []trail.Event
+	shared := map[string]bool{}
 	for _, e := range s.Events {
 		if e.Repository != s.Repository || !e.IsReplication() {
 			continue
+		}
+		if e.SharedEventID != "" {
+			if shared[e.SharedEventID] {
+				continue
+			}
+			shared[e.SharedEventID] = true
 		}
 		out = append(out, e)
 	}

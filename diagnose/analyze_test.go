@@ -366,3 +366,26 @@ func TestFixRespectsScopeAndSize(t *testing.T) {
 		t.Errorf("oversized policy: fix = %+v, want unverified with the limit named", f.Fix)
 	}
 }
+
+// TestSharedEventCountsOnce: the caller's and the owner's copy of one call
+// (the same sharedEventID) are one failure, not two.
+func TestSharedEventCountsOnce(t *testing.T) {
+	snap := load(t, "seed-grant-in-repository-policy")
+	before := analyze(t, snap).Events.Matched
+	var copies []trail.Event
+	for _, e := range snap.Events {
+		if e.Repository == "my-repo" && e.SharedEventID != "" {
+			c := e
+			c.EventID += "-owner-copy"
+			c.Account = "222222222222"
+			copies = append(copies, c)
+		}
+	}
+	if len(copies) == 0 {
+		t.Fatal("the seed fixture's events carry no sharedEventID")
+	}
+	snap.Events = append(snap.Events, copies...)
+	if got := analyze(t, snap).Events.Matched; got != before {
+		t.Errorf("matched events = %d with the owner's copies added, want %d", got, before)
+	}
+}
