@@ -403,9 +403,9 @@ func (a *analysis) misplacedGrant(c *destCheck, evidence []Evidence) {
 	if !ok || !rp.OK() {
 		return
 	}
-	p, err := policy.Parse([]byte(rp.Value.PolicyText))
+	p, err := a.parse(rp.Value.PolicyText, rp.Source)
 	if err != nil {
-		a.warn("%s: repository policy of %s is not a valid policy: %v", rp.Source, a.snap.Repository, err)
+		a.warn("%v", err)
 		return
 	}
 	res := a.evaluate(p, a.request(c, actionReplicate))
@@ -457,9 +457,9 @@ func (a *analysis) otherRegionGrant(c *destCheck, evidence []Evidence) {
 		if !reg.RegistryPolicy.OK() {
 			continue
 		}
-		p, err := policy.Parse([]byte(reg.RegistryPolicy.Value.PolicyText))
+		p, err := a.parse(reg.RegistryPolicy.Value.PolicyText, reg.RegistryPolicy.Source)
 		if err != nil {
-			a.warn("%s: registry policy of %s is not a valid policy: %v", reg.RegistryPolicy.Source, loc, err)
+			a.warn("%v", err)
 			continue
 		}
 		req := a.request(c, actionReplicate)
