@@ -25,6 +25,7 @@ func Analyze(s *Snapshot) (*Report, error) {
 		APICalls:      s.APICalls,
 	}}
 	a.events = relevantEvents(s)
+	a.status = a.statuses()
 	a.report.Events = summarizeEvents(s, a.events)
 
 	dests, ok := a.checkSource()
@@ -42,6 +43,8 @@ type analysis struct {
 	report *Report
 	// events are the replication events for this repository, newest first.
 	events []trail.Event
+	// status is the source's replication status of the repository's images.
+	status []imageStatus
 	// parsed caches parsed policies by their text.
 	parsed map[string]*policy.Policy
 }
@@ -161,7 +164,7 @@ func (a *analysis) inferDestinations() []destination {
 	for _, e := range a.events {
 		addLoc(Location(e.Destination))
 	}
-	for _, st := range a.statuses() {
+	for _, st := range a.status {
 		addLoc(Location{Account: st.status.RegistryID, Region: st.status.Region})
 	}
 	return out

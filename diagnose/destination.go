@@ -75,7 +75,7 @@ func (a *analysis) checkDestination(d destination) error {
 			c.ok = append(c.ok, e)
 		}
 	}
-	for _, st := range a.statuses() {
+	for _, st := range a.status {
 		if st.status.RegistryID == d.loc.Account && st.status.Region == d.loc.Region && st.status.Status == "FAILED" {
 			c.failed = append(c.failed, st)
 		}

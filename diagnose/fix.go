@@ -137,24 +137,15 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 	}{Version: "2012-10-17"}
 	sids := map[string]bool{}
 	if existing != "" {
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(existing), &top); err != nil {
-			return nil, "", fmt.Errorf("the existing policy is not a JSON object: %w", err)
+		top, stmts, err := splitPolicy(existing)
+		if err != nil {
+			return nil, "", fmt.Errorf("the existing policy: %w", err)
 		}
 		if v, ok := top["Version"]; ok {
 			_ = json.Unmarshal(v, &doc.Version)
 		}
 		doc.ID = top["Id"]
-		if st, ok := top["Statement"]; ok {
-			st = bytes.TrimSpace(st)
-			if len(st) > 0 && st[0] == '[' {
-				if err := json.Unmarshal(st, &doc.Statement); err != nil {
-					return nil, "", err
-				}
-			} else {
-				doc.Statement = []json.RawMessage{st}
-			}
-		}
+		doc.Statement = stmts
 		for _, st := range doc.Statement {
 			var x struct{ Sid string }
 			_ = json.Unmarshal(st, &x)
@@ -213,16 +204,7 @@ func grantResources(dst Location, prefixes []string) []string {
 // misplacedRemovalSteps say how to take the replication grant out of the
 // repository policy.
 func misplacedRemovalSteps(m *misplaced, repo string, dst Location) []string {
-	var top map[string]json.RawMessage
-	var stmts []json.RawMessage
-	if json.Unmarshal([]byte(m.text), &top) == nil {
-		st := bytes.TrimSpace(top["Statement"])
-		if len(st) > 0 && st[0] == '[' {
-			_ = json.Unmarshal(st, &stmts)
-		} else if len(st) > 0 {
-			stmts = []json.RawMessage{st}
-		}
-	}
+	top, stmts, _ := splitPolicy(m.text)
 	drop := map[int]bool{}
 	var names []string
 	manual := false
@@ -322,19 +304,32 @@ func compactJSON(text string) string {
 
 // statementJSON returns the compact text of statement index of a policy.
 func statementJSON(text string, index int) string {
-	var top map[string]json.RawMessage
-	if json.Unmarshal([]byte(text), &top) != nil {
+	_, stmts, err := splitPolicy(text)
+	if err != nil || index < 0 || index >= len(stmts) {
 		return compactJSON(text)
+	}
+	return compactJSON(string(stmts[index]))
+}
+
+// splitPolicy returns a policy's top-level elements and its statements as
+// written, whether Statement is one object or a list.
+func splitPolicy(text string) (map[string]json.RawMessage, []json.RawMessage, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &top); err != nil {
+		return nil, nil, fmt.Errorf("not a JSON object: %w", err)
 	}
 	st := bytes.TrimSpace(top["Statement"])
-	if len(st) > 0 && st[0] != '[' {
-		return compactJSON(string(st))
+	switch {
+	case len(st) == 0:
+		return top, nil, nil
+	case st[0] == '[':
+		var list []json.RawMessage
+		if err := json.Unmarshal(st, &list); err != nil {
+			return nil, nil, fmt.Errorf("Statement: %w", err)
+		}
+		return top, list, nil
 	}
-	var list []json.RawMessage
-	if json.Unmarshal(st, &list) != nil || index < 0 || index >= len(list) {
-		return compactJSON(text)
-	}
-	return compactJSON(string(list[index]))
+	return top, []json.RawMessage{st}, nil
 }
 
 // nearestARN returns the pattern in candidates closest to arn.

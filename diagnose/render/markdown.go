@@ -17,10 +17,7 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 	if len(r.Destinations) > 0 {
 		b.WriteString("| Destination | Kind | Verdict | Note |\n|---|---|---|---|\n")
 		for _, d := range r.Destinations {
-			kind := "same account"
-			if d.CrossAccount {
-				kind = "cross-account"
-			}
+			kind := destinationKind(d)
 			fmt.Fprintf(&b, "| %s/%s | %s | %s | %s |\n", d.Account, d.Region, kind, d.Verdict, strings.ReplaceAll(d.Note, "|", "\\|"))
 		}
 		b.WriteString("\n")

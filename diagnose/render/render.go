@@ -109,6 +109,13 @@ func Headline(r *diagnose.Report) string {
 	return fmt.Sprintf("Replication of %s is failing.", r.Repository)
 }
 
+func destinationKind(d diagnose.DestinationReport) string {
+	if d.CrossAccount {
+		return "cross-account"
+	}
+	return "same account"
+}
+
 func destList(ds []diagnose.DestinationReport) string {
 	var parts []string
 	for _, d := range ds {
@@ -161,10 +168,7 @@ func Text(w io.Writer, r *diagnose.Report, opts TextOptions) error {
 	if len(r.Destinations) > 0 {
 		fmt.Fprintf(&b, "\n%s\n", st.label.Render("Destinations"))
 		for _, d := range r.Destinations {
-			kind := "same account"
-			if d.CrossAccount {
-				kind = "cross-account"
-			}
+			kind := destinationKind(d)
 			loc := fmt.Sprintf("%s/%s", d.Account, d.Region)
 			if st.term {
 				fmt.Fprintf(&b, "  %s %-28s %-14s %s\n", verdictMark(st, d.Verdict), loc, kind, verdictWord(st, d.Verdict))
