@@ -21,7 +21,7 @@ import (
 //	DIR/<account>/<region>/describe-repositories.json
 //	DIR/<account>/<region>/get-repository-policy/<repo>.json       ('/' in a repo name nests folders)
 //	DIR/<account>/<region>/get-account-setting.json
-//	DIR/<account>/<region>/describe-image-replication-status/<repo>/<tag-or-digest>.json
+//	DIR/<account>/<region>/describe-image-replication-status/<repo>/<tag-or-digest>.json  (a digest as sha256@<hex>)
 //	DIR/<account>/<region>/lookup-events*.json
 //	DIR/cloudtrail/**                                             (trail log files, .json or .json.gz)
 const (
@@ -70,8 +70,22 @@ func ErrorFile(dir, account, region, name string) string {
 // RepositoryPolicyName is the call name for a repository's policy.
 func RepositoryPolicyName(repo string) string { return GetRepositoryPolicyDir + "/" + repo }
 
-// ReplicationStatusName is the call name for an image's replication status.
-// A digest's ':' is kept: it is valid in file names on the systems we run on.
+// ReplicationStatusName is the call name for an image's replication status:
+// its tag, or its digest with '@' for the ':' ("sha256@9c1e...").  A ':'
+// cannot be in a file name on Windows nor in a Go module (the module could
+// not be installed with go install), and no tag contains '@', so the file
+// name always tells a digest from a tag.
 func ReplicationStatusName(repo, tagOrDigest string) string {
-	return ReplicationStatusDir + "/" + repo + "/" + strings.ReplaceAll(tagOrDigest, "/", "_")
+	return ReplicationStatusDir + "/" + repo + "/" + imageFileName(tagOrDigest)
+}
+
+func imageFileName(tagOrDigest string) string {
+	return strings.NewReplacer(":", "@", "/", "_").Replace(tagOrDigest)
+}
+
+// imageFromFileName is the tag or digest a replication status file is named
+// for. Snapshots made before digests were written with '@' still load: their
+// ':' is kept.
+func imageFromFileName(name string) string {
+	return strings.Replace(name, "@", ":", 1)
 }

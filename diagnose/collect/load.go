@@ -424,7 +424,7 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		if reg.ReplicationStatus[repo] == nil {
 			reg.ReplicationStatus[repo] = map[string]diagnose.Read[diagnose.ReplicationStatusOutput]{}
 		}
-		reg.ReplicationStatus[repo][image] = r
+		reg.ReplicationStatus[repo][imageFromFileName(image)] = r
 		return err
 	}
 	return fmt.Errorf("internal error: unhandled call %q", name)

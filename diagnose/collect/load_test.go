@@ -75,7 +75,8 @@ var baseFiles = map[string]string{
 		{"repositoryArn":"arn:aws:ecr:ap-northeast-1:111111111111:repository/my-repo","registryId":"111111111111","repositoryName":"my-repo","createdAt":1739338268.191},
 		{"repositoryArn":"arn:aws:ecr:ap-northeast-1:111111111111:repository/team/app","registryId":"111111111111","repositoryName":"team/app","createdAt":"2025-02-12T14:31:08.191000+09:00"}]}`,
 	"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json":      `{"repositoryName":"my-repo","imageId":{"imageDigest":"sha256:7a6f","imageTag":"latest"},"replicationStatuses":[{"region":"ap-northeast-1","registryId":"222222222222","status":"FAILED","failureCode":"DESTINATION_REGISTRY_ACCESS_DENIED"}]}`,
-	"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256:9c1e.json": `{"repositoryName":"my-repo","imageId":{"imageDigest":"sha256:9c1e"},"replicationStatuses":[]}`,
+	"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256@9c1e.json": `{"repositoryName":"my-repo","imageId":{"imageDigest":"sha256:9c1e"},"replicationStatuses":[]}`,
+	"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256:0b5d.json": `{"repositoryName":"my-repo","imageId":{"imageDigest":"sha256:0b5d"},"replicationStatuses":[]}`,
 	"111111111111/ap-northeast-1/describe-image-replication-status/team/app/v1.json":         `{"repositoryName":"team/app","imageId":{"imageTag":"v1"},"replicationStatuses":[{"region":"ap-northeast-1","registryId":"222222222222","status":"COMPLETE"}]}`,
 	"222222222222/ap-northeast-1/get-registry-policy.error.json":                             policyNotFound,
 	"222222222222/ap-northeast-1/get-repository-policy/my-repo.json":                         `{"registryId":"222222222222","repositoryName":"my-repo","policyText":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}`,
@@ -148,7 +149,11 @@ func TestLoadDirReadStates(t *testing.T) {
 		{"status by digest", func() got {
 			r, ok := reg(src, tokyo).ReplicationStatus["my-repo"]["sha256:9c1e"]
 			return got{r.State, r.ErrCode(), r.Source, ok}
-		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256:9c1e.json"), true}},
+		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256@9c1e.json"), true}},
+		{"status by digest, file named with the ':' of older snapshots", func() got {
+			r, ok := reg(src, tokyo).ReplicationStatus["my-repo"]["sha256:0b5d"]
+			return got{r.State, r.ErrCode(), r.Source, ok}
+		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256:0b5d.json"), true}},
 		{"status of a nested repository", func() got {
 			r, ok := reg(src, tokyo).ReplicationStatus["team/app"]["v1"]
 			return got{r.State, r.ErrCode(), r.Source, ok}
