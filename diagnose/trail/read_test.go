@@ -436,3 +436,36 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+// The pre-filter may let a near-miss through to decoding, but must never
+// keep a record that names the repository from being decoded.
+func TestWholeTermsBeforeDecoding(t *testing.T) {
+	repo := group{terms: [][]byte{[]byte("my-repo")}, whole: isNameByte, alone: true}
+	names := group{terms: [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}, whole: isAlnum}
+	for _, c := range []struct {
+		g    group
+		text string
+		want bool
+	}{
+		{repo, `:repository/my-repo because no resource-based policy`, true},
+		{repo, `"repositoryName":"my-repo"}`, true},
+		{repo, `\"repositoryName\":\"my-repo\"}`, true},
+		{repo, `repository/my-repo`, true},
+		{repo, `my-repo"`, true},
+		{repo, `repository/team/my-repo"`, true}, // decided after decoding
+		{repo, `repository/my-repo-legacy because`, false},
+		{repo, `"repositoryName":"my-repo2"`, false},
+		{repo, `"repositoryName":"xmy-repo"`, false},
+		{repo, `repository/my-repo/sub"`, false},
+		{repo, `my-repo-legacy and then repository/my-repo because`, true},
+		{names, `"eventName":"CreateRepository"`, true},
+		{names, `perform: ecr:ReplicateImage on resource`, true},
+		{names, `\"eventName\":\"ReplicateImage\"`, true},
+		{names, `"eventName":"CreateRepositoryCreationTemplate"`, false},
+		{names, `CreateRepositoryCreationTemplate, then ecr:CreateRepository`, true},
+	} {
+		if got := c.g.in([]byte(c.text)); got != c.want {
+			t.Errorf("%q in %q = %v, want %v", c.g.terms, c.text, got, c.want)
+		}
+	}
+}

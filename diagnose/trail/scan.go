@@ -47,7 +47,7 @@ type scanner struct {
 	// on the few records around a needle. None has quotes, so they match
 	// records that are still JSON strings (LookupEvents) too.
 	needles      [][]byte
-	also         [][][]byte
+	also         []group
 	finders      []finder // one per needle
 	start        finder   // finds recordStart
 	tuned        bool
@@ -63,7 +63,7 @@ func newScanner(opts Options) *scanner {
 	switch opts.Filter {
 	case FilterAny:
 		s.needles = [][]byte{[]byte("errorCode")}
-		s.also = [][][]byte{{[]byte("AccessDenied"), []byte("UnauthorizedOperation"), []byte("not authorized")}}
+		s.also = []group{{terms: [][]byte{[]byte("AccessDenied"), []byte("UnauthorizedOperation"), []byte("not authorized")}}}
 	case FilterAll:
 		// A successful call's copy in the destination account may not name
 		// the role: look for the event names.
@@ -74,14 +74,20 @@ func newScanner(opts Options) *scanner {
 		// copy it is; the role name has rarer letters than the event names
 		// or AccessDenied, so its pass has fewer false starts.
 		s.needles = [][]byte{[]byte(replicationRole)}
-		s.also = [][][]byte{{[]byte("AccessDenied"), []byte("not authorized")}, names}
+		s.also = []group{
+			{terms: [][]byte{[]byte("AccessDenied"), []byte("not authorized")}},
+			// Not CreateRepositoryCreationTemplate.
+			{terms: names, whole: isAlnum},
+		}
 	}
 	if r := opts.Repository; r != "" {
 		// Every place the repository is read from holds its name verbatim.
 		if i := strings.LastIndex(r, ":repository/"); i >= 0 {
 			r = r[i+len(":repository/"):]
 		}
-		s.also = append(s.also, [][]byte{[]byte(r)})
+		// Not my-repo-legacy nor my-repo2 (team/my-repo is left to the
+		// decoded record: a '/' also comes before a name in an ARN).
+		s.also = append(s.also, group{terms: [][]byte{[]byte(r)}, whole: isNameByte, alone: true})
 	}
 	for _, n := range s.needles {
 		s.finders = append(s.finders, newFinder(string(n)))
@@ -141,12 +147,55 @@ func (s *scanner) hasNeedle(rec []byte) bool {
 }
 
 func (s *scanner) hasAlso(rec []byte) bool {
-	for _, group := range s.also {
-		if !containsAny(rec, group) {
+	for _, g := range s.also {
+		if !g.in(rec) {
 			return false
 		}
 	}
 	return true
+}
+
+// group is a set of terms one of which a record must contain to be decoded.
+// With whole set, an occurrence counts only if the byte after it is not one
+// whole accepts, and, with alone, the byte before it neither: the term is an
+// identifier on its own, not the start or the end of a longer one. Every
+// place a record holds an event name or a repository name ends it with a
+// quote, a backslash (LookupEvents' escaped JSON) or a space.
+type group struct {
+	terms [][]byte
+	whole func(byte) bool
+	alone bool
+}
+
+func (g group) in(b []byte) bool {
+	if g.whole == nil {
+		return containsAny(b, g.terms)
+	}
+	for _, t := range g.terms {
+		for off := 0; ; {
+			i := bytes.Index(b[off:], t)
+			if i < 0 {
+				break
+			}
+			i += off
+			end := i + len(t)
+			if (end == len(b) || !g.whole(b[end])) && (!g.alone || i == 0 || !g.whole(b[i-1]) || b[i-1] == '/') {
+				return true
+			}
+			off = i + 1
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// isNameByte reports whether c can be part of a repository name (ECR's are
+// lower-case; upper case is taken too, to be safe).
+func isNameByte(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '-' || c == '/'
 }
 
 func containsAny(b []byte, subs [][]byte) bool {
@@ -259,9 +308,12 @@ func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *
 			s.final(name, data, index, fr)
 			return
 		}
-		last := bytes.LastIndex(data[1:], recordStart) + 1
-		if last > 0 {
-			index = s.region(name, data[:last], index, fr)
+		// The records before the last start are whole: handle them and
+		// keep the last, which may go on in the next chunk.
+		starts := s.findStarts(data)
+		if n := len(starts); n > 0 && starts[n-1] > 0 {
+			last := starts[n-1]
+			index = s.records(name, data[:last], starts[:n-1], index, fr)
 			n := copy(data, data[last:])
 			data = data[:n]
 		} else if len(data) == cap(data) {
@@ -299,9 +351,15 @@ func (s *scanner) final(name string, data []byte, index int, fr *fileResult) {
 // one pass per needle finds the hits; a hit's record is then a binary search
 // away, and only records with a hit are looked at further.
 func (s *scanner) region(name string, region []byte, index int, fr *fileResult) int {
+	return s.records(name, region, s.findStarts(region), index, fr)
+}
+
+// findStarts returns the offsets of the record starts in b, in the
+// scanner's scratch slice.
+func (s *scanner) findStarts(b []byte) []int {
 	starts := s.starts[:0]
 	for off := 0; ; {
-		i := s.start.index(region[off:])
+		i := s.start.index(b[off:])
 		if i < 0 {
 			break
 		}
@@ -309,6 +367,11 @@ func (s *scanner) region(name string, region []byte, index int, fr *fileResult) 
 		off += i + len(recordStart)
 	}
 	s.starts = starts
+	return starts
+}
+
+// records is region with the record starts already found.
+func (s *scanner) records(name string, region []byte, starts []int, index int, fr *fileResult) int {
 	if len(starts) == 0 || starts[0] != 0 {
 		// Text before the first record start (a record that does not begin
 		// with eventVersion) counts as a record of its own.
