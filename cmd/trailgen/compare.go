@@ -97,6 +97,7 @@ func compare(ctx context.Context, out, log io.Writer, dir string, size int64, se
 	fmt.Fprintf(out, "corpus: %s: %d files, %d records, %.2f GB of JSON (%.0f MB gzipped), %d needles, %d near-misses\n",
 		root, m.Files, m.Records, float64(m.JSONBytes)/1e9, float64(gzBytes)/1e6, len(m.Needles), len(m.NearMisses))
 	fmt.Fprintf(out, "machine: %d CPUs, GOMAXPROCS %d, load average before: %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), loadavg())
+	fmt.Fprintf(out, "search: %s\n", trail.SearchMethod())
 
 	paths := []string{root}
 	opts := trail.Options{Repository: m.Repository}

@@ -17,6 +17,14 @@ type finder struct {
 	k1, k2 int // offsets of the two rarest bytes, k1 < k2 (k1 == k2 for a one-byte needle)
 }
 
+// SearchMethod says which search this machine uses, for benchmark reports.
+func SearchMethod() string {
+	if pairSIMD {
+		return "AVX2 pair search"
+	}
+	return "portable search (IndexByte on the rarest byte)"
+}
+
 func newFinder(needle string) finder {
 	f := finder{needle: []byte(needle)}
 	f.choose(func(c byte) int { return -rarity(c) })
