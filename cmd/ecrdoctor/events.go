@@ -35,7 +35,8 @@ PATH is a trail log file ({"Records":[...]}, .json or .json.gz), the output of
 'aws cloudtrail lookup-events' ({"Events":[...]}), a folder of either (read
 recursively; the AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD layout is
 pruned by --since, --until, --account and --region before any file is opened),
-or - for stdin. Digest and unrelated files are skipped and counted.
+or - for stdin. In a folder, digest files and other files (other JSON too,
+such as a snapshot's other calls) are skipped and counted.
 
 --since and --until take an RFC 3339 time, a date (UTC; --until includes that
 day) or a duration back from now: 7d, 36h, 90m, 2w. --until is exclusive.
@@ -280,7 +281,7 @@ func summary(res *trail.Result, filter trail.Filter) string {
 	}
 	s += fmt.Sprintf(" in %s from %s", plural(res.Scanned.Records, "record"), plural(res.Scanned.Files, "file"))
 	if res.Scanned.SkippedFiles > 0 {
-		s += fmt.Sprintf("; %s skipped", plural(res.Scanned.SkippedFiles, "file"))
+		s += fmt.Sprintf("; %s skipped (not CloudTrail event logs)", plural(res.Scanned.SkippedFiles, "file"))
 	}
 	if n := len(res.Warnings); n > 0 {
 		s += "; " + plural(n, "warning")

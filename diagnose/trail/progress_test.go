@@ -8,7 +8,7 @@ import (
 )
 
 func TestProgressLine(t *testing.T) {
-	p := newProgress(nil, []job{{"a", 3 << 30}, {"b", 1 << 30}})
+	p := newProgress(nil, []job{{path: "a", size: 3 << 30}, {path: "b", size: 1 << 30}})
 	p.done.Store(1 << 30)
 	p.filesDone.Store(1)
 	got := p.line(2 * time.Second)
@@ -22,7 +22,7 @@ func TestProgressLine(t *testing.T) {
 // the table that follows starts on a clean line.
 func TestProgressClears(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(&buf, []job{{"a", 10}})
+	p := newProgress(&buf, []job{{path: "a", size: 10}})
 	time.Sleep(250 * time.Millisecond)
 	p.stop()
 	out := buf.String()

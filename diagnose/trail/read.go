@@ -24,8 +24,9 @@ const deliveryMargin = 24 * time.Hour
 
 // job is one file to read.
 type job struct {
-	path string
-	size int64
+	path     string
+	size     int64
+	inFolder bool // found by walking a folder, not named by the user
 }
 
 // Read scans paths (files of any supported shape, gzipped or not; folders,
@@ -56,6 +57,11 @@ func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 		} else {
 			results[i] = sc.scanFile(jobs[i].path, &countingReader{r: f, ctx: ctx, n: &prog.done})
 			f.Close()
+			if jobs[i].inFolder && errors.Is(results[i].err, errNotTrail) {
+				// Another JSON file among the trail files (a snapshot's
+				// other calls, a manifest): skipped and counted.
+				results[i] = fileResult{notTrail: true}
+			}
 		}
 		prog.fileDone()
 		if opts.Strict && results[i].err != nil {
@@ -72,7 +78,15 @@ func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 	}
 
 	seen := make(map[string]bool)
-	for _, fr := range append(results, stdinResult) {
+	if useStdin {
+		results = append(results, stdinResult)
+	}
+	for _, fr := range results {
+		if fr.notTrail {
+			res.Scanned.SkippedFiles++
+			continue
+		}
+		res.Scanned.Files++
 		res.Scanned.Records += fr.records
 		res.Warnings = append(res.Warnings, fr.warnings...)
 		for _, e := range fr.events {
@@ -84,10 +98,6 @@ func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			}
 			res.Events = append(res.Events, e)
 		}
-	}
-	res.Scanned.Files = len(jobs)
-	if useStdin {
-		res.Scanned.Files++
 	}
 	sortEvents(res.Events)
 	return res, nil
@@ -184,7 +194,7 @@ func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
 			return nil, false, fmt.Errorf("reading %s: %w", p, err)
 		}
 		if !fi.IsDir() {
-			jobs = append(jobs, job{p, fi.Size()})
+			jobs = append(jobs, job{path: p, size: fi.Size()})
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -215,7 +225,7 @@ func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
 			if err != nil {
 				return nil
 			}
-			jobs = append(jobs, job{path, info.Size()})
+			jobs = append(jobs, job{path: path, size: info.Size(), inFolder: true})
 			return nil
 		})
 		if err != nil {

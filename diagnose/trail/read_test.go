@@ -360,6 +360,11 @@ func TestBadInput(t *testing.T) {
 		{"wrong-shaped record", "wrong.json", wrongJSON, "wrong.json: record 1: not a CloudTrail record"},
 		{"record that is not an object", "scalar.json", []byte(`{"Records":["AWSServiceRoleForECRReplication ReplicateImage AccessDenied"]}`), "scalar.json: record 1: not a CloudTrail record"},
 		{"empty file", "empty.json", nil, "empty.json: empty"},
+		{"another AWS call's output", "registry.json", []byte(`{"registryId":"111111111111","replicationConfiguration":{"rules":[]}}`),
+			"registry.json: not a CloudTrail file: a JSON object with registryId, replicationConfiguration, but no Records, Events or eventName"},
+		{"empty object", "braces.json", []byte(`{}`), "braces.json: not a CloudTrail file: an empty JSON object"},
+		{"list of other objects", "list.json", []byte(`[{"repositoryName":"my-repo"}]`), "list.json: record 1: not a CloudTrail record: no eventName"},
+		{"list of numbers", "numbers.json", []byte(`[7]`), "numbers.json: record 1: not a CloudTrail record: not an object"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -466,6 +471,29 @@ func TestWholeTermsBeforeDecoding(t *testing.T) {
 	} {
 		if got := c.g.in([]byte(c.text)); got != c.want {
 			t.Errorf("%q in %q = %v, want %v", c.g.terms, c.text, got, c.want)
+		}
+	}
+}
+
+// A folder of trail files may hold other JSON (a snapshot's other calls, a
+// manifest): those files are skipped and counted, not warned about, and
+// --strict does not stop on them.
+func TestOtherJSONInAFolderIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "111111111111/ap-northeast-1/lookup-events.json", trailFile(t, seedRec("seed")))
+	writeFile(t, dir, "111111111111/ap-northeast-1/describe-registry.json", []byte(`{"registryId":"111111111111","replicationConfiguration":{"rules":[]}}`))
+	writeFile(t, dir, "snapshot.json", []byte(`{"source":{"account":"111111111111","region":"ap-northeast-1"},"repository":"my-repo"}`))
+	writeFile(t, dir, "notes.txt", []byte("not JSON"))
+	for _, strict := range []bool{false, true} {
+		res, err := Read(context.Background(), []string{dir}, nil, Options{Strict: strict})
+		if err != nil {
+			t.Fatalf("strict %v: %v", strict, err)
+		}
+		if got := ids(res.Events); !slices.Equal(got, []string{"seed"}) {
+			t.Errorf("events %v, want [seed]", got)
+		}
+		if res.Scanned.Files != 1 || res.Scanned.SkippedFiles != 3 || len(res.Warnings) != 0 {
+			t.Errorf("strict %v: scanned %+v, warnings %q; want 1 file read, 3 skipped, no warning", strict, res.Scanned, res.Warnings)
 		}
 	}
 }

@@ -116,6 +116,7 @@ type fileResult struct {
 	warnings   []string
 	badRecords int
 	err        error // the first problem, for --strict
+	notTrail   bool  // a JSON file found in a folder that is no CloudTrail file: skipped
 }
 
 func (fr *fileResult) warnRecord(name string, index int, err error) {
@@ -559,7 +560,7 @@ func (s *scanner) generic(name string, r io.Reader, fr *fileResult) {
 }
 
 func jsonError(err error) error {
-	if errors.Is(err, errWrongShape) {
+	if errors.Is(err, errWrongShape) || errors.Is(err, errNotTrail) {
 		return err
 	}
 	var gzErr error = err
@@ -572,17 +573,27 @@ func jsonError(err error) error {
 	return fmt.Errorf("invalid JSON: %v", err)
 }
 
+// errNotTrail marks a file that is JSON but no CloudTrail file at all (the
+// output of another AWS call, say): found in a folder it is skipped and
+// counted; named by the user it is a warning.
+var errNotTrail = errors.New("not a CloudTrail file")
+
 // object reads an object whose '{' was just read: a container of Records or
 // Events, or a record on its own.
 func (s *scanner) object(name string, dec *json.Decoder, fr *fileResult) error {
 	var rebuilt []byte // a bare record, put back together
-	container := false
+	container, record := false, false
+	var keys []string
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return err
 		}
 		key, _ := tok.(string)
+		keys = append(keys, key)
+		if key == "eventName" || key == "CloudTrailEvent" {
+			record = true
+		}
 		if !container && rebuilt == nil && (key == "Records" || key == "Events") {
 			container = true
 		}
@@ -624,12 +635,22 @@ func (s *scanner) object(name string, dec *json.Decoder, fr *fileResult) error {
 		return err
 	}
 	if !container {
-		if rebuilt == nil {
-			rebuilt = []byte("{")
+		if !record {
+			return notTrail(keys)
 		}
 		s.record(name, append(rebuilt, '}'), fr)
 	}
 	return nil
+}
+
+func notTrail(keys []string) error {
+	if len(keys) == 0 {
+		return fmt.Errorf("%w: an empty JSON object", errNotTrail)
+	}
+	if len(keys) > 4 {
+		keys = append(keys[:4:4], "…")
+	}
+	return fmt.Errorf("%w: a JSON object with %s, but no Records, Events or eventName", errNotTrail, strings.Join(keys, ", "))
 }
 
 // array reads the elements of an array whose '[' was just read.
@@ -654,12 +675,17 @@ type lookupEvent struct {
 func (s *scanner) record(name string, raw json.RawMessage, fr *fileResult) {
 	fr.records++
 	index := fr.records
-	if !s.hasNeedle(raw) {
-		return
-	}
 	trimmed := bytes.TrimLeft(raw, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		fr.warnRecord(name, index, fmt.Errorf("%w: not an object", errWrongShape))
+		return
+	}
+	if !bytes.Contains(raw, []byte(`"eventName"`)) && !bytes.Contains(raw, []byte(`"CloudTrailEvent"`)) {
+		// Told apart without decoding: this is the slow path already.
+		fr.warnRecord(name, index, fmt.Errorf("%w: no eventName", errWrongShape))
+		return
+	}
+	if !s.hasNeedle(raw) {
 		return
 	}
 	rec := []byte(raw)
