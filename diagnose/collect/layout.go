@@ -12,8 +12,10 @@ import (
 // the AWS CLI, and `ecrdoctor snapshot` writes them). Each file holds exactly
 // what the AWS CLI prints with --output json for that call, made with the
 // credentials of <account> in <region>; an AWS error is stored as
-// <name>.error.json holding {"Error":{"Code":"...","Message":"..."}}. No file
-// at all means "not collected".
+// <name>.error.json holding {"Error":{"Code":"...","Message":"..."}} (or the
+// CLI's error line). A repository or tag whose own name ends in ".error"
+// has its output in a file named like that: the loader tells the two apart
+// by content. No file at all means "not collected".
 //
 //	DIR/snapshot.json
 //	DIR/<account>/<region>/describe-registry.json

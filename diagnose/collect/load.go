@@ -270,6 +270,12 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 			l.warnf("%s: skipped: not a file ecrdoctor reads", p)
 			return nil
 		}
+		if alt := strings.TrimSuffix(rel, jsonSuffix); failed && knownCall(alt) && holdsOutput(p) {
+			// The output for a repository or tag whose name ends in
+			// ".error" (x.error.json): its content, not an {"Error":...},
+			// tells it from the stored error of x.
+			name, failed = alt, false
+		}
 		c := calls[name]
 		if c == nil {
 			c = &callFiles{}
@@ -309,19 +315,37 @@ func callName(rel string) (name string, failed, ok bool) {
 	default:
 		return "", false, false
 	}
+	if !knownCall(name) {
+		return "", false, false
+	}
+	return name, failed, true
+}
+
+// knownCall reports whether name is a call of the layout.
+func knownCall(name string) bool {
 	switch {
 	case name == DescribeRegistryFile, name == GetRegistryPolicyFile, name == DescribeRepositoriesFile, name == GetAccountSettingFile:
-		return name, failed, true
+		return true
 	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
-		return name, failed, true
+		return true
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
-		repo := strings.TrimPrefix(name, GetRepositoryPolicyDir+"/")
-		return name, failed, validRepoFolder(repo)
+		return validRepoFolder(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))
 	case strings.HasPrefix(name, ReplicationStatusDir+"/"):
 		repo, image, found := cutLastSep(strings.TrimPrefix(name, ReplicationStatusDir+"/"), "/")
-		return name, failed, found && validRepoFolder(repo) && image != ""
+		return found && validRepoFolder(repo) && image != ""
 	}
-	return "", false, false
+	return false
+}
+
+// holdsOutput reports whether a file named like a stored error holds a
+// call's output instead: a JSON object without an "Error" member.
+func holdsOutput(p string) bool {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return false
+	}
+	var raw map[string]json.RawMessage
+	return json.Unmarshal(b, &raw) == nil && raw["Error"] == nil
 }
 
 func validRepoFolder(repo string) bool {

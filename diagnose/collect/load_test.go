@@ -876,3 +876,35 @@ func TestLoadFixtures(t *testing.T) {
 		})
 	}
 }
+
+// A repository or tag whose name ends in ".error" has an output file named
+// like the stored error of the name without it (x.error.json): the content
+// tells them apart.
+func TestLoadNamesEndingInError(t *testing.T) {
+	repoPolicy := `{"registryId":"222222222222","repositoryName":"build.error","policyText":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}`
+	dir := writeSnapshot(t, with(baseFiles, map[string]string{
+		"222222222222/ap-northeast-1/get-repository-policy/build.error.json":                   repoPolicy,
+		"222222222222/ap-northeast-1/get-repository-policy/other.error.json":                   `{"Error":{"Code":"RepositoryPolicyNotFoundException","Message":"none"}}`,
+		"222222222222/ap-northeast-1/get-repository-policy/cli.error.json":                     "An error occurred (RepositoryPolicyNotFoundException) when calling the GetRepositoryPolicy operation: none\n",
+		"222222222222/ap-northeast-1/get-repository-policy/gone.error.error.json":              `{"Error":{"Code":"RepositoryNotFoundException","Message":"gone.error"}}`,
+		"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/v1.error.json": `{"repositoryName":"my-repo","imageId":{"imageTag":"v1.error"},"replicationStatuses":[]}`,
+	}))
+	snap, err := LoadDir(context.Background(), dir, LoadOptions{Repository: "my-repo"})
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	policies := snap.Registry(dstLoc).RepositoryPolicies
+	for name, want := range map[string]diagnose.ReadState{"build.error": diagnose.Collected, "other": diagnose.Failed, "cli": diagnose.Failed, "gone.error": diagnose.Failed} {
+		if r, ok := policies[name]; !ok || r.State != want {
+			t.Errorf("repository policy of %q: present %v, state %v; want %v", name, ok, r.State, want)
+		}
+	}
+	for _, wrong := range []string{"build", "gone", "gone.error.error"} {
+		if _, ok := policies[wrong]; ok {
+			t.Errorf("a repository policy for %q was read, from a file of another repository", wrong)
+		}
+	}
+	if r, ok := snap.Registry(srcLoc).ReplicationStatus["my-repo"]["v1.error"]; !ok || r.State != diagnose.Collected {
+		t.Errorf("replication status of tag v1.error: present %v, state %v", ok, r.State)
+	}
+}
