@@ -106,6 +106,24 @@ func (o whyOptions) validate() error {
 	return nil
 }
 
+// checkEventPaths names the --events path that cannot be read before
+// anything else is done.
+func checkEventPaths(paths []string) error {
+	stdin := 0
+	for _, p := range paths {
+		if p == "-" {
+			if stdin++; stdin > 1 {
+				return usageErrorf(`why: --events - (stdin) is given more than once`)
+			}
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			return inputErrorf("--events %s: %v", p, errors.Unwrap(err))
+		}
+	}
+	return nil
+}
+
 // runWhyLive captures the snapshot folder from AWS into a temporary folder
 // and diagnoses it exactly as `why --snapshot` would.
 func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.CaptureOptions) error {
@@ -123,7 +141,7 @@ func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.Captur
 		}
 		return liveError(c, ctx, err)
 	}
-	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events})
+	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.in})
 	if err != nil {
 		return inputErrorf("reading what was captured: %w", err)
 	}
@@ -186,11 +204,15 @@ func runWhy(ctx context.Context, s *streams, o whyOptions) error {
 	} else if !fi.IsDir() {
 		return inputErrorf("--snapshot %s: not a folder", o.Snapshot)
 	}
+	if err := checkEventPaths(o.Events); err != nil {
+		return err
+	}
 	snap, err := collect.LoadDir(ctx, o.Snapshot, collect.LoadOptions{
 		Repository:    o.Repo,
 		SourceAccount: o.SourceAccount,
 		SourceRegion:  o.Region,
 		Events:        o.Events,
+		Stdin:         s.in,
 	})
 	if errors.Is(err, collect.ErrSourceUnknown) || errors.Is(err, collect.ErrRepositoryMismatch) {
 		// Settled by a flag: a usage error.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,6 +32,8 @@ type LoadOptions struct {
 	SourceAccount, SourceRegion string
 	// Events are extra CloudTrail paths (`--events`), read with the folder's own.
 	Events []string
+	// Stdin is read for an Events path of "-".
+	Stdin io.Reader
 	// Now is the capture time used only when neither snapshot.json nor any
 	// file time gives one.
 	Now time.Time
@@ -758,7 +761,10 @@ func (l *loader) readEvents(opts LoadOptions) error {
 	if len(paths) == 0 {
 		return nil
 	}
-	res, err := trail.Read(l.ctx, paths, nil, trail.Options{Repository: l.snap.Repository, Filter: trail.FilterAll})
+	if slices.Contains(opts.Events, "-") && opts.Stdin == nil {
+		return errors.New(`reading CloudTrail events: "-" (stdin) is not available here`)
+	}
+	res, err := trail.Read(l.ctx, paths, opts.Stdin, trail.Options{Repository: l.snap.Repository, Filter: trail.FilterAll})
 	if err != nil {
 		return fmt.Errorf("reading CloudTrail events: %w", err)
 	}
