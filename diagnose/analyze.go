@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,7 +26,11 @@ func Analyze(s *Snapshot) (*Report, error) {
 		Warnings:      append([]string{}, s.Warnings...),
 		APICalls:      s.APICalls,
 	}}
-	a.events = relevantEvents(s)
+	var foreign map[string]int
+	a.events, foreign = relevantEvents(s)
+	for _, acct := range slices.Sorted(maps.Keys(foreign)) {
+		a.warn("%d replication event(s) for %s were made by the replication role of account %s, not of the source %s: not counted", foreign[acct], s.Repository, acct, s.Source.Account)
+	}
 	a.status = a.statuses()
 	a.report.Events = summarizeEvents(s, a.events)
 
@@ -235,12 +241,20 @@ func (a *analysis) warn(format string, args ...any) {
 
 // relevantEvents keeps the replication events for exactly this repository,
 // newest first. A call recorded in both accounts (the same sharedEventID)
-// counts once.
-func relevantEvents(s *Snapshot) []trail.Event {
-	var out []trail.Event
+// counts once. Calls by the replication role of another account (an
+// organization trail holds every account's) are left out and counted by
+// account in foreign.
+func relevantEvents(s *Snapshot) (out []trail.Event, foreign map[string]int) {
 	shared := map[string]bool{}
 	for _, e := range s.Events {
 		if e.Repository != s.Repository || !e.IsReplication() {
+			continue
+		}
+		if acct := callerAccount(e.Caller); acct != "" && s.Source.Account != "" && acct != s.Source.Account {
+			if foreign == nil {
+				foreign = map[string]int{}
+			}
+			foreign[acct]++
 			continue
 		}
 		if e.SharedEventID != "" {
@@ -252,7 +266,22 @@ func relevantEvents(s *Snapshot) []trail.Event {
 		out = append(out, e)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) })
-	return out
+	return out, foreign
+}
+
+// callerAccount is the account of a caller ARN
+// ("arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/…"),
+// or "" when the caller names no account (the destination's copy of a
+// call may name only the service).
+func callerAccount(caller string) string {
+	parts := strings.SplitN(caller, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" && isAccountID(parts[4]) {
+		return parts[4]
+	}
+	if isAccountID(caller) {
+		return caller
+	}
+	return ""
 }
 
 func summarizeEvents(s *Snapshot, events []trail.Event) EventSummary {

@@ -636,9 +636,16 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 		if opts.SourceRegion != "" {
 			src.Region = opts.SourceRegion
 		}
-		if src != (diagnose.Location{Account: m.Source.Account, Region: m.Source.Region}) && l.snap.Registries[src] == nil {
+		manifest := diagnose.Location{Account: m.Source.Account, Region: m.Source.Region}
+		if src != manifest && l.snap.Registries[src] == nil {
 			return kindErrorf(ErrSourceUnknown, "source %s was not collected in %s (no folder %s); it holds %s",
 				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected())
+		}
+		if src != manifest && l.snap.Registries[src].DescribeRegistry.State == diagnose.NotCollected {
+			// Most likely a destination of this snapshot: diagnosing it as
+			// the source would invent a replication setup.
+			return kindErrorf(ErrSourceUnknown, "%s names %s as the source; %s has no %s.json, so it cannot be the source (it holds a destination's files)",
+				ManifestFile, manifest, src, DescribeRegistryFile)
 		}
 		if l.snap.Registries[src] == nil {
 			l.warnf("%s: source registry %s: not collected", RegistryDir(l.dir, src.Account, src.Region), src)

@@ -883,10 +883,10 @@ func TestLoadFixtures(t *testing.T) {
 func TestLoadNamesEndingInError(t *testing.T) {
 	repoPolicy := `{"registryId":"222222222222","repositoryName":"build.error","policyText":"{\"Version\":\"2012-10-17\",\"Statement\":[]}"}`
 	dir := writeSnapshot(t, with(baseFiles, map[string]string{
-		"222222222222/ap-northeast-1/get-repository-policy/build.error.json":                   repoPolicy,
-		"222222222222/ap-northeast-1/get-repository-policy/other.error.json":                   `{"Error":{"Code":"RepositoryPolicyNotFoundException","Message":"none"}}`,
-		"222222222222/ap-northeast-1/get-repository-policy/cli.error.json":                     "An error occurred (RepositoryPolicyNotFoundException) when calling the GetRepositoryPolicy operation: none\n",
-		"222222222222/ap-northeast-1/get-repository-policy/gone.error.error.json":              `{"Error":{"Code":"RepositoryNotFoundException","Message":"gone.error"}}`,
+		"222222222222/ap-northeast-1/get-repository-policy/build.error.json":                  repoPolicy,
+		"222222222222/ap-northeast-1/get-repository-policy/other.error.json":                  `{"Error":{"Code":"RepositoryPolicyNotFoundException","Message":"none"}}`,
+		"222222222222/ap-northeast-1/get-repository-policy/cli.error.json":                    "An error occurred (RepositoryPolicyNotFoundException) when calling the GetRepositoryPolicy operation: none\n",
+		"222222222222/ap-northeast-1/get-repository-policy/gone.error.error.json":             `{"Error":{"Code":"RepositoryNotFoundException","Message":"gone.error"}}`,
 		"111111111111/ap-northeast-1/describe-image-replication-status/my-repo/v1.error.json": `{"repositoryName":"my-repo","imageId":{"imageTag":"v1.error"},"replicationStatuses":[]}`,
 	}))
 	snap, err := LoadDir(context.Background(), dir, LoadOptions{Repository: "my-repo"})
