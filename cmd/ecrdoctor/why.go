@@ -146,6 +146,9 @@ func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.Captur
 		return inputErrorf("reading what was captured: %w", err)
 	}
 	snap.APICalls = stats.APICalls // the capture's warnings are in its snapshot.json
+	if err := diagnose.CheckRepository(snap); err != nil {
+		return usageErrorf("--repo %s: %v", o.Repo, err)
+	}
 	report, err := diagnose.Analyze(snap)
 	if err != nil {
 		return inputErrorf("diagnosing: %w", err)
@@ -220,6 +223,9 @@ func runWhy(ctx context.Context, s *streams, o whyOptions) error {
 	}
 	if err != nil {
 		return inputErrorf("reading snapshot: %w", err)
+	}
+	if err := diagnose.CheckRepository(snap); err != nil {
+		return usageErrorf("--repo %s: %v", o.Repo, err)
 	}
 	report, err := diagnose.Analyze(snap)
 	if err != nil {
