@@ -389,3 +389,54 @@ func TestSharedEventCountsOnce(t *testing.T) {
 		t.Errorf("matched events = %d with the owner's copies added, want %d", got, before)
 	}
 }
+
+// TestUncertainConditionWithoutFailures: a grant that depends on
+// aws:PrincipalOrgID, with nothing failed, is reported as unknown with steps
+// to check the organization, and no policy that drops the condition is
+// proposed.
+func TestUncertainConditionWithoutFailures(t *testing.T) {
+	r := analyze(t, load(t, "condition-unknown"))
+	if r.Verdict != diagnose.Unknown || len(r.Findings) != 1 || r.Findings[0].Code != diagnose.CodeConditionNotSatisfied {
+		t.Fatalf("verdict %s, findings %v; want unknown with CONDITION_NOT_SATISFIED", r.Verdict, codes(r))
+	}
+	f := r.Findings[0]
+	if f.Fix == nil || f.Fix.RegistryPolicy != nil || f.Fix.Verified || f.Fix.AWSCLI != "" {
+		t.Fatalf("fix %+v; want steps only", f.Fix)
+	}
+	if steps := strings.Join(f.Fix.Steps, " "); !strings.Contains(steps, "aws organizations describe-account --account-id 111111111111") {
+		t.Errorf("steps do not say how to check the organization: %s", steps)
+	}
+}
+
+// TestUncertainConditionThatHolds: the same condition on the healthy
+// fixture, whose CloudTrail shows successful replications: the condition
+// holds, and the destination is healthy.
+func TestUncertainConditionThatHolds(t *testing.T) {
+	snap := load(t, "healthy")
+	dst := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	rp := &snap.Registries[dst].RegistryPolicy
+	rp.Value.PolicyText = strings.Replace(rp.Value.PolicyText, `"Effect": "Allow",`, `"Effect": "Allow", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}},`, 1)
+	if !strings.Contains(rp.Value.PolicyText, "PrincipalOrgID") {
+		t.Fatalf("the healthy fixture's policy changed shape: %s", rp.Value.PolicyText)
+	}
+	r := analyze(t, snap)
+	if r.Verdict != diagnose.Healthy || len(r.Findings) != 0 {
+		t.Fatalf("verdict %s, findings %v; want healthy", r.Verdict, codes(r))
+	}
+	if note := r.Destinations[0].Note; !strings.Contains(note, "if aws:PrincipalOrgID matches, and it does: CloudTrail records 3 successful replication call(s)") {
+		t.Errorf("note %q does not say why the condition holds", note)
+	}
+
+	// The newest call denied: the condition does not hold.
+	newest := -1
+	for i, e := range snap.Events {
+		if e.EventName == "ReplicateImage" && (newest < 0 || e.Time.After(snap.Events[newest].Time)) {
+			newest = i
+		}
+	}
+	snap.Events[newest].ErrorCode = "AccessDenied"
+	snap.Events[newest].Denial = &trail.Denial{Kind: trail.KindImplicit, PolicyType: trail.PolicyResource}
+	if r := analyze(t, snap); r.Verdict != diagnose.Failing {
+		t.Errorf("with the newest call denied: verdict %s, findings %v; want failing", r.Verdict, codes(r))
+	}
+}

@@ -211,6 +211,14 @@ func (a *analysis) crossAccount(c *destCheck) error {
 	}
 
 	if len(uncertain) > 0 && res.Decision != policy.DecisionExplicitDeny {
+		if held, ok := a.conditionHeld(c); ok {
+			// The recorded successes show the condition holds for the
+			// replication role: allowed, like any other grant.
+			c.note = fmt.Sprintf("The registry policy allows the replication role of account %s ecr:ReplicateImage if %s matches, and it does: %s.",
+				a.snap.Source.Account, strings.Join(uncertain, ", "), held)
+			a.staleFailures(c)
+			return a.attachFix(c)
+		}
 		a.uncertainCondition(c, res, uncertain)
 	} else {
 		a.classifyDenial(c, res)
@@ -304,7 +312,15 @@ func (a *analysis) conditionFinding(c *destCheck, sts []policy.StatementResult, 
 		f.Detail = fmt.Sprintf("Whether the replication role's request carries a matching %s cannot be read from the snapshot, so the verdict for %s is unknown. "+
 			"CloudTrail denials for this destination would settle it; none were found. %s", strings.Join(keys, ", "), c.d.loc, conditionReasons(sts))
 		f.Severity = SeverityWarning
+		// Nothing failed: loosening the condition would only remove a
+		// guardrail someone put there on purpose.
+		f.Fix = &Fix{Steps: []string{
+			fmt.Sprintf("Nothing recorded has failed for %s. If replication to it does fail, this condition is the first suspect: check that the replication role's requests from account %s carry %s with the value the condition expects%s.",
+				c.d.loc, a.snap.Source.Account, strings.Join(keys, ", "), orgHint(keys, a.snap.Source.Account)),
+			"Do not remove or bypass the condition just because ecrdoctor cannot evaluate it: it is probably a deliberate guardrail.",
+		}}
 		if len(c.denied) > 0 || len(c.failed) > 0 {
+			f.Fix = nil
 			f.Severity = SeverityError
 			f.Detail = fmt.Sprintf("Whether the request carries a matching %s cannot be read from the snapshot, but the recorded denials show that the condition does not hold for the replication role. %s",
 				strings.Join(keys, ", "), conditionReasons(sts))
@@ -313,6 +329,17 @@ func (a *analysis) conditionFinding(c *destCheck, sts []policy.StatementResult, 
 		}
 	}
 	c.findings = append(c.findings, f)
+}
+
+// orgHint tells how to check the organization keys of a condition.
+func orgHint(keys []string, account string) string {
+	for _, k := range keys {
+		switch strings.ToLower(k) {
+		case "aws:principalorgid", "aws:principalorgpaths":
+			return fmt.Sprintf(" (for %s, account %s must be a member of that organization: run aws organizations describe-account --account-id %s in the organization's management account)", k, account, account)
+		}
+	}
+	return ""
 }
 
 func (a *analysis) resourceFinding(c *destCheck, sts []policy.StatementResult, evidence []Evidence) {
@@ -579,6 +606,31 @@ func (a *analysis) uncertainCondition(c *destCheck, res policy.Result, keys []st
 	}
 	a.conditionFinding(c, sts, a.failureEvidence(c), true)
 	a.misplacedGrant(c, nil)
+}
+
+// conditionHeld reports whether the snapshot shows the replication role's
+// requests to this destination succeeding after its last recorded failure,
+// and says how: then a condition ecrdoctor cannot evaluate holds.
+func (a *analysis) conditionHeld(c *destCheck) (string, bool) {
+	if len(c.ok) > 0 {
+		if len(c.denied) > 0 && !c.ok[0].Time.After(c.denied[0].Time) {
+			return "", false // the newest call failed
+		}
+		return fmt.Sprintf("CloudTrail records %d successful replication call(s) since the last failure", len(c.ok)), true
+	}
+	if len(c.denied) > 0 || len(c.failed) > 0 {
+		return "", false
+	}
+	var images []string
+	for _, st := range a.status {
+		if st.status.RegistryID == c.d.loc.Account && st.status.Region == c.d.loc.Region && st.status.Status == "COMPLETE" {
+			images = appendUnique(images, st.image)
+		}
+	}
+	if len(images) == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("the replication status of %s is COMPLETE", strings.Join(images, ", ")), true
 }
 
 // staleFailures: the policy allows replication now, yet failures were

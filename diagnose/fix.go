@@ -21,14 +21,6 @@ func (a *analysis) attachFix(c *destCheck) error {
 		}
 	}
 	if target < 0 {
-		for i, f := range c.findings {
-			if f.Code == CodeConditionNotSatisfied {
-				target = i
-				break
-			}
-		}
-	}
-	if target < 0 {
 		return nil
 	}
 	fix := a.buildFix(c)
