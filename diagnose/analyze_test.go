@@ -440,3 +440,37 @@ func TestUncertainConditionThatHolds(t *testing.T) {
 		t.Errorf("with the newest call denied: verdict %s, findings %v; want failing", r.Verdict, codes(r))
 	}
 }
+
+// TestUnreadableDestinationDeniedByAnSCP: the words agree with the fix. An
+// SCP is not "the destination's policy", no grant is proposed, and older
+// denials of another kind are named even when the newest is implicit.
+func TestUnreadableDestinationDeniedByAnSCP(t *testing.T) {
+	snap := load(t, "replicate-image-denied")
+	var denied []int
+	for i := range snap.Events {
+		if snap.Events[i].Denial != nil {
+			denied = append(denied, i)
+			snap.Events[i].Denial = &trail.Denial{Kind: trail.KindExplicit, PolicyType: trail.PolicySCP}
+		}
+	}
+	f := analyze(t, snap).Findings[0]
+	if f.Code != diagnose.CodeReplicateImageDenied || !strings.Contains(f.Summary, "explicit Deny in a service control policy") ||
+		strings.Contains(f.Summary, "destination's") || strings.Contains(f.Detail, "proposes the standard fix") {
+		t.Errorf("%s: %s / %s", f.Code, f.Summary, f.Detail)
+	}
+	if len(denied) < 2 {
+		t.Fatalf("the fixture has %d denials; the test needs two", len(denied))
+	}
+	// The newest denial implicit, the older ones still the SCP.
+	newest := denied[0]
+	for _, i := range denied {
+		if snap.Events[i].Time.After(snap.Events[newest].Time) {
+			newest = i
+		}
+	}
+	snap.Events[newest].Denial = &trail.Denial{Kind: trail.KindImplicit, PolicyType: trail.PolicyResource}
+	f = analyze(t, snap).Findings[0]
+	if want := "Older denials name other causes too: an explicit deny in a service control policy"; !strings.Contains(f.Detail, want) {
+		t.Errorf("detail does not say %q: %s", want, f.Detail)
+	}
+}

@@ -567,22 +567,27 @@ func (a *analysis) unreadableDestination(c *destCheck, why string) {
 		c.findings = append(c.findings, unread)
 		return
 	}
-	kind := "is missing the grant"
-	if d := firstDenial(c.denied); d != nil && d.Kind == trail.KindExplicit {
-		kind = "explicitly denies it (" + d.PolicyType + ")"
+	d := firstDenial(c.denied)
+	explicit := d != nil && d.Kind == trail.KindExplicit
+	denied := fmt.Sprintf("Replication of %s to %s is being denied: the destination's registry policy is missing the grant, according to %s.",
+		s.Repository, c.d.loc, evidenceSources(c))
+	detail := fmt.Sprintf("%s The destination's own state could not be read, so ecrdoctor proposes the standard fix: a registry policy statement in %s that allows account %s ecr:ReplicateImage and ecr:CreateRepository. "+
+		"put-registry-policy replaces the whole policy: if %s already has a registry policy, add the statement to it instead.",
+		denialSentence(c.denied), c.d.loc, src, c.d.loc)
+	if explicit {
+		denied = fmt.Sprintf("Replication of %s to %s is being denied by an explicit Deny in a %s, according to %s.",
+			s.Repository, c.d.loc, orPolicy(d.PolicyType), evidenceSources(c))
+		detail = fmt.Sprintf("%s An explicit Deny wins over every Allow, so no grant can fix this; the destination's own state could not be read either.", denialSentence(c.denied))
 	}
 	c.findings = append(c.findings, Finding{
 		Code:     CodeReplicateImageDenied,
 		Severity: SeverityError,
-		Summary: fmt.Sprintf("Replication of %s to %s is being denied: the destination's policy %s, according to %s.",
-			s.Repository, c.d.loc, kind, evidenceSources(c)),
-		Detail: fmt.Sprintf("%s The destination's own state could not be read, so ecrdoctor proposes the standard fix: a registry policy statement in %s that allows account %s ecr:ReplicateImage and ecr:CreateRepository. "+
-			"put-registry-policy replaces the whole policy: if %s already has a registry policy, add the statement to it instead.",
-			denialSentence(c.denied), c.d.loc, src, c.d.loc),
+		Summary:  denied,
+		Detail:   detail,
 		Evidence: a.failureEvidence(c),
 	})
 	c.findings = append(c.findings, unread)
-	if d := firstDenial(c.denied); d != nil && d.Kind == trail.KindExplicit {
+	if explicit {
 		c.findings[len(c.findings)-2].Fix = &Fix{Steps: []string{
 			fmt.Sprintf("CloudTrail names an explicit deny in a %s: adding a grant cannot fix it. Read the destination's registry policy (and any %s that applies) for a Deny matching ecr:ReplicateImage, and decide whether account %s should be exempted.",
 				d.PolicyType, d.PolicyType, src),
@@ -874,13 +879,56 @@ func denialSentence(events []trail.Event) string {
 	e := events[0]
 	s := fmt.Sprintf("CloudTrail recorded %d denied replication call(s), the newest at %s: %q.", len(events), rfc3339(e.Time), e.ErrorMessage)
 	if d := e.Denial; d != nil && d.PolicyType != "" {
-		if d.Kind == trail.KindExplicit {
+		switch {
+		case d.Kind == trail.KindExplicit:
 			s += fmt.Sprintf(" The message names an explicit deny in a %s.", d.PolicyType)
-		} else {
+		case d.PolicyType == trail.PolicyResource:
 			s += fmt.Sprintf(" The message says no %s allows it: the destination's registry policy lacks the grant.", d.PolicyType)
+		default:
+			s += fmt.Sprintf(" The message says no %s allows it.", d.PolicyType)
 		}
 	}
+	// Older denials of another kind matter too: an SCP added last week
+	// is not fixed by the grant the newest denial asks for.
+	newest := describeDenial(e.Denial)
+	counts := map[string]int{}
+	var kinds []string
+	for _, o := range events[1:] {
+		if k := describeDenial(o.Denial); k != "" && k != newest {
+			if counts[k] == 0 {
+				kinds = append(kinds, k)
+			}
+			counts[k]++
+		}
+	}
+	if len(kinds) > 0 {
+		parts := make([]string, len(kinds))
+		for i, k := range kinds {
+			parts[i] = fmt.Sprintf("%s (%d)", k, counts[k])
+		}
+		s += " Older denials name other causes too: " + strings.Join(parts, ", ") + "."
+	}
 	return s
+}
+
+// describeDenial is a short description of a denial's kind and policy.
+func describeDenial(d *trail.Denial) string {
+	switch {
+	case d == nil:
+		return ""
+	case d.Kind == trail.KindExplicit:
+		return "an explicit deny in a " + orPolicy(d.PolicyType)
+	case d.PolicyType != "":
+		return "no " + d.PolicyType + " allows it"
+	}
+	return ""
+}
+
+func orPolicy(policyType string) string {
+	if policyType == "" {
+		return "policy"
+	}
+	return policyType
 }
 
 func evidenceSources(c *destCheck) string {
