@@ -474,3 +474,22 @@ func TestUnreadableDestinationDeniedByAnSCP(t *testing.T) {
 		t.Errorf("detail does not say %q: %s", want, f.Detail)
 	}
 }
+
+// TestFixSidDoesNotLookLikeAnAccount: when the policy already has a
+// statement named AllowReplicationFrom<source>, the added one gets a name
+// that cannot be read as a 13-digit account id.
+func TestFixSidDoesNotLookLikeAnAccount(t *testing.T) {
+	snap := load(t, "create-repository-not-allowed")
+	rp := &snap.Registries[diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}].RegistryPolicy
+	rp.Value.PolicyText = strings.Replace(rp.Value.PolicyText, `"ReplicationAccessCrossAccount"`, `"AllowReplicationFrom111111111111"`, 1)
+	r := analyze(t, snap)
+	for _, f := range r.Findings {
+		if f.Fix != nil && f.Fix.RegistryPolicy != nil {
+			if !strings.Contains(string(f.Fix.RegistryPolicy), `"AllowReplicationFrom111111111111No2"`) {
+				t.Errorf("added statement name: %s", f.Fix.RegistryPolicy)
+			}
+			return
+		}
+	}
+	t.Fatalf("no policy fix in %v", codes(r))
+}

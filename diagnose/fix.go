@@ -146,7 +146,7 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 	}
 	sid := "AllowReplicationFrom" + src
 	for i := 2; sids[sid]; i++ {
-		sid = fmt.Sprintf("AllowReplicationFrom%s%d", src, i)
+		sid = fmt.Sprintf("AllowReplicationFrom%sNo%d", src, i) // not %s%d: that reads as a 13-digit account
 	}
 	resources := grantResources(dst, prefixes)
 	grant := struct {
