@@ -206,6 +206,10 @@ func runEvents(ctx context.Context, s *streams, o eventsOptions) error {
 			return findingsExit()
 		}
 	}
+	if res.Scanned.Files > 0 && res.Unreadable == res.Scanned.Files {
+		// Every input was unreadable: "no failure found" would be a lie.
+		return inputErrorf("events: no file could be read as CloudTrail (see the warnings above)")
+	}
 	return nil
 }
 

@@ -125,4 +125,7 @@ type Result struct {
 	Events   []Event  `json:"events"`   // newest first, one per event id; never nil
 	Scanned  Scanned  `json:"scanned"`  //
 	Warnings []string `json:"warnings"` // "{file}: {what was wrong}"; never nil
+	// Unreadable counts the files of Scanned.Files that gave nothing: not
+	// JSON, truncated before their first record, not CloudTrail.
+	Unreadable int `json:"-"`
 }

@@ -87,6 +87,9 @@ func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			continue
 		}
 		res.Scanned.Files++
+		if fr.fileFailed && fr.records == 0 {
+			res.Unreadable++
+		}
 		res.Scanned.Records += fr.records
 		res.Warnings = append(res.Warnings, fr.warnings...)
 		for _, e := range fr.events {

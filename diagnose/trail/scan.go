@@ -117,6 +117,7 @@ type fileResult struct {
 	badRecords int
 	err        error // the first problem, for --strict
 	notTrail   bool  // a JSON file found in a folder that is no CloudTrail file: skipped
+	fileFailed bool  // the file as a whole had a problem (warnFile)
 }
 
 func (fr *fileResult) warnRecord(name string, index int, err error) {
@@ -130,6 +131,7 @@ func (fr *fileResult) warnRecord(name string, index int, err error) {
 }
 
 func (fr *fileResult) warnFile(name string, err error) {
+	fr.fileFailed = true
 	if fr.err == nil {
 		fr.err = fmt.Errorf("%s: %w", name, err)
 	}
