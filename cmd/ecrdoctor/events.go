@@ -108,9 +108,15 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 		}
 	}
 	if !t.Since.IsZero() && !t.Until.IsZero() && !t.Since.Before(t.Until) {
-		return o, usageErrorf("events: --since (%s) must be before --until (%s)", t.Since.Format(time.RFC3339), t.Until.Format(time.RFC3339))
+		return o, usageErrorf("events: --since %s (%s) must be before --until %s (%s, exclusive)",
+			c.String("since"), t.Since.Format(time.RFC3339), c.String("until"), t.Until.Format(time.RFC3339))
 	}
 	t.Accounts = c.StringSlice("account")
+	for _, a := range t.Accounts {
+		if !liveAccountRE.MatchString(a) {
+			return o, usageErrorf("events: --account %q: must be a 12-digit account id", a)
+		}
+	}
 	t.Regions = c.StringSlice("region")
 	switch {
 	case c.Bool("all"):

@@ -147,11 +147,19 @@ Examples:
       --assume-role EcrdoctorRead --since 3d
   ecrdoctor snapshot --repo my-repo --out ./snap --dest-profile 222222222222=dest-readonly`,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "repo", Required: true, Usage: "source repository `NAME`"},
-			&cli.StringFlag{Name: "out", Required: true, Usage: "snapshot folder `DIR` to write"},
+			&cli.StringFlag{Name: "repo", Usage: "source repository `NAME` (required)"},
+			&cli.StringFlag{Name: "out", Usage: "snapshot folder `DIR` to write (required)"},
 			&cli.BoolFlag{Name: "force", Usage: "write into a DIR that is not empty (replaces an earlier snapshot's files)"},
 		}, liveFlags()...),
 		Action: action(func(c *cli.Context) error {
+			// Checked here rather than by the flag library, which prints the
+			// whole help before a one-line error.
+			if c.String("repo") == "" {
+				return usageErrorf("snapshot: --repo is required (the source repository to capture, e.g. --repo my-repo)")
+			}
+			if c.String("out") == "" {
+				return usageErrorf("snapshot: --out is required (the folder to write the snapshot to, e.g. --out ./my-repo-snapshot)")
+			}
 			opts, err := captureOptions(c)
 			if err != nil {
 				return err

@@ -34,7 +34,7 @@ func whyCommand(s *streams) *cli.Command {
 
 Examples:
   # Live, with your usual AWS profile; destination accounts through a role
-  ecrdoctor why --repo my-repo --profile prod --assume-role ecrdoctor-readonly
+  ecrdoctor why --repo my-repo --profile prod --assume-role EcrdoctorRead
 
   # Offline, on a snapshot folder (the seed case shipped with ecrdoctor)
   ecrdoctor why --repo my-repo --snapshot fixtures/seed-grant-in-repository-policy
@@ -50,7 +50,8 @@ and repositories; evaluates the policies the way IAM does; and prints the root c
 its evidence and the fix: the destination registry policy with the grant merged in,
 checked by the evaluator, with the aws command and the Terraform resource to apply it.
 
-Exit status: 0 healthy (or nothing wrong found), 1 a problem was found,
+Exit status: 0 no finding of severity error (the verdict is healthy, or unknown
+when something could not be read: read the verdict), 1 a problem was found,
 2 usage error, 3 could not run (unreadable snapshot, bad input).`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "the source repository `NAME` to diagnose (exact name, e.g. team/app)"},
