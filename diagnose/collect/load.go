@@ -263,6 +263,15 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 			return err
 		}
 		if followsToDir(p, d) {
+			if p != root && strings.HasSuffix(d.Name(), jsonSuffix) {
+				l.warnf("%s: skipped: a folder, not the file its name says", p)
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !isRegular(p, d) {
+			// A FIFO or device would block or never end.
+			l.warnf("%s: skipped: not a regular file", p)
 			return nil
 		}
 		l.touch(d)
@@ -613,6 +622,15 @@ func checkPolicy(v *diagnose.PolicyOutput, raw map[string]json.RawMessage, accou
 		return errors.New("policyText is not a JSON policy: want a JSON object")
 	}
 	return nil
+}
+
+// isRegular reports whether p is a regular file, following a symlink.
+func isRegular(p string, d fs.DirEntry) bool {
+	if d.Type()&fs.ModeSymlink != 0 {
+		info, err := os.Stat(p)
+		return err == nil && info.Mode().IsRegular()
+	}
+	return d.Type().IsRegular()
 }
 
 func followsToDir(p string, d fs.DirEntry) bool {
