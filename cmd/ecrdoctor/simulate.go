@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,6 +60,19 @@ a service principal such as replication.ecr.amazonaws.com, or "anonymous".
 (arn:aws:sts::A:assumed-role/AWSServiceRoleForECRReplication/ECRReplication)
 and makes --action default to ecr:ReplicateImage.
 
+ACTION is SERVICE:NAME, such as ecr:BatchGetImage. ARN is the resource's
+ARN, or "*" for actions that take no resource.
+
+A policy FILE holds a policy document, or the output of
+aws ecr get-registry-policy / get-repository-policy (the policy is then read
+from its policyText), as the files of an ecrdoctor snapshot folder do.
+
+A cross-account request needs an Allow from the caller's identity policies
+too, and so does one whose resource policy names only the caller's account
+(arn:aws:iam::A:root or A): that delegates to the account's identity
+policies. Without --identity-policy that Allow is assumed, and the output says
+so ("identity_assumed": true in JSON).
+
 Condition keys the caller implies (aws:PrincipalArn, aws:PrincipalAccount,
 aws:PrincipalType, aws:username) are derived unless given. Keys a condition
 consults but the request lacks are listed: the answer may change once their
@@ -77,21 +91,21 @@ Examples:
       --resource arn:aws:ecr:us-east-1:222222222222:repository/app \
       --context aws:PrincipalOrgID=o-abc123 --output json
 
-  # The policy on stdin.
-  aws ecr get-registry-policy --query policyText --output text |
+  # The policy on stdin, straight from the AWS CLI.
+  aws ecr get-registry-policy |
       ecrdoctor simulate --policy - --replication-from 111111111111 \
       --resource arn:aws:ecr:us-west-2:222222222222:repository/app`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "policy", Usage: "resource policy JSON `FILE` ('-' reads stdin)"},
+			&cli.StringFlag{Name: "policy", Usage: "resource policy JSON `FILE`, or what aws ecr get-registry-policy or get-repository-policy prints ('-' reads stdin)"},
 			&cli.GenericFlag{Name: "identity-policy", Value: identity, Usage: "caller-side (identity) policy JSON `FILE`; repeatable"},
 			&cli.StringFlag{Name: "principal", Usage: "the caller `P`: an ARN, a 12-digit account id, a service principal or anonymous"},
 			&cli.StringFlag{Name: "replication-from", Usage: "the caller is ECR replication from source `ACCOUNT`"},
-			&cli.StringFlag{Name: "action", Usage: "the API `ACTION`, e.g. ecr:ReplicateImage (default with --replication-from)"},
-			&cli.StringFlag{Name: "resource", Usage: "the resource `ARN`"},
+			&cli.StringFlag{Name: "action", Usage: "the API `ACTION` as SERVICE:NAME, e.g. ecr:ReplicateImage (default with --replication-from)"},
+			&cli.StringFlag{Name: "resource", Usage: "the resource `ARN`, or * for actions without a resource"},
 			&cli.StringFlag{Name: "resource-account", Usage: "account `ID` owning the resource (default: the account in --resource)"},
 			&cli.GenericFlag{Name: "context", Value: context, Usage: "condition key `KEY=VALUE`; repeatable, a repeated key gets several values"},
 			&cli.StringFlag{Name: "context-file", Usage: "JSON `FILE` of condition keys: {\"key\": \"value\" or [\"v1\", \"v2\"]}"},
-			&cli.StringFlag{Name: "output", Value: "text", Usage: "output `FORMAT`: text or json"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text or json"},
 		},
 		Action: action(func(c *cli.Context) error {
 			opts := SimulateOptions{
@@ -111,7 +125,15 @@ Examples:
 	}
 }
 
-var accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+	// actionRe is one IAM action: a service prefix, a colon and the action's
+	// name (IAM User Guide, "IAM JSON policy elements: Action"); both parts
+	// are case-insensitive. A request names one action, so unlike a policy's
+	// Action element it has no wildcards: IAM's own simulator
+	// (SimulateCustomPolicy ActionNames) refuses them too.
+	actionRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*:[A-Za-z0-9]+$`)
+)
 
 // request validates the options and builds the request (usage errors only).
 func (o *SimulateOptions) request() (policy.Request, error) {
@@ -147,8 +169,14 @@ func (o *SimulateOptions) request() (policy.Request, error) {
 	if o.Action == "" {
 		return req, usageErrorf("simulate: --action ACTION is required (it defaults to ecr:ReplicateImage only with --replication-from)")
 	}
+	if err := checkAction(o.Action); err != nil {
+		return req, err
+	}
 	if o.Resource == "" {
 		return req, usageErrorf("simulate: --resource ARN is required")
+	}
+	if err := checkResource(o.Resource); err != nil {
+		return req, err
 	}
 	if o.ResourceAccount != "" && !accountRe.MatchString(o.ResourceAccount) {
 		return req, usageErrorf("simulate: --resource-account %q: want a 12-digit account id", o.ResourceAccount)
@@ -190,10 +218,105 @@ func (o *SimulateOptions) request() (policy.Request, error) {
 	return req, nil
 }
 
+// checkAction rejects an --action that is not one action: one without its
+// service prefix, with a wildcard, or with characters no action name has.
+func checkAction(a string) error {
+	switch {
+	case actionRe.MatchString(a):
+		return nil
+	case !strings.Contains(a, ":"):
+		return usageErrorf("simulate: --action %q has no service prefix: want SERVICE:NAME, e.g. ecr:%s", a, a)
+	case strings.ContainsAny(a, "*?"):
+		return usageErrorf("simulate: --action %q: a request is one action, so it cannot hold a wildcard (* and ? belong in a policy's Action); give the action's full name, e.g. ecr:BatchGetImage", a)
+	}
+	return usageErrorf("simulate: --action %q: want SERVICE:NAME, e.g. ecr:BatchGetImage (letters, digits and hyphens in SERVICE, letters and digits in NAME)", a)
+}
+
+// checkResource rejects a --resource that is neither "*" nor an ARN, which
+// no Resource element other than "*" could match.
+func checkResource(r string) error {
+	if r == "*" {
+		return nil
+	}
+	parts := strings.SplitN(r, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" && parts[1] != "" && parts[2] != "" && parts[5] != "" {
+		return nil
+	}
+	if !strings.Contains(r, ":") {
+		return usageErrorf(`simulate: --resource %q is not an ARN: want the resource's ARN, e.g. arn:aws:ecr:REGION:ACCOUNT:repository/%s for a repository, or "*"`, r, r)
+	}
+	return usageErrorf(`simulate: --resource %q is not an ARN: want arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. arn:aws:ecr:us-east-1:222222222222:repository/my-repo, or "*"`, r)
+}
+
+// ecrActions are the Amazon ECR actions ecrdoctor knows, to catch a typo in
+// --action. The list may lag behind AWS, so a miss is only a warning.
+var ecrActions = []string{
+	"BatchCheckLayerAvailability", "BatchDeleteImage", "BatchGetImage", "BatchGetRepositoryScanningConfiguration",
+	"BatchImportUpstreamImage", "CompleteLayerUpload", "CreatePullThroughCacheRule", "CreateRepository",
+	"CreateRepositoryCreationTemplate", "DeleteLifecyclePolicy", "DeletePullThroughCacheRule", "DeleteRegistryPolicy",
+	"DeleteRepository", "DeleteRepositoryCreationTemplate", "DeleteRepositoryPolicy", "DescribeImageReplicationStatus",
+	"DescribeImageScanFindings", "DescribeImages", "DescribePullThroughCacheRules", "DescribeRegistry",
+	"DescribeRepositories", "DescribeRepositoryCreationTemplates", "GetAccountSetting", "GetAuthorizationToken",
+	"GetDownloadUrlForLayer", "GetLifecyclePolicy", "GetLifecyclePolicyPreview", "GetRegistryPolicy",
+	"GetRegistryScanningConfiguration", "GetRepositoryPolicy", "InitiateLayerUpload", "ListImages",
+	"ListTagsForResource", "PutAccountSetting", "PutImage", "PutImageScanningConfiguration", "PutImageTagMutability",
+	"PutLifecyclePolicy", "PutRegistryPolicy", "PutRegistryScanningConfiguration", "PutReplicationConfiguration",
+	"ReplicateImage", "SetRepositoryPolicy", "StartImageScan", "StartLifecyclePolicyPreview", "TagResource",
+	"UntagResource", "UpdatePullThroughCacheRule", "UpdateRepositoryCreationTemplate", "UploadLayerPart",
+	"ValidatePullThroughCacheRule",
+}
+
+// actionTypo returns the known ECR action an ecr: --action is most likely a
+// typo of, or "" when the action is known or not close to any: a name far
+// from every known one may well be an action newer than the list.
+func actionTypo(action string) string {
+	service, name, _ := strings.Cut(action, ":")
+	if !strings.EqualFold(service, "ecr") {
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, known := range ecrActions {
+		if strings.EqualFold(name, known) {
+			return ""
+		}
+		if d := editDistance(strings.ToLower(name), strings.ToLower(known)); d < bestDist {
+			best, bestDist = known, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "ecr:" + best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 func runSimulate(s *streams, o SimulateOptions) error {
 	req, err := o.request()
 	if err != nil {
 		return err
+	}
+	if typo := actionTypo(o.Action); typo != "" {
+		fmt.Fprintf(s.err, "ecrdoctor: warning: simulate: --action %s is not an ECR action ecrdoctor knows; did you mean %s? It is evaluated as given.\n", o.Action, typo)
 	}
 	resource, err := readPolicy(s, "--policy", o.PolicyFile)
 	if err != nil {
@@ -224,7 +347,7 @@ func runSimulate(s *streams, o SimulateOptions) error {
 	if o.Output == "json" {
 		err = writeSimulateJSON(s.out, res)
 	} else {
-		err = writeSimulateText(s.out, res)
+		err = writeSimulateText(s.out, res, o.ReplicationFrom == "")
 	}
 	if err != nil {
 		return fmt.Errorf("writing the result: %w", err)
@@ -258,15 +381,63 @@ func readPolicy(s *streams, flag, name string) (*policy.Policy, error) {
 	if err != nil {
 		return nil, inputErrorf("simulate: %s: reading %s: %w", flag, shown, err)
 	}
-	p, err := policy.Parse(data)
+	data, wrapped, err := unwrapPolicyText(data)
 	if err != nil {
-		var pe *policy.ParseError
-		if errors.As(err, &pe) && pe.Path != "" {
-			return nil, inputErrorf("simulate: %s %s: invalid policy at %s", flag, shown, err)
-		}
 		return nil, inputErrorf("simulate: %s %s: %v", flag, shown, err)
 	}
-	return p, nil
+	p, err := policy.Parse(data)
+	if err == nil {
+		return p, nil
+	}
+	var pe *policy.ParseError
+	switch {
+	case errors.As(err, &pe) && pe.Path != "" && wrapped:
+		return nil, inputErrorf("simulate: %s %s: invalid policy in policyText at %s", flag, shown, err)
+	case errors.As(err, &pe) && pe.Path != "":
+		return nil, inputErrorf("simulate: %s %s: invalid policy at %s", flag, shown, err)
+	case wrapped:
+		return nil, inputErrorf("simulate: %s %s: in policyText: %v", flag, shown, err)
+	}
+	return nil, inputErrorf("simulate: %s %s: %v", flag, shown, err)
+}
+
+// unwrapPolicyText returns the policy held in the output of
+// aws ecr get-registry-policy or get-repository-policy, the form snapshot
+// folders store it in: an object whose policyText is the policy as a JSON
+// string. Anything else is returned as is, for policy.Parse to judge.
+func unwrapPolicyText(data []byte) (doc []byte, wrapped bool, err error) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(data, &fields) != nil {
+		return data, false, nil
+	}
+	raw, ok := fields["policyText"]
+	if _, statement := fields["Statement"]; !ok || statement {
+		return data, false, nil
+	}
+	var text string
+	if err := json.Unmarshal(raw, &text); err != nil {
+		return nil, true, fmt.Errorf("policyText is %s, want the policy document as a JSON string, as aws ecr get-registry-policy prints it", jsonKind(raw))
+	}
+	return []byte(text), true, nil
+}
+
+// jsonKind names the kind of a JSON value the way a user thinks of it.
+func jsonKind(raw json.RawMessage) string {
+	switch t := bytes.TrimSpace(raw); {
+	case len(t) == 0:
+		return "empty"
+	case t[0] == '{':
+		return "an object"
+	case t[0] == '[':
+		return "a list"
+	case t[0] == '"':
+		return "a string"
+	case bytes.Equal(t, []byte("null")):
+		return "null"
+	case bytes.Equal(t, []byte("true")) || bytes.Equal(t, []byte("false")):
+		return "a boolean"
+	}
+	return "a number"
 }
 
 func readContextFile(s *streams, name string) (map[string][]string, error) {
@@ -276,21 +447,45 @@ func readContextFile(s *streams, name string) (map[string][]string, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			line, col := lineColumn(data, syn.Offset)
+			return nil, inputErrorf("simulate: --context-file %s: not JSON: %v at offset %d (line %d, column %d)", shown, syn, syn.Offset, line, col)
+		}
 		return nil, inputErrorf("simulate: --context-file %s: want a JSON object of key -> string or list of strings: %v", shown, err)
 	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	out := make(map[string][]string, len(raw))
-	for k, v := range raw {
+	for _, k := range keys {
+		// Numbers keep their text: an account id such as 111111111111 must
+		// not turn into 1.11111111111e+11.
+		dec := json.NewDecoder(bytes.NewReader(raw[k]))
+		dec.UseNumber()
 		var one any
-		if err := json.Unmarshal(v, &one); err != nil {
-			return nil, inputErrorf("simulate: --context-file %s: %s: %v", shown, k, err)
+		if err := dec.Decode(&one); err != nil {
+			return nil, inputErrorf("simulate: --context-file %s: key %q: %v", shown, k, err)
 		}
 		vals, ok := contextValues(one)
 		if !ok {
-			return nil, inputErrorf("simulate: --context-file %s: key %q: want a string or a list of strings", shown, k)
+			return nil, inputErrorf("simulate: --context-file %s: key %q is %s: want a string or a list of strings (numbers and booleans are read as their text)", shown, k, jsonKind(raw[k]))
 		}
 		out[k] = append(out[k], vals...)
 	}
 	return out, nil
+}
+
+// lineColumn turns a json.SyntaxError offset (the bytes read when the error
+// was found) into the 1-based line and column of the offending byte.
+func lineColumn(data []byte, offset int64) (line, col int) {
+	offset = min(max(offset, 1), int64(len(data)))
+	before := data[:max(offset-1, 0)]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
 }
 
 func contextValues(v any) ([]string, bool) {
@@ -300,8 +495,8 @@ func contextValues(v any) ([]string, bool) {
 			return t, true
 		case bool:
 			return fmt.Sprint(t), true
-		case float64:
-			return fmt.Sprint(t), true
+		case json.Number:
+			return t.String(), true
 		}
 		return "", false
 	}
@@ -329,7 +524,10 @@ type simulateJSON struct {
 	Decision           string          `json:"decision"`
 	Statements         []statementJSON `json:"statements"`
 	MissingContextKeys []string        `json:"missing_context_keys"`
-	Summary            string          `json:"summary"`
+	// IdentityAssumed: the Allow assumes the caller's identity policies
+	// allow the request too, since none was given and IAM needs it.
+	IdentityAssumed bool   `json:"identity_assumed"`
+	Summary         string `json:"summary"`
 }
 
 type statementJSON struct {
@@ -347,6 +545,7 @@ func writeSimulateJSON(w io.Writer, res policy.Result) error {
 		Decision:           string(res.Decision),
 		Statements:         make([]statementJSON, 0, len(res.Statements)),
 		MissingContextKeys: append([]string{}, res.MissingContextKeys...),
+		IdentityAssumed:    res.IdentityAssumed,
 		Summary:            res.Summary,
 	}
 	for _, sr := range res.Statements {
@@ -361,10 +560,15 @@ func writeSimulateJSON(w io.Writer, res policy.Result) error {
 }
 
 // writeSimulateText prints the decision, the summary (which names the
-// deciding or closest statement and why) and the keys it could not know.
-func writeSimulateText(w io.Writer, res policy.Result) error {
+// deciding or closest statement and why, and any identity-side Allow it
+// assumed) and the keys it could not know. identityHint adds how to check an
+// assumed identity side; the replication role's is AWS-managed.
+func writeSimulateText(w io.Writer, res policy.Result, identityHint bool) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Decision: %s\n%s\n", res.Decision, res.Summary)
+	if res.IdentityAssumed && identityHint {
+		b.WriteString("Give the caller's identity policies with --identity-policy to evaluate that side too.\n")
+	}
 	if len(res.MissingContextKeys) > 0 {
 		keys := append([]string(nil), res.MissingContextKeys...)
 		sort.Strings(keys)

@@ -21,6 +21,15 @@ const seedRegistryPolicy = `{
 
 const seedRepo = "arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo"
 
+// jsonString is s as a JSON string.
+func jsonString(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
@@ -44,6 +53,12 @@ func TestSimulateExitCodes(t *testing.T) {
 	identity := writeFile(t, "identity.json", `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}`)
 	ctxFile := writeFile(t, "ctx.json", `{"aws:PrincipalOrgID": "o-abc", "aws:TagKeys": ["a", "b"]}`)
 	badCtxFile := writeFile(t, "badctx.json", `{"aws:PrincipalOrgID": {"x": 1}}`)
+	numCtxFile := writeFile(t, "numctx.json", `{"aws:SourceAccount": 111111111111}`)
+	sourceAccount := writeFile(t, "source-account.json", strings.Replace(seedRegistryPolicy, `"Resource"`, `"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}, "Resource"`, 1))
+	cliOutput := writeFile(t, "get-registry-policy.json", `{"registryId": "222222222222", "policyText": `+jsonString(seedRegistryPolicy)+`}`)
+	cliOutputObject := writeFile(t, "object-text.json", `{"registryId": "222222222222", "policyText": `+seedRegistryPolicy+`}`)
+	accountOnly := writeFile(t, "account-only.json", `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "ecr:BatchGetImage"}]}`)
+	s3Only := writeFile(t, "s3-only.json", `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}`)
 	repl := []string{"--replication-from", "111111111111", "--resource", seedRepo}
 
 	cases := []struct {
@@ -63,6 +78,14 @@ func TestSimulateExitCodes(t *testing.T) {
 		{"both sides allow", "", []string{"simulate", "--policy", good, "--identity-policy", identity, "--principal", "arn:aws:iam::111111111111:role/ci", "--action", "ecr:ReplicateImage", "--resource", seedRepo}, exitOK, ""},
 		{"context file", "", append([]string{"--policy", good, "--context-file", ctxFile}, repl...), exitOK, ""},
 		{"json output", "", append([]string{"--policy", good, "--output", "json"}, repl...), exitOK, ""},
+		{"-o is --output", "", append([]string{"--policy", good, "-o", "json"}, repl...), exitOK, ""},
+		{"number in the context file keeps its text", "", append([]string{"--policy", sourceAccount, "--context-file", numCtxFile}, repl...), exitOK, ""},
+		{"get-registry-policy output", "", append([]string{"--policy", cliOutput}, repl...), exitOK, ""},
+		{"get-registry-policy output on stdin", `{"policyText": ` + jsonString(seedRegistryPolicy) + `}`, append([]string{"--policy", "-"}, repl...), exitOK, ""},
+		{"resource * is well-formed", "", []string{"simulate", "--policy", deny, "--principal", "111111111111", "--action", "ecr:GetAuthorizationToken", "--resource", "*"}, exitOK, ""},
+		{"unknown ECR action is evaluated, with a hint", "", append([]string{"--policy", good, "--action", "ecr:ReplicateImagee"}, repl...), exitFindings, "did you mean ecr:ReplicateImage?"},
+		{"cross-account Allow with the identity side assumed", "", []string{"simulate", "--policy", good, "--principal", "arn:aws:iam::111111111111:role/ci", "--action", "ecr:ReplicateImage", "--resource", seedRepo}, exitOK, ""},
+		{"same account: an account grant needs the identity side", "", []string{"simulate", "--policy", accountOnly, "--identity-policy", s3Only, "--principal", "arn:aws:iam::222222222222:role/ci", "--action", "ecr:BatchGetImage", "--resource", seedRepo}, exitFindings, ""},
 
 		{"no --policy", "", repl, exitUsage, "--policy"},
 		{"no caller", "", []string{"simulate", "--policy", good, "--action", "a", "--resource", seedRepo}, exitUsage, "--principal"},
@@ -77,6 +100,10 @@ func TestSimulateExitCodes(t *testing.T) {
 		{"bad --resource-account", "", append([]string{"--policy", good, "--resource-account", "x"}, repl...), exitUsage, "--resource-account"},
 		{"unknown flag", "", append([]string{"--policy", good, "--bogus"}, repl...), exitUsage, "bogus"},
 		{"stray argument", "", append(append([]string{}, repl...), "--policy", good, "extra"), exitUsage, "unexpected argument"},
+		{"--resource not an ARN", "", []string{"simulate", "--policy", good, "--replication-from", "111111111111", "--resource", "my-repo"}, exitUsage, `--resource "my-repo" is not an ARN`},
+		{"--resource with too few parts", "", []string{"simulate", "--policy", good, "--replication-from", "111111111111", "--resource", "arn:aws:ecr:my-repo"}, exitUsage, `--resource "arn:aws:ecr:my-repo" is not an ARN`},
+		{"--action without a service prefix", "", append([]string{"--policy", good, "--action", "ReplicateImage"}, repl...), exitUsage, `--action "ReplicateImage" has no service prefix`},
+		{"--action with a wildcard", "", append([]string{"--policy", good, "--action", "ecr:*"}, repl...), exitUsage, `--action "ecr:*": a request is one action`},
 		{"two stdin inputs", "", append([]string{"--policy", "-", "--identity-policy", "-"}, repl...), exitUsage, "stdin"},
 
 		{"policy file missing", "", append([]string{"--policy", filepath.Join(t.TempDir(), "nope.json")}, repl...), exitInput, "nope.json"},
@@ -87,6 +114,8 @@ func TestSimulateExitCodes(t *testing.T) {
 		{"unknown condition operator", "", append([]string{"--policy", unknownOp}, repl...), exitInput, `Statement[2].Condition.StringEqual: unknown condition operator`},
 		{"bad identity policy", "", append([]string{"--policy", good, "--identity-policy", unknownOp}, repl...), exitInput, "--identity-policy"},
 		{"bad context file", "", append([]string{"--policy", good, "--context-file", badCtxFile}, repl...), exitInput, "aws:PrincipalOrgID"},
+		{"policyText that is not a string", "", append([]string{"--policy", cliOutputObject}, repl...), exitInput, "policyText is an object, want the policy document as a JSON string"},
+		{"JSON syntax error names line and column", "", append([]string{"--policy", writeFile(t, "comma.json", "{\"Version\": \"2012-10-17\",\n}")}, repl...), exitInput, "(line 2, column 1)"},
 		{"empty stdin", "", append([]string{"--policy", "-"}, repl...), exitInput, "stdin"},
 	}
 	for _, tc := range cases {
@@ -128,7 +157,7 @@ func TestSimulateJSONShape(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
 	}
-	for _, k := range []string{"format_version", "decision", "statements", "missing_context_keys", "summary"} {
+	for _, k := range []string{"format_version", "decision", "statements", "missing_context_keys", "identity_assumed", "summary"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("missing %q in %s", k, stdout)
 		}

@@ -43,7 +43,14 @@ type Result struct {
 	// request (sorted, canonical case): an answer that rests on them may
 	// change once their real values are known.
 	MissingContextKeys []string
-	Summary            string // 1-3 plain sentences explaining the decision
+	// IdentityAssumed is true when the decision is Allow only on the
+	// assumption that the caller's identity-based policies allow the request
+	// too: none was given, and IAM needs such an Allow because the request
+	// is cross-account (or the resource's account is unknown), or because
+	// the resource policy names the caller's account rather than the caller.
+	// The summary then says which.
+	IdentityAssumed bool
+	Summary         string // a few plain sentences explaining the decision
 }
 
 // StatementResult says whether a statement applied and, if not, why.
@@ -58,8 +65,14 @@ type StatementResult struct {
 	// Every element is evaluated even after another failed, so a diagnosis
 	// can say "principal and action matched, the resource did not".
 	PrincipalMatch, ActionMatch, ResourceMatch, ConditionMatch bool
-	FailedConditions                                           []ConditionFailure
-	Reason                                                     string
+	// ViaAccount is true when the Principal names the caller only through
+	// its account (arn:aws:iam::A:root or A) and the caller is not that
+	// account's root: such a grant delegates to the account's identity-based
+	// policies, so one of them must allow the request too, even within the
+	// account.
+	ViaAccount       bool
+	FailedConditions []ConditionFailure
+	Reason           string
 	// DependsOnMissingKey is true when the outcome hinges on a condition key
 	// absent from the request.
 	DependsOnMissingKey bool
@@ -79,40 +92,58 @@ func Evaluate(p *Policy, req Request) Result {
 
 // EvaluateWithIdentity decides req against a resource-based policy (nil for
 // none) and the caller's identity-based policies. An explicit Deny in any of
-// them wins. Otherwise, without identity policies the resource policy alone
-// decides; a cross-account request needs an Allow from both sides; a
-// same-account request needs one from either side.
+// them wins. A cross-account request needs an Allow from both sides. Within
+// one account, a resource policy that names the caller (its ARN, role,
+// session) or "*" is enough on its own, and so is an identity policy; a
+// resource policy that names only the caller's account delegates to the
+// account's identity-based policies, so one of them must allow too.
+//
+// Without identity policies the resource policy decides and any Allow the
+// identity side must add is assumed: Result.IdentityAssumed says so.
+// Services and anonymous callers have no identity policies: the resource
+// policy alone decides for them.
 func EvaluateWithIdentity(resource *Policy, identity []*Policy, req Request) Result {
 	e := newEvaluation(req)
 	n := 0
 	if resource != nil {
 		n = len(resource.Statements)
 	}
+	given := false
 	for _, ip := range identity {
 		if ip != nil {
 			n += len(ip.Statements)
+			given = true
 		}
 	}
 	res := Result{Statements: make([]StatementResult, 0, n)}
-	var resAllows, idAllows, denies []StatementResult
+	// resAllows holds every resource Allow that applies; direct those that
+	// name the caller itself rather than its account.
+	var resAllows, direct, idAllows, denies []StatementResult
 	if resource != nil {
 		for _, sr := range e.evalPolicy("resource", resource, true) {
 			res.Statements = append(res.Statements, sr)
-			if sr.Applies && sr.Effect == Deny {
+			switch {
+			case sr.Applies && sr.Effect == Deny:
 				denies = append(denies, sr)
-			} else if sr.Applies {
+			case sr.Applies:
 				resAllows = append(resAllows, sr)
+				if !sr.ViaAccount {
+					direct = append(direct, sr)
+				}
 			}
 		}
 	}
-	identityCounts := len(identity) > 0 && e.req.Principal.hasAccount()
+	f := identityFacts{hasIdentity: e.req.Principal.hasAccount()}
+	f.given = given && f.hasIdentity
+	f.known = e.req.ResourceAccount != ""
+	f.cross = f.hasIdentity && f.known && e.req.Principal.Account != e.req.ResourceAccount
 	for i, ip := range identity {
 		if ip == nil {
 			continue
 		}
 		for _, sr := range e.evalPolicy(fmt.Sprintf("identity[%d]", i), ip, false) {
 			res.Statements = append(res.Statements, sr)
-			if !identityCounts {
+			if !f.hasIdentity {
 				continue // services and anonymous callers have no identity policies
 			}
 			if sr.Applies && sr.Effect == Deny {
@@ -122,18 +153,30 @@ func EvaluateWithIdentity(resource *Policy, identity []*Policy, req Request) Res
 			}
 		}
 	}
-	cross := identityCounts && e.req.ResourceAccount != "" && e.req.Principal.Account != e.req.ResourceAccount
+	f.resAllowed, f.idAllowed = len(resAllows) > 0, len(idAllows) > 0
 	switch {
 	case len(denies) > 0:
 		res.Decision, res.Deciding = DecisionExplicitDeny, denies
-	case !identityCounts && len(resAllows) > 0:
-		res.Decision, res.Deciding = DecisionAllow, resAllows
-	case identityCounts && cross && len(resAllows) > 0 && len(idAllows) > 0:
-		res.Decision, res.Deciding = DecisionAllow, append(resAllows, idAllows...)
-	case identityCounts && !cross && len(resAllows)+len(idAllows) > 0:
-		res.Decision, res.Deciding = DecisionAllow, append(resAllows, idAllows...)
+	case !f.hasIdentity || !f.given:
+		if len(resAllows) > 0 {
+			res.Decision, res.Deciding = DecisionAllow, resAllows
+			// The identity side could not be evaluated; say when IAM needs it.
+			res.IdentityAssumed = f.hasIdentity && (f.cross || !f.known || len(direct) == 0)
+		} else {
+			res.Decision = DecisionImplicitDeny
+		}
+	case f.cross:
+		if len(resAllows) > 0 && len(idAllows) > 0 {
+			res.Decision, res.Deciding = DecisionAllow, append(resAllows, idAllows...)
+		} else {
+			res.Decision = DecisionImplicitDeny
+		}
 	default:
-		res.Decision = DecisionImplicitDeny
+		if len(direct)+len(idAllows) > 0 {
+			res.Decision, res.Deciding = DecisionAllow, append(direct, idAllows...)
+		} else {
+			res.Decision = DecisionImplicitDeny
+		}
 	}
 	if res.Statements == nil {
 		res.Statements = []StatementResult{}
@@ -142,8 +185,18 @@ func EvaluateWithIdentity(resource *Policy, identity []*Policy, req Request) Res
 		res.Deciding = []StatementResult{}
 	}
 	res.MissingContextKeys = e.missingKeys()
-	res.Summary = e.summarize(res, cross, identityCounts, len(resAllows) > 0, len(idAllows) > 0)
+	res.Summary = e.summarize(res, f, resAllows)
 	return res
+}
+
+// identityFacts are what the decision between the two sides rests on.
+type identityFacts struct {
+	hasIdentity bool // the caller is an IAM principal, which has identity-based policies
+	given       bool // and some were evaluated
+	known       bool // the resource's account is known
+	cross       bool // caller and resource are in different accounts
+
+	resAllowed, idAllowed bool // some resource (identity) Allow applies
 }
 
 // evaluation carries one request through all policies.
@@ -228,7 +281,8 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 
 	switch {
 	case st.Principal != nil:
-		sr.PrincipalMatch = principalMatches(st.Principal, e.req.Principal)
+		m := principalMatches(st.Principal, e.req.Principal)
+		sr.PrincipalMatch, sr.ViaAccount = m != noMatch, m == accountMatch
 		if !sr.PrincipalMatch {
 			why = append(why, "principal "+e.req.Principal.String()+" is not named by Principal "+describePrincipals(st.Principal))
 		}

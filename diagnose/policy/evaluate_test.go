@@ -279,6 +279,7 @@ func TestResourcePolicyStatementWithoutPrincipal(t *testing.T) {
 func TestEvaluateWithIdentity(t *testing.T) {
 	resAllow := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "ecr:*", "Resource": "*"}]}`)
 	resNone := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "999999999999"}, "Action": "ecr:*", "Resource": "*"}]}`)
+	resRole := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/ci"}, "Action": "ecr:*", "Resource": "*"}]}`)
 	idAllow := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}`)
 	idNone := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}`)
 	idDeny := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ecr:ReplicateImage", "Resource": "*"}]}`)
@@ -297,7 +298,9 @@ func TestEvaluateWithIdentity(t *testing.T) {
 		{"cross-account, only the identity policy allows", resNone, []*Policy{idAllow}, cross, DecisionImplicitDeny},
 		{"cross-account, second identity policy allows", resAllow, []*Policy{idNone, idAllow}, cross, DecisionAllow},
 		{"same account, identity alone", resNone, []*Policy{idAllow}, same, DecisionAllow},
-		{"same account, resource alone", resAllow, []*Policy{idNone}, same, DecisionAllow},
+		{"same account, resource policy naming the caller's role alone", resRole, []*Policy{idNone}, same, DecisionAllow},
+		{"same account, resource policy naming the account needs the identity side", resAllow, []*Policy{idNone}, same, DecisionImplicitDeny},
+		{"same account, resource policy naming the account and identity allow", resAllow, []*Policy{idAllow}, same, DecisionAllow},
 		{"same account, no resource policy", nil, []*Policy{idAllow}, same, DecisionAllow},
 		{"identity deny wins", resAllow, []*Policy{idAllow, idDeny}, cross, DecisionExplicitDeny},
 		{"without identity policies the resource policy decides", resAllow, nil, cross, DecisionAllow},
@@ -318,6 +321,120 @@ func TestEvaluateWithIdentity(t *testing.T) {
 	r = EvaluateWithIdentity(resNone, []*Policy{idAllow}, Request{Principal: caller, Action: "ecr:ReplicateImage", Resource: cross, ResourceAccount: "111111111111"})
 	if r.Decision != DecisionAllow {
 		t.Errorf("ResourceAccount ignored: %s", r.Decision)
+	}
+}
+
+// A resource policy that names the caller's own account, rather than the
+// caller, does not grant the caller anything by itself: it delegates to the
+// account, whose identity-based policies must then allow the request.
+//
+// IAM User Guide, "AWS JSON policy elements: Principal", AWS account
+// principals: "You can specify AWS account identifiers in the Principal
+// element of a resource-based policy [...]. This delegates authority to the
+// account." and "The account ARN and the shortened account ID behave the
+// same way. Both delegate permissions to the account."
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts)
+//
+// IAM User Guide, "Policy evaluation logic", resource-based policies: "When
+// resource-based policies are evaluated, the principal ARN that is specified
+// in the policy determines whether implicit denies in other policy types are
+// applicable to the final decision."
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
+//
+// IAM User Guide, "How AWS enforcement code logic evaluates requests to
+// allow or deny access", for requests within one account: "If a
+// resource-based policy grants permission directly to the IAM user or the
+// session principal that is making the request, then an implicit deny in an
+// identity-based policy, a permissions boundary, or a session policy does
+// not impact the final decision." The principals it then lists (IAM role,
+// IAM role session, IAM user, federated user) do not include the account.
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html)
+//
+// cloud-copilot/iam-simulate decides the same ("Denied when resource policy
+// allows for account root arn but no identity policy",
+// src/core_engine/coreEngineTests/basicResourcePolicies-SameAccount.json).
+func TestSameAccountAccountPrincipalDelegates(t *testing.T) {
+	repo := "arn:aws:ecr:us-east-1:222222222222:repository/app"
+	idNone := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}`)
+	idAllow := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "*"}]}`)
+	cases := []struct {
+		name, principal, caller string
+		identity                []*Policy
+		want                    Decision
+		viaAccount              bool
+	}{
+		{"root ARN, role without identity Allow", `{"AWS": "arn:aws:iam::222222222222:root"}`, "arn:aws:iam::222222222222:role/ci", []*Policy{idNone}, DecisionImplicitDeny, true},
+		{"account id, user without identity Allow", `{"AWS": "222222222222"}`, "arn:aws:iam::222222222222:user/dave", []*Policy{idNone}, DecisionImplicitDeny, true},
+		{"root ARN, role session without identity Allow", `{"AWS": "arn:aws:iam::222222222222:root"}`, "arn:aws:sts::222222222222:assumed-role/ci/build", []*Policy{idNone}, DecisionImplicitDeny, true},
+		{"root ARN, role with identity Allow", `{"AWS": "arn:aws:iam::222222222222:root"}`, "arn:aws:iam::222222222222:role/ci", []*Policy{idAllow}, DecisionAllow, true},
+		{"root ARN names the root itself", `{"AWS": "arn:aws:iam::222222222222:root"}`, "222222222222", []*Policy{idNone}, DecisionAllow, false},
+		{"role ARN grants the role directly", `{"AWS": "arn:aws:iam::222222222222:role/ci"}`, "arn:aws:sts::222222222222:assumed-role/ci/build", []*Policy{idNone}, DecisionAllow, false},
+		{"user ARN grants the user directly", `{"AWS": "arn:aws:iam::222222222222:user/dave"}`, "arn:aws:iam::222222222222:user/dave", []*Policy{idNone}, DecisionAllow, false},
+		{"account and role: the role is named directly", `{"AWS": ["222222222222", "arn:aws:iam::222222222222:role/ci"]}`, "arn:aws:iam::222222222222:role/ci", []*Policy{idNone}, DecisionAllow, false},
+		{"star grants directly", `"*"`, "arn:aws:iam::222222222222:role/ci", []*Policy{idNone}, DecisionAllow, false},
+		{"without identity policies the Allow is assumed", `{"AWS": "222222222222"}`, "arn:aws:iam::222222222222:role/ci", nil, DecisionAllow, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Sid": "Pull", "Effect": "Allow", "Principal": `+tc.principal+`, "Action": "ecr:BatchGetImage"}]}`)
+			r := EvaluateWithIdentity(p, tc.identity, Request{Principal: mustPrincipal(t, tc.caller), Action: "ecr:BatchGetImage", Resource: repo})
+			if r.Decision != tc.want {
+				t.Errorf("decision = %s, want %s (%s)", r.Decision, tc.want, r.Summary)
+			}
+			if got := r.Statements[0].ViaAccount; got != tc.viaAccount {
+				t.Errorf("ViaAccount = %v, want %v", got, tc.viaAccount)
+			}
+		})
+	}
+	p := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Sid": "Pull", "Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "ecr:BatchGetImage"}]}`)
+	r := EvaluateWithIdentity(p, []*Policy{idNone}, Request{Principal: mustPrincipal(t, "arn:aws:iam::222222222222:role/ci"), Action: "ecr:BatchGetImage", Resource: repo})
+	if !strings.Contains(r.Summary, `Statement[0] (Sid "Pull") of the resource policy names the caller's account 222222222222, not the caller`) {
+		t.Errorf("summary does not explain the delegation: %s", r.Summary)
+	}
+}
+
+// Without identity policies the resource policy decides, and an Allow that
+// IAM would only grant with the identity side's Allow too says it assumed it.
+func TestIdentityAssumed(t *testing.T) {
+	repo := "arn:aws:ecr:us-east-1:222222222222:repository/app"
+	byRole := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Sid": "Pull", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::333333333333:role/ci", "arn:aws:iam::222222222222:role/ci"]}, "Action": "ecr:BatchGetImage"}]}`)
+	byAccount := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Sid": "Pull", "Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "ecr:BatchGetImage"}]}`)
+	star := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}`)
+	idAllow := mustParse(t, `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}`)
+	cases := []struct {
+		name     string
+		p        *Policy
+		identity []*Policy
+		caller   string
+		resource string
+		decision Decision
+		assumed  bool
+		summary  string // substring of the summary
+	}{
+		{"cross-account", byRole, nil, "arn:aws:iam::333333333333:role/ci", repo, DecisionAllow, true,
+			"The request is cross-account (caller in 333333333333, resource in 222222222222), so IAM also needs an Allow from the caller's identity-based policies; none was given, so this assumes they allow it."},
+		{"cross-account with identity policies evaluated", byRole, []*Policy{idAllow}, "arn:aws:iam::333333333333:role/ci", repo, DecisionAllow, false, "both allow"},
+		{"same account, the role named directly", byRole, nil, "arn:aws:iam::222222222222:role/ci", repo, DecisionAllow, false, "allows ecr:BatchGetImage"},
+		{"same account, only the account named", byAccount, nil, "arn:aws:iam::222222222222:role/ci", repo, DecisionAllow, true,
+			"names the caller's account 222222222222, not the caller, which delegates to the account's identity-based policies, so IAM also needs one of them to allow the request; none was given"},
+		{"resource account unknown", byRole, nil, "arn:aws:iam::222222222222:role/ci", "*", DecisionAllow, true, "The resource's account is unknown"},
+		{"replication role", star, nil, "arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/ECRReplication", repo, DecisionAllow, true, "ECRReplicationServiceRolePolicy"},
+		{"services have no identity side", star, nil, "replication.ecr.amazonaws.com", repo, DecisionAllow, false, "allows"},
+		{"anonymous has no identity side", star, nil, "anonymous", repo, DecisionAllow, false, "allows"},
+		{"a deny assumes nothing", byAccount, nil, "arn:aws:iam::333333333333:role/ci", repo, DecisionImplicitDeny, false, "no statement allows"},
+		{"same account, nothing granted: an identity policy could", byRole, nil, "arn:aws:iam::222222222222:role/deploy", repo, DecisionImplicitDeny, false,
+			"No identity-based policy was given: within one account, one that allows the request would be enough."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := EvaluateWithIdentity(tc.p, tc.identity, Request{Principal: mustPrincipal(t, tc.caller), Action: "ecr:BatchGetImage", Resource: tc.resource})
+			if r.Decision != tc.decision || r.IdentityAssumed != tc.assumed {
+				t.Errorf("decision %s, IdentityAssumed %v; want %s, %v (%s)", r.Decision, r.IdentityAssumed, tc.decision, tc.assumed, r.Summary)
+			}
+			if !strings.Contains(r.Summary, tc.summary) {
+				t.Errorf("summary %q does not contain %q", r.Summary, tc.summary)
+			}
+		})
 	}
 }
 

@@ -135,3 +135,31 @@ func decodeValue(dec *json.Decoder, depth int) (*jsonNode, error) {
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok)
 }
+
+// syntaxMessage words a decoding error with where it is, as "offset N (line
+// L, column C)". The token decoder reports where the token began, not where
+// the bad byte is, so the position comes from the standard library's
+// validating scanner, whose offset counts the bytes read up to and including
+// the offending one.
+func syntaxMessage(data []byte, err error) string {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return "the document is empty"
+	}
+	var syn *json.SyntaxError
+	var raw json.RawMessage
+	if errors.As(json.Unmarshal(data, &raw), &syn) {
+		line, col := lineColumn(data, syn.Offset)
+		return fmt.Sprintf("%v at offset %d (line %d, column %d)", syn, syn.Offset, line, col)
+	}
+	return err.Error() // valid JSON the decoder still refused, e.g. nested too deep
+}
+
+// lineColumn turns a json.SyntaxError offset (the bytes read when the error
+// was found) into the 1-based line and column of the offending byte.
+func lineColumn(data []byte, offset int64) (line, col int) {
+	offset = min(max(offset, 1), int64(len(data)))
+	before := data[:max(offset-1, 0)]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}

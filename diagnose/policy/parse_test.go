@@ -125,3 +125,25 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// A JSON syntax error says where it is, the way a user finds it in an
+// editor: the line and column of the offending byte.
+func TestParseSyntaxErrorPosition(t *testing.T) {
+	cases := []struct{ name, doc, want string }{
+		{"trailing comma", "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\",\n  }]\n}",
+			"not JSON: invalid character '}' looking for beginning of object key string at offset 68 (line 4, column 3)"},
+		{"bad value on a later line", "{\"Version\":\n   x}", "not JSON: invalid character 'x' looking for beginning of value at offset 16 (line 2, column 4)"},
+		{"not JSON at all", "Version: 2012-10-17", "not JSON: invalid character 'V' looking for beginning of value at offset 1 (line 1, column 1)"},
+		{"cut short", "{\"Statement\": [", "not JSON: unexpected end of JSON input at offset 15 (line 1, column 15)"},
+		{"data after the object", "{}\n{}", "not JSON: invalid character '{' after top-level value at offset 4 (line 2, column 1)"},
+		{"empty", " \n", "not JSON: the document is empty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error = %v, want %s", err, tc.want)
+			}
+		})
+	}
+}

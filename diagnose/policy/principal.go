@@ -205,46 +205,68 @@ func classifyAWSPrincipal(v string) principalEntry {
 	return principalEntry{kind: "other"}
 }
 
-// principalMatches reports whether a Principal element names the caller.
-// An account (id or :root ARN) names every principal of that account; a
-// role names the role and its sessions; a session ARN names that session.
+// principalMatch is how a Principal element names the caller.
+type principalMatch int
+
+const (
+	noMatch principalMatch = iota
+	// accountMatch: only through the caller's account (arn:aws:iam::A:root
+	// or A), which names every principal of the account by delegating to
+	// the account's identity-based policies rather than granting the
+	// caller itself.
+	accountMatch
+	// directMatch: the caller itself (its ARN, its role, its session, its
+	// service), "*", or the account when the caller is the account's root.
+	directMatch
+)
+
+// principalMatches reports how a Principal element names the caller. An
+// account (id or :root ARN) names every principal of that account; a role
+// names the role and its sessions; a session ARN names that session.
 // Wildcards other than a lone "*" are not supported by IAM in Principal and
 // match nothing.
-func principalMatches(ps *Principals, p Principal) bool {
+func principalMatches(ps *Principals, p Principal) principalMatch {
 	if ps.Wildcard {
-		return true
+		return directMatch
 	}
+	best := noMatch
 	for _, v := range ps.AWS {
 		if v == "*" {
 			// {"AWS": "*"} is documented as equivalent to "*": everyone,
 			// anonymous callers included.
-			return true
+			return directMatch
 		}
 		e := classifyAWSPrincipal(v)
 		switch e.kind {
 		case "account":
 			if p.hasAccount() && p.Account == e.account {
-				return true
+				if p.Type == TypeAccount {
+					return directMatch
+				}
+				best = accountMatch
 			}
 		case "user":
 			if p.Type == TypeUser && p.Account == e.account && p.Name == e.name {
-				return true
+				return directMatch
 			}
 		case "role":
 			if (p.Type == TypeRole || p.Type == TypeAssumedRole) && p.Account == e.account && p.Name == e.name {
-				return true
+				return directMatch
 			}
 		case "session":
 			if p.Type == TypeAssumedRole && p.Account == e.account && p.Name == e.name && p.Session == e.session {
-				return true
+				return directMatch
 			}
 		case "federated-user":
 			if p.Type == TypeFederatedUser && p.Account == e.account && p.Name == e.name {
-				return true
+				return directMatch
 			}
 		}
 	}
-	return serviceOrOtherMatches(ps, p)
+	if serviceOrOtherMatches(ps, p) {
+		return directMatch
+	}
+	return best
 }
 
 func serviceOrOtherMatches(ps *Principals, p Principal) bool {

@@ -17,7 +17,7 @@ func describe(sr StatementResult) string {
 	return s + " of " + sr.Policy
 }
 
-func (e *evaluation) summarize(res Result, cross, identityCounts, resAllowed, idAllowed bool) string {
+func (e *evaluation) summarize(res Result, f identityFacts, resAllows []StatementResult) string {
 	what := fmt.Sprintf("%s on %s for %s", e.req.Action, e.req.Resource, e.req.Principal)
 	var b strings.Builder
 	switch res.Decision {
@@ -30,24 +30,33 @@ func (e *evaluation) summarize(res Result, cross, identityCounts, resAllowed, id
 			fmt.Fprintf(&b, " %d more Deny statements also apply.", len(res.Deciding)-1)
 		}
 	case DecisionAllow:
-		if identityCounts && cross {
+		if f.given && f.cross {
 			fmt.Fprintf(&b, "Allowed: %s and %s both allow %s, as a cross-account request needs.", describe(res.Deciding[0]), describe(firstIdentity(res.Deciding)), what)
 		} else {
 			fmt.Fprintf(&b, "Allowed: %s allows %s.", describe(res.Deciding[0]), what)
 		}
+		if res.IdentityAssumed {
+			b.WriteString(" " + e.assumption(f))
+		}
 	default:
 		switch {
-		case identityCounts && cross && resAllowed:
+		case f.given && f.cross && f.resAllowed:
 			fmt.Fprintf(&b, "Implicitly denied: the request is cross-account (caller in %s, resource in %s), so an identity policy must allow it too, and none allows %s.", e.req.Principal.Account, e.req.ResourceAccount, what)
-		case identityCounts && cross && idAllowed:
+		case f.given && f.cross && f.idAllowed:
 			fmt.Fprintf(&b, "Implicitly denied: the request is cross-account (caller in %s, resource in %s), so the resource policy must allow it too, and no statement of it allows %s.", e.req.Principal.Account, e.req.ResourceAccount, what)
 			if c, ok := closest(res.Statements, "resource"); ok {
 				fmt.Fprintf(&b, " The closest, %s, does not apply: %s.", describe(c), c.Reason)
 			}
+		case f.given && f.resAllowed:
+			// Same account, and the resource policy names only the account.
+			fmt.Fprintf(&b, "Implicitly denied: %s names the caller's account %s, not the caller, which delegates to the account's identity-based policies, and none of them allows %s.", describe(resAllows[0]), e.req.Principal.Account, what)
 		default:
 			fmt.Fprintf(&b, "Implicitly denied: no statement allows %s.", what)
 			if c, ok := closest(res.Statements, ""); ok {
 				fmt.Fprintf(&b, " The closest, %s, does not apply: %s.", describe(c), c.Reason)
+			}
+			if f.hasIdentity && !f.given && f.known && !f.cross {
+				b.WriteString(" No identity-based policy was given: within one account, one that allows the request would be enough.")
 			}
 		}
 	}
@@ -55,6 +64,21 @@ func (e *evaluation) summarize(res Result, cross, identityCounts, resAllowed, id
 		fmt.Fprintf(&b, " The answer depends on condition keys absent from the request: %s.", strings.Join(res.MissingContextKeys, ", "))
 	}
 	return b.String()
+}
+
+// assumption says which identity-side Allow an Allow without identity
+// policies took for granted, and why IAM needs it.
+func (e *evaluation) assumption(f identityFacts) string {
+	if p := e.req.Principal; p.Type == TypeAssumedRole && p.Name == ReplicationRoleName && f.cross {
+		return "The cross-account request also needs the replication role's identity-based policy, the AWS-managed ECRReplicationServiceRolePolicy, to allow it: AWS documents it as allowing ecr:CreateRepository and ecr:ReplicateImage on every resource; it was not evaluated here."
+	}
+	switch {
+	case f.cross:
+		return fmt.Sprintf("The request is cross-account (caller in %s, resource in %s), so IAM also needs an Allow from the caller's identity-based policies; none was given, so this assumes they allow it.", e.req.Principal.Account, e.req.ResourceAccount)
+	case !f.known:
+		return "The resource's account is unknown, so the request may be cross-account and need an Allow from the caller's identity-based policies too; none was given, so this assumes they allow it."
+	}
+	return fmt.Sprintf("It names the caller's account %s, not the caller, which delegates to the account's identity-based policies, so IAM also needs one of them to allow the request; none was given, so this assumes they allow it.", e.req.Principal.Account)
 }
 
 func firstIdentity(srs []StatementResult) StatementResult {
