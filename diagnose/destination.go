@@ -2,6 +2,8 @@ package diagnose
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,15 +67,24 @@ func (a *analysis) checkDestination(d destination) error {
 	s := a.snap
 	dr := DestinationReport{Account: d.loc.Account, Region: d.loc.Region, CrossAccount: d.crossAccount(s.Source), Verdict: Healthy}
 	c := &destCheck{d: d, arn: repositoryARN(d.loc, s.Repository), reg: s.Registry(d.loc)}
+	others := map[string]int{} // failures that are not authorization failures, by error code
 	for _, e := range a.events {
 		if Location(e.Destination) != d.loc {
 			continue
 		}
-		if e.Failed() {
+		switch {
+		case e.Failed() && e.Denial == nil:
+			others[e.ErrorCode]++
+		case e.Failed():
 			c.denied = append(c.denied, e)
-		} else {
+		default:
 			c.ok = append(c.ok, e)
 		}
+	}
+	for _, code := range slices.Sorted(maps.Keys(others)) {
+		// A KMS or quota error is no permissions problem: counting it as
+		// a denial would blame the registry policy.
+		a.warn("%s: %d replication call(s) failed with %s, which is not an access denial: ecrdoctor does not diagnose it (KMS keys, quotas and tag immutability in the destination are common causes)", d.loc, others[code], code)
 	}
 	for _, st := range a.status {
 		if st.status.RegistryID == d.loc.Account && st.status.Region == d.loc.Region && st.status.Status == "FAILED" {
