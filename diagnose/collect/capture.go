@@ -6,14 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
@@ -143,6 +146,17 @@ func (c *capture) run(ctx context.Context) error {
 	if cfg.Region == "" {
 		return errors.New("no AWS region for the source registry: pass --region, set AWS_REGION, or set region in the profile")
 	}
+	// A misspelled --dest-profile is the user's mistake, like a misspelled
+	// --profile: say so before reading anything, not as a warning later.
+	for _, acct := range slices.Sorted(maps.Keys(c.opts.DestProfiles)) {
+		profile := c.opts.DestProfiles[acct]
+		var notExist config.SharedConfigProfileNotExistError
+		// LoadDefaultConfig, not LoadSharedConfigProfile: only it follows
+		// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
+		if _, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile)); errors.As(err, &notExist) {
+			return fmt.Errorf("--dest-profile %s=%s: AWS profile %q does not exist in the shared config or credentials files: check the name (aws configure list-profiles)", acct, profile, profile)
+		}
+	}
 	c.src = cfg
 	region := cfg.Region
 	c.prog.set("source", "reading the source registry in "+region)
@@ -200,6 +214,12 @@ func (c *capture) run(ctx context.Context) error {
 	// Resolve each foreign account's credentials once, before its reads.
 	for _, acct := range foreignAccounts(dests, account) {
 		c.dests[acct] = &destAccess{}
+	}
+	for _, acct := range slices.Sorted(maps.Keys(c.opts.DestProfiles)) {
+		if c.dests[acct] == nil {
+			c.warnf("--dest-profile %s=%s: account %s is not a cross-account destination of any replication rule for %s in %s; the profile is not used",
+				acct, c.opts.DestProfiles[acct], acct, c.opts.Repository, c.srcAt)
+		}
 	}
 	var credWG sync.WaitGroup
 	for acct, da := range c.dests {

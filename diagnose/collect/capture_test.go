@@ -348,6 +348,17 @@ func TestCaptureBadInput(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+	t.Run("profile for an account that is no destination", func(t *testing.T) {
+		env := awstest.Start(t)
+		env.Build(seedScenario(time.Now(), 0))
+		env.WriteConfig("[profile other]\nregion = eu-west-1\n")
+		opts := captureOpts()
+		opts.DestProfiles = map[string]string{"333333333333": "other"}
+		_, stats, _ := runCapture(t, opts)
+		if w := strings.Join(stats.Warnings, "\n"); !strings.Contains(w, "--dest-profile 333333333333=other: account 333333333333 is not a cross-account destination of any replication rule for "+repo) {
+			t.Errorf("warnings do not say the profile is unused:\n%s", w)
+		}
+	})
 	t.Run("missing region", func(t *testing.T) {
 		awstest.Start(t)
 		opts := captureOpts()
