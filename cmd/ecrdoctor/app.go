@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -73,8 +74,57 @@ type streams struct {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &streams{in: stdin, out: stdout, err: stderr}
 	app := newApp(s)
+	if err := repeatedFlag(app, args); err != nil {
+		return exitCode(err, stderr)
+	}
 	err := app.Run(args)
 	return exitCode(err, stderr)
+}
+
+// repeatedFlag refuses a flag that takes one value given twice, such as
+// --repo a --repo b: urfave/cli would silently keep the last one, and the
+// user would get an answer about something they may not have meant.
+func repeatedFlag(app *cli.App, args []string) error {
+	if len(args) < 2 {
+		return nil
+	}
+	cmd := app.Command(args[1])
+	if cmd == nil {
+		return nil
+	}
+	single := map[string]string{} // every name of a one-value flag -> its first name
+	for _, f := range cmd.Flags {
+		switch f.(type) {
+		case *cli.StringFlag, *cli.IntFlag, *cli.DurationFlag: // GenericFlags here are repeatable
+			for _, n := range f.Names() {
+				single[n] = f.Names()[0]
+			}
+		}
+	}
+	seen := map[string]string{}
+	rest := args[2:]
+	for i, a := range rest {
+		if a == "--" {
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		canon, ok := single[name]
+		if !ok {
+			continue
+		}
+		given := a
+		if !hasValue && i+1 < len(rest) {
+			given += " " + rest[i+1]
+		}
+		if prev, dup := seen[canon]; dup {
+			return usageErrorf("%s: --%s is given twice (%s, then %s): give it once", cmd.Name, canon, prev, given)
+		}
+		seen[canon] = given
+	}
+	return nil
 }
 
 // exitCode maps the outcome of a command to the process exit code and prints
