@@ -493,3 +493,24 @@ func TestFixSidDoesNotLookLikeAnAccount(t *testing.T) {
 	}
 	t.Fatalf("no policy fix in %v", codes(r))
 }
+
+// TestHealthyByPolicyAloneSaysSo: with no replication status and no
+// CloudTrail event, a destination whose policy allows replication is
+// healthy, and its note says nothing confirms it.
+func TestHealthyByPolicyAloneSaysSo(t *testing.T) {
+	snap := load(t, "healthy")
+	snap.Events = nil
+	for _, reg := range snap.Registries {
+		clear(reg.ReplicationStatus)
+	}
+	r := analyze(t, snap)
+	if r.Verdict != diagnose.Healthy {
+		t.Fatalf("verdict %s, findings %v", r.Verdict, codes(r))
+	}
+	if note := r.Destinations[0].Note; !strings.Contains(note, "No COMPLETE replication status or successful call in CloudTrail confirms it yet.") {
+		t.Errorf("note %q does not say nothing confirms it", note)
+	}
+	if note := analyze(t, load(t, "healthy")).Destinations[0].Note; strings.Contains(note, "confirms it yet") {
+		t.Errorf("with evidence, the note still says nothing confirms it: %q", note)
+	}
+}

@@ -117,8 +117,12 @@ func (a *analysis) checkDestination(d destination) error {
 	}
 	if dr.Verdict == Healthy {
 		dr.Note = c.note
-		if len(c.ok) > 0 {
+		switch {
+		case len(c.ok) > 0:
 			dr.Note = strings.TrimSpace(dr.Note + fmt.Sprintf(" Last successful replication recorded in CloudTrail: %s.", rfc3339(c.ok[0].Time)))
+		case !a.completed(d.loc):
+			// Healthy by the policy alone: say that nothing confirms it.
+			dr.Note = strings.TrimSpace(dr.Note + " No COMPLETE replication status or successful call in CloudTrail confirms it yet.")
 		}
 	}
 	a.report.Destinations = append(a.report.Destinations, dr)
@@ -622,6 +626,16 @@ func (a *analysis) uncertainCondition(c *destCheck, res policy.Result, keys []st
 	}
 	a.conditionFinding(c, sts, a.failureEvidence(c), true)
 	a.misplacedGrant(c, nil)
+}
+
+// completed reports whether an image's replication to loc is COMPLETE.
+func (a *analysis) completed(loc Location) bool {
+	for _, st := range a.status {
+		if st.status.RegistryID == loc.Account && st.status.Region == loc.Region && st.status.Status == "COMPLETE" {
+			return true
+		}
+	}
+	return false
 }
 
 // conditionHeld reports whether the snapshot shows the replication role's
