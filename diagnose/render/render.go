@@ -80,7 +80,7 @@ func newStyles(w io.Writer, term bool) textStyles {
 		s.info = re.NewStyle().Foreground(lipgloss.Color("12"))
 		s.dim = re.NewStyle().Faint(true)
 		s.code = re.NewStyle().Foreground(lipgloss.Color("14"))
-		s.label = re.NewStyle().Bold(true).Underline(true)
+		s.label = re.NewStyle().Bold(true) // no Underline: lipgloss styles an underlined text one letter at a time
 	}
 	return s
 }
