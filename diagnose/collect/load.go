@@ -697,12 +697,15 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 		l.snap.Source = src
 		return nil
 	}
-	narrowed := ""
-	if opts.SourceAccount != "" || opts.SourceRegion != "" {
-		narrowed = " matching the given source account/region"
+	narrowed, pass := "", "pass --source-account and --region"
+	switch {
+	case opts.SourceAccount != "":
+		narrowed, pass = " in account "+opts.SourceAccount, "check --source-account, or pass both --source-account and --region to name the source"
+	case opts.SourceRegion != "":
+		narrowed, pass = " in region "+opts.SourceRegion, "check --region, or pass both --source-account and --region to name the source"
 	}
-	return kindErrorf(ErrSourceUnknown, "%s has no %s and no describe-registry.json%s has replication rules, so the source registry is unknown: pass --source-account and --region (it holds %s)",
-		l.dir, ManifestFile, narrowed, l.collected())
+	return kindErrorf(ErrSourceUnknown, "%s has no %s and no describe-registry.json%s has replication rules, so the source registry is unknown: %s (it holds %s)",
+		l.dir, ManifestFile, narrowed, pass, l.collected())
 }
 
 func (l *loader) collected() string {

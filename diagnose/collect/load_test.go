@@ -280,7 +280,7 @@ func TestLoadDirSource(t *testing.T) {
 			"111111111111/ap-northeast-1/describe-registry.json": noRulesFor(src),
 		}), opts: LoadOptions{SourceAccount: "333333333333", SourceRegion: tokyo}, wantErr: []string{"source 333333333333/ap-northeast-1 was not collected"}},
 		{name: "hand-made: account flag narrows to nothing", files: handMade,
-			opts: LoadOptions{SourceAccount: dst}, wantErr: []string{"matching the given source account/region"}},
+			opts: LoadOptions{SourceAccount: dst}, wantErr: []string{"in account 222222222222 has replication rules"}},
 		{name: "bad account flag", files: baseFiles, opts: LoadOptions{SourceAccount: "1111"},
 			wantErr: []string{`source account "1111" is not a 12-digit AWS account ID`}},
 	}
