@@ -497,3 +497,35 @@ func TestOtherJSONInAFolderIsSkipped(t *testing.T) {
 		}
 	}
 }
+
+// The destination is never guessed from the account that holds the record
+// when that account is the caller's own (then it is the source).
+func TestDestinationIsNotTheCallersOwnAccount(t *testing.T) {
+	base := func() rec {
+		r := seedRec("d1")
+		r.ErrorMessage = "Access Denied"
+		r.RequestParameters = nil
+		return r
+	}
+	decode := func(r rec) Event {
+		t.Helper()
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := decodeRecord(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	if e := decode(base()); e.Destination != (Location{}) {
+		t.Errorf("the source's own copy, naming no destination: destination %+v, want none", e.Destination)
+	}
+	r := base()
+	r.RecipientAccountID = dstAccount // the destination's copy of the call
+	r.RequestParameters = map[string]any{"repositoryName": "my-repo"}
+	if e := decode(r); e.Destination != (Location{Account: dstAccount, Region: "ap-northeast-1"}) {
+		t.Errorf("the destination's copy: destination %+v, want %s/ap-northeast-1", e.Destination, dstAccount)
+	}
+}

@@ -127,14 +127,16 @@ func (r *rawRecord) event() (Event, error) {
 		// Parameters of other shapes belong to other APIs: not an error.
 		if json.Unmarshal(r.RequestParameters, &rp) == nil && rp.RepositoryName != "" {
 			e.Repository = rp.RepositoryName
-			e.Destination = Location{Account: firstNonEmpty(rp.RegistryID, r.RecipientAccountID), Region: r.AWSRegion}
+			e.Destination = Location{Account: firstNonEmpty(rp.RegistryID, recipientAsDestination(r, ui)), Region: r.AWSRegion}
 			if e.Destination.Account != "" && e.Destination.Region != "" && strings.HasPrefix(r.EventSource, "ecr.") {
 				e.RepositoryARN = "arn:" + Partition(e.Destination.Region) + ":ecr:" + e.Destination.Region + ":" + e.Destination.Account + ":repository/" + rp.RepositoryName
 			}
 		}
 	}
 	if e.Destination == (Location{}) {
-		e.Destination = Location{Account: r.RecipientAccountID, Region: r.AWSRegion}
+		if acct := recipientAsDestination(r, ui); acct != "" {
+			e.Destination = Location{Account: acct, Region: r.AWSRegion}
+		}
 	}
 	if isAccessDenied(r.ErrorCode) || (r.ErrorCode != "" && strings.Contains(r.ErrorMessage, "not authorized to perform")) {
 		if d, ok := ParseDenial(r.ErrorMessage); ok {
@@ -144,6 +146,23 @@ func (r *rawRecord) event() (Event, error) {
 		}
 	}
 	return e, nil
+}
+
+// recipientAsDestination is the account whose trail holds the record when
+// that account can only be the destination: the caller belongs to another
+// account (the destination's copy of a cross-account call). In the caller's
+// own copy the recipient is the source, so it names no destination.
+func recipientAsDestination(r *rawRecord, ui userIdentity) string {
+	caller := ui.AccountID
+	if caller == "" {
+		if parts := strings.SplitN(ui.ARN, ":", 6); len(parts) == 6 {
+			caller = parts[4]
+		}
+	}
+	if caller == "" || caller == r.RecipientAccountID {
+		return ""
+	}
+	return r.RecipientAccountID
 }
 
 func isNull(b []byte) bool { return bytes.Equal(bytes.TrimSpace(b), []byte("null")) }
