@@ -25,11 +25,12 @@ type eventsOptions struct {
 func eventsCommand(s *streams) *cli.Command {
 	return &cli.Command{
 		Name:      "events",
-		Usage:     "list failed ECR replication calls found in CloudTrail files",
+		Usage:     "list denied ECR replication calls found in CloudTrail files",
 		ArgsUsage: "PATH...",
 		Description: `events reads CloudTrail records and lists the ReplicateImage and CreateRepository
-calls made by the replication role (AWSServiceRoleForECRReplication) that failed,
-newest first, with the destination and the policy type the denial names.
+calls made by the replication role (AWSServiceRoleForECRReplication) that were denied,
+newest first, with the destination and the policy type the denial names. --all adds
+the successful calls and those that failed with other errors (a KMS key, a quota).
 
 PATH is a trail log file ({"Records":[...]}, .json or .json.gz), the output of
 'aws cloudtrail lookup-events' ({"Events":[...]}), a folder of either (read
@@ -269,8 +270,13 @@ func summary(res *trail.Result, filter trail.Filter) string {
 			ok++
 		}
 	}
-	what := "failed replication calls"
-	if filter == trail.FilterAny {
+	// By default only denials are read: "denied", not "failed", since a
+	// call that failed otherwise (KmsException, say) shows only with --all.
+	what := "denied replication calls"
+	switch filter {
+	case trail.FilterAll:
+		what = "failed replication calls"
+	case trail.FilterAny:
 		what = "access denied events"
 	}
 	if failed == 1 {
