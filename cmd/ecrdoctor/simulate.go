@@ -449,8 +449,7 @@ func readContextFile(s *streams, name string) (map[string][]string, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			line, col := lineColumn(data, syn.Offset)
-			return nil, inputErrorf("simulate: --context-file %s: not JSON: %v at offset %d (line %d, column %d)", shown, syn, syn.Offset, line, col)
+			return nil, inputErrorf("simulate: --context-file %s: not JSON: %s", shown, policy.SyntaxMessage(data, err))
 		}
 		return nil, inputErrorf("simulate: --context-file %s: want a JSON object of key -> string or list of strings: %v", shown, err)
 	}
@@ -476,16 +475,6 @@ func readContextFile(s *streams, name string) (map[string][]string, error) {
 		out[k] = append(out[k], vals...)
 	}
 	return out, nil
-}
-
-// lineColumn turns a json.SyntaxError offset (the bytes read when the error
-// was found) into the 1-based line and column of the offending byte.
-func lineColumn(data []byte, offset int64) (line, col int) {
-	offset = min(max(offset, 1), int64(len(data)))
-	before := data[:max(offset-1, 0)]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = len(before) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }
 
 func contextValues(v any) ([]string, bool) {

@@ -136,12 +136,12 @@ func decodeValue(dec *json.Decoder, depth int) (*jsonNode, error) {
 	return nil, fmt.Errorf("unexpected token %v", tok)
 }
 
-// syntaxMessage words a decoding error with where it is, as "offset N (line
-// L, column C)". The token decoder reports where the token began, not where
+// SyntaxMessage words a JSON decoding error of data with where it is, as
+// "offset N (line L, column C)". The token decoder reports where the token began, not where
 // the bad byte is, so the position comes from the standard library's
 // validating scanner, whose offset counts the bytes read up to and including
 // the offending one.
-func syntaxMessage(data []byte, err error) string {
+func SyntaxMessage(data []byte, err error) string {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return "the document is empty"
 	}

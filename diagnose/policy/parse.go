@@ -88,7 +88,7 @@ type Condition struct {
 func Parse(data []byte) (*Policy, error) {
 	root, err := decodeJSON(data)
 	if err != nil {
-		return nil, &ParseError{Msg: "not JSON: " + syntaxMessage(data, err)}
+		return nil, &ParseError{Msg: "not JSON: " + SyntaxMessage(data, err)}
 	}
 	if root.kind != jsonObject {
 		return nil, &ParseError{Msg: fmt.Sprintf("not a policy: the document is %s, want an object with Version and Statement", root.kind)}
