@@ -514,3 +514,29 @@ func TestHealthyByPolicyAloneSaysSo(t *testing.T) {
 		t.Errorf("with evidence, the note still says nothing confirms it: %q", note)
 	}
 }
+
+// TestGrantIsNotVerifiedAgainstAnSCP: the registry policy is missing, but
+// the newest denial is an SCP's explicit Deny. The grant is still proposed,
+// not as verified, and the fix says where the Deny is.
+func TestGrantIsNotVerifiedAgainstAnSCP(t *testing.T) {
+	snap := load(t, "registry-policy-missing")
+	newest := -1
+	for i, e := range snap.Events {
+		if e.Denial != nil && (newest < 0 || e.Time.After(snap.Events[newest].Time)) {
+			newest = i
+		}
+	}
+	if newest < 0 {
+		t.Fatal("the fixture has no denial")
+	}
+	snap.Events[newest].Denial = &trail.Denial{Kind: trail.KindExplicit, PolicyType: trail.PolicySCP}
+	r := analyze(t, snap)
+	f := r.Findings[0]
+	if f.Fix == nil || f.Fix.Verified || f.Fix.RegistryPolicy == nil {
+		t.Fatalf("%s fix %+v; want the grant, not verified", f.Code, f.Fix)
+	}
+	if !strings.Contains(f.Fix.Steps[0], "explicit Deny in a service control policy, which no registry policy can override") ||
+		!strings.Contains(f.Fix.Steps[0], "attached in AWS Organizations to the source account 111111111111") {
+		t.Errorf("first step: %s", f.Fix.Steps[0])
+	}
+}

@@ -590,8 +590,8 @@ func (a *analysis) unreadableDestination(c *destCheck, why string) {
 		"put-registry-policy replaces the whole policy: if %s already has a registry policy, add the statement to it instead.",
 		denialSentence(c.denied), c.d.loc, src, c.d.loc)
 	if explicit {
-		denied = fmt.Sprintf("Replication of %s to %s is being denied by an explicit Deny in a %s, according to %s.",
-			s.Repository, c.d.loc, orPolicy(d.PolicyType), evidenceSources(c))
+		denied = fmt.Sprintf("Replication of %s to %s is being denied by an explicit Deny in %s, according to %s.",
+			s.Repository, c.d.loc, withArticle(d.PolicyType), evidenceSources(c))
 		detail = fmt.Sprintf("%s An explicit Deny wins over every Allow, so no grant can fix this; the destination's own state could not be read either.", denialSentence(c.denied))
 	}
 	c.findings = append(c.findings, Finding{
@@ -604,8 +604,7 @@ func (a *analysis) unreadableDestination(c *destCheck, why string) {
 	c.findings = append(c.findings, unread)
 	if explicit {
 		c.findings[len(c.findings)-2].Fix = &Fix{Steps: []string{
-			fmt.Sprintf("CloudTrail names an explicit deny in a %s: adding a grant cannot fix it. Read the destination's registry policy (and any %s that applies) for a Deny matching ecr:ReplicateImage, and decide whether account %s should be exempted.",
-				d.PolicyType, d.PolicyType, src),
+			fmt.Sprintf("CloudTrail names an explicit deny in %s: adding a grant cannot fix it. %s", withArticle(d.PolicyType), denyStep(d, src)),
 		}}
 		return
 	}
@@ -702,17 +701,25 @@ func (a *analysis) deniedElsewhere(c *destCheck, d *trail.Denial) {
 	c.findings = append(c.findings, Finding{
 		Code:     CodeReplicateImageDenied,
 		Severity: SeverityError,
-		Summary: fmt.Sprintf("The registry policy of %s allows replication from %s, but CloudTrail shows it denied by a %s.",
-			c.d.loc, a.snap.Source.Account, d.PolicyType),
+		Summary: fmt.Sprintf("The registry policy of %s allows replication from %s, but CloudTrail shows it denied by %s.",
+			c.d.loc, a.snap.Source.Account, withArticle(d.PolicyType)),
 		Detail: fmt.Sprintf("The registry policy grants the replication role ecr:ReplicateImage, so it is not the cause. %s "+
 			"ecrdoctor does not read that kind of policy: look at the %s that applies to account %s (or %s) and exempt ECR replication there.",
 			denialSentence(c.denied), d.PolicyType, c.d.loc.Account, a.snap.Source.Account),
 		Evidence: a.failureEvidence(c),
 		Fix: &Fix{Steps: []string{
-			fmt.Sprintf("Find the %s named in the CloudTrail message and allow ecr:ReplicateImage (and ecr:CreateRepository) for the replication role of account %s.", d.PolicyType, a.snap.Source.Account),
+			elsewhereStep(d, a.snap.Source.Account),
 			"Then push the affected images again: ECR does not retry failed replications.",
 		}},
 	})
+}
+
+// elsewhereStep is the fix for a denial by a policy ecrdoctor does not read.
+func elsewhereStep(d *trail.Denial, source string) string {
+	if d.Kind == trail.KindExplicit {
+		return denyStep(d, source)
+	}
+	return fmt.Sprintf("Find the %s named in the CloudTrail message and allow ecr:ReplicateImage (and ecr:CreateRepository) for the replication role of account %s.", orPolicy(d.PolicyType), source)
 }
 
 // request builds the replication role's request against the destination.
@@ -906,7 +913,7 @@ func denialSentence(events []trail.Event) string {
 	if d := e.Denial; d != nil && d.PolicyType != "" {
 		switch {
 		case d.Kind == trail.KindExplicit:
-			s += fmt.Sprintf(" The message names an explicit deny in a %s.", d.PolicyType)
+			s += fmt.Sprintf(" The message names an explicit deny in %s.", withArticle(d.PolicyType))
 		case d.PolicyType == trail.PolicyResource:
 			s += fmt.Sprintf(" The message says no %s allows it: the destination's registry policy lacks the grant.", d.PolicyType)
 		default:
@@ -942,7 +949,7 @@ func describeDenial(d *trail.Denial) string {
 	case d == nil:
 		return ""
 	case d.Kind == trail.KindExplicit:
-		return "an explicit deny in a " + orPolicy(d.PolicyType)
+		return "an explicit deny in " + withArticle(d.PolicyType)
 	case d.PolicyType != "":
 		return "no " + d.PolicyType + " allows it"
 	}

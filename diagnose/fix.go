@@ -27,8 +27,41 @@ func (a *analysis) attachFix(c *destCheck) error {
 	if c.findings[target].Fix != nil {
 		fix.Steps = append(fix.Steps, c.findings[target].Fix.Steps...)
 	}
+	if d := firstDenial(c.denied); d != nil && d.Kind == trail.KindExplicit && d.PolicyType != trail.PolicyResource {
+		// The evaluator reads only the registry policy: it cannot vouch
+		// for a request an SCP (or another policy) denies outright.
+		fix.Verified = false
+		fix.Steps = append([]string{fmt.Sprintf("The newest recorded denial is an explicit Deny in %s, which no registry policy can override: the grant below is still needed, but replication keeps failing until that Deny is changed. %s",
+			withArticle(d.PolicyType), denyStep(d, a.snap.Source.Account))}, fix.Steps...)
+		c.findings[target].Detail += fmt.Sprintf(" CloudTrail's newest denial, however, names an explicit Deny in %s.", withArticle(d.PolicyType))
+	}
 	c.findings[target].Fix = fix
 	return nil
+}
+
+// withArticle puts "a" or "an" before a policy type.
+func withArticle(policyType string) string {
+	policyType = orPolicy(policyType)
+	if strings.ContainsRune("aeiouAEIOU", rune(policyType[0])) {
+		return "an " + policyType
+	}
+	return "a " + policyType
+}
+
+// denyStep says where to look for an explicit Deny of the replication role.
+func denyStep(d *trail.Denial, source string) string {
+	where := map[string]string{
+		trail.PolicySCP:         " (attached in AWS Organizations to the source account " + source + " or an organizational unit above it)",
+		trail.PolicyRCP:         " (attached in AWS Organizations to the destination account or an organizational unit above it)",
+		trail.PolicyVPCEndpoint: " (of the VPC endpoint the request went through)",
+		trail.PolicyResource:    " (the destination's registry policy)",
+	}[d.PolicyType]
+	arn := ""
+	if d.PolicyARN != "" {
+		arn = " " + d.PolicyARN
+	}
+	return fmt.Sprintf("Find the Deny statement matching ecr:ReplicateImage in the %s%s%s, and narrow it or exempt the replication role of account %s: an explicit Deny cannot be overridden by any Allow.",
+		orPolicy(d.PolicyType), arn, where, source)
 }
 
 func (a *analysis) buildFix(c *destCheck) *Fix {
