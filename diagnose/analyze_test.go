@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
@@ -538,5 +539,32 @@ func TestGrantIsNotVerifiedAgainstAnSCP(t *testing.T) {
 	if !strings.Contains(f.Fix.Steps[0], "explicit Deny in a service control policy, which no registry policy can override") ||
 		!strings.Contains(f.Fix.Steps[0], "attached in AWS Organizations to the source account 111111111111") {
 		t.Errorf("first step: %s", f.Fix.Steps[0])
+	}
+}
+
+// TestNewestCallFailedWithKMS: a KMS failure, even one worded as an access
+// denial on kms:GenerateDataKey, is no ECR denial; when it is the newest
+// call, the destination is not called healthy.
+func TestNewestCallFailedWithKMS(t *testing.T) {
+	snap := load(t, "healthy")
+	newest := -1
+	for i, e := range snap.Events {
+		if e.EventName == "ReplicateImage" && (newest < 0 || e.Time.After(snap.Events[newest].Time)) {
+			newest = i
+		}
+	}
+	kms := snap.Events[newest]
+	kms.EventID, kms.SharedEventID = "kms-1", ""
+	kms.Time = kms.Time.Add(time.Minute)
+	kms.ErrorCode = "KmsException"
+	kms.ErrorMessage = "User: " + kms.Caller + " is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:ap-northeast-1:222222222222:key/1 because no resource-based policy allows the kms:GenerateDataKey action"
+	kms.Denial = &trail.Denial{Kind: trail.KindImplicit, PolicyType: trail.PolicyResource}
+	snap.Events = append(snap.Events, kms)
+	r := analyze(t, snap)
+	if r.Verdict != diagnose.Unknown || len(r.Findings) != 0 {
+		t.Fatalf("verdict %s, findings %v; want unknown and no ECR finding", r.Verdict, codes(r))
+	}
+	if w := strings.Join(r.Warnings, "\n"); !strings.Contains(w, "1 replication call(s) failed with KmsException on kms:GenerateDataKey, which is not an ECR access denial") {
+		t.Errorf("warnings: %s", w)
 	}
 }

@@ -67,24 +67,37 @@ func (a *analysis) checkDestination(d destination) error {
 	s := a.snap
 	dr := DestinationReport{Account: d.loc.Account, Region: d.loc.Region, CrossAccount: d.crossAccount(s.Source), Verdict: Healthy}
 	c := &destCheck{d: d, arn: repositoryARN(d.loc, s.Repository), reg: s.Registry(d.loc)}
-	others := map[string]int{} // failures that are not authorization failures, by error code
-	for _, e := range a.events {
+	others := map[string]int{} // failures that are no ECR access denial, by error code
+	newestIsOther := false
+	for _, e := range a.events { // newest first
 		if Location(e.Destination) != d.loc {
 			continue
 		}
 		switch {
-		case e.Failed() && e.Denial == nil:
-			others[e.ErrorCode]++
+		case e.Failed() && (e.Denial == nil || !isECRAction(deniedAction(e.ErrorMessage))):
+			// A KMS or quota error, or a KMS access denial: counting it
+			// as an ECR denial would blame the registry policy.
+			what := e.ErrorCode
+			if act := deniedAction(e.ErrorMessage); e.Denial != nil && act != "" {
+				what += " on " + act
+			}
+			others[what]++
+			if len(c.ok) == 0 && len(c.denied) == 0 {
+				newestIsOther = true
+			}
 		case e.Failed():
 			c.denied = append(c.denied, e)
 		default:
 			c.ok = append(c.ok, e)
 		}
 	}
-	for _, code := range slices.Sorted(maps.Keys(others)) {
-		// A KMS or quota error is no permissions problem: counting it as
-		// a denial would blame the registry policy.
-		a.warn("%s: %d replication call(s) failed with %s, which is not an access denial: ecrdoctor does not diagnose it (KMS keys, quotas and tag immutability in the destination are common causes)", d.loc, others[code], code)
+	for _, what := range slices.Sorted(maps.Keys(others)) {
+		a.warn("%s: %d replication call(s) failed with %s, which is not an ECR access denial: ecrdoctor does not diagnose it (KMS keys, quotas and tag immutability in the destination are common causes)", d.loc, others[what], what)
+	}
+	if newestIsOther {
+		// The newest call failed for a reason ecrdoctor does not judge:
+		// "healthy" would be wrong even when every policy allows it.
+		c.unknown = true
 	}
 	for _, st := range a.status {
 		if st.status.RegistryID == d.loc.Account && st.status.Region == d.loc.Region && st.status.Status == "FAILED" {
@@ -712,6 +725,22 @@ func (a *analysis) deniedElsewhere(c *destCheck, d *trail.Denial) {
 			"Then push the affected images again: ECR does not retry failed replications.",
 		}},
 	})
+}
+
+// deniedAction is the action of "... is not authorized to perform:
+// ecr:ReplicateImage on resource ...", or "" when the message names none.
+func deniedAction(msg string) string {
+	_, rest, ok := strings.Cut(msg, "not authorized to perform: ")
+	if !ok {
+		return ""
+	}
+	act, _, _ := strings.Cut(rest, " ")
+	return strings.TrimRight(act, ".,;")
+}
+
+// isECRAction reports whether a denied action is ECR's, or unnamed.
+func isECRAction(action string) bool {
+	return action == "" || strings.HasPrefix(strings.ToLower(action), "ecr:")
 }
 
 // elsewhereStep is the fix for a denial by a policy ecrdoctor does not read.
