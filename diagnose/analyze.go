@@ -250,7 +250,11 @@ func relevantEvents(s *Snapshot) (out []trail.Event, foreign map[string]int) {
 		if e.Repository != s.Repository || !e.IsReplication() {
 			continue
 		}
-		if acct := callerAccount(e.Caller); acct != "" && s.Source.Account != "" && acct != s.Source.Account {
+		acct := e.CallerAccount
+		if acct == "" {
+			acct = callerAccount(e.Caller)
+		}
+		if acct != "" && s.Source.Account != "" && acct != s.Source.Account {
 			if foreign == nil {
 				foreign = map[string]int{}
 			}

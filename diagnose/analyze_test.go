@@ -568,3 +568,31 @@ func TestNewestCallFailedWithKMS(t *testing.T) {
 		t.Errorf("warnings: %s", w)
 	}
 }
+
+// TestDestinationCopyWithoutARN: the destination account's copy of a
+// successful call may name the source account and the replication service
+// but no ARN; it still counts, and the same shape from another account
+// does not.
+func TestDestinationCopyWithoutARN(t *testing.T) {
+	dst := trail.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	at := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	denied := trail.Event{EventID: "d1", Time: at, Account: "111111111111", Region: dst.Region, EventName: "ReplicateImage",
+		Caller: "arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/ECRReplication", CallerType: "AssumedRole", CallerAccount: "111111111111",
+		ErrorCode: "AccessDenied", ErrorMessage: "… is not authorized to perform: ecr:ReplicateImage …", Repository: "my-repo", Destination: dst,
+		Denial: &trail.Denial{Kind: trail.KindImplicit, PolicyType: trail.PolicyResource}}
+	copyOK := trail.Event{EventID: "s1", Time: at.Add(time.Hour), Account: "222222222222", Region: dst.Region, EventName: "ReplicateImage",
+		Caller: "replication.ecr.amazonaws.com", CallerType: "AWSAccount", CallerAccount: "111111111111", Repository: "my-repo", Destination: dst}
+	for _, tc := range []struct {
+		name    string
+		account string
+		want    diagnose.Verdict
+	}{{"the source's", "111111111111", diagnose.Healthy}, {"another account's", "999999999999", diagnose.Failing}} {
+		snap := load(t, "condition-unknown")
+		ok := copyOK
+		ok.CallerAccount = tc.account
+		snap.Events, snap.EventsCollected = []trail.Event{denied, ok}, true
+		if r := analyze(t, snap); r.Verdict != tc.want {
+			t.Errorf("with %s success after the denial: verdict %s (%v), want %s", tc.name, r.Verdict, codes(r), tc.want)
+		}
+	}
+}

@@ -59,13 +59,16 @@ type Event struct {
 	EventName     string    `json:"event_name"`
 	Caller        string    `json:"caller"`
 	CallerType    string    `json:"caller_type,omitempty"`
-	ErrorCode     string    `json:"error_code"`
-	ErrorMessage  string    `json:"error_message"`
-	Repository    string    `json:"repository"`
-	RepositoryARN string    `json:"repository_arn,omitempty"`
-	Destination   Location  `json:"destination"`
-	Denial        *Denial   `json:"denial,omitempty"` // nil when the record is not an authorization failure
-	Source        string    `json:"source,omitempty"` // file the record came from, with its record index
+	// CallerAccount is the caller's account (userIdentity.accountId or the
+	// caller ARN's), when the record gives it.
+	CallerAccount string   `json:"caller_account,omitempty"`
+	ErrorCode     string   `json:"error_code"`
+	ErrorMessage  string   `json:"error_message"`
+	Repository    string   `json:"repository"`
+	RepositoryARN string   `json:"repository_arn,omitempty"`
+	Destination   Location `json:"destination"`
+	Denial        *Denial  `json:"denial,omitempty"` // nil when the record is not an authorization failure
+	Source        string   `json:"source,omitempty"` // file the record came from, with its record index
 }
 
 // replicationRole is the service-linked role ECR replication runs as.
@@ -81,8 +84,10 @@ func (e Event) IsReplication() bool {
 		return true
 	}
 	// The destination account's copy of a cross-account call may name only
-	// the service: userIdentity {"type":"AWSService","invokedBy":"ecr.amazonaws.com"}.
-	return e.CallerType == "AWSService" && e.Caller == "ecr.amazonaws.com"
+	// the service: userIdentity {"type":"AWSService","invokedBy":"ecr.amazonaws.com"},
+	// or the source account invoked by replication ("invokedBy":
+	// "replication.ecr.amazonaws.com", no ARN).
+	return e.Caller == "replication.ecr.amazonaws.com" || e.CallerType == "AWSService" && e.Caller == "ecr.amazonaws.com"
 }
 
 // Failed reports whether the call ended in an error.

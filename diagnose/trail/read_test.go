@@ -100,7 +100,7 @@ func TestReadShapes(t *testing.T) {
 				e := res.Events[1]
 				want := Event{
 					EventID: "e-a", Time: time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC), Account: srcAccount, Region: "ap-northeast-1",
-					EventName: "ReplicateImage", Caller: slrARN, CallerType: "AssumedRole", ErrorCode: "AccessDenied", ErrorMessage: seedMsg,
+					EventName: "ReplicateImage", Caller: slrARN, CallerType: "AssumedRole", CallerAccount: srcAccount, ErrorCode: "AccessDenied", ErrorMessage: seedMsg,
 					Repository: "my-repo", RepositoryARN: "arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo",
 					Destination: Location{dstAccount, "ap-northeast-1"}, Denial: &Denial{Kind: KindImplicit, PolicyType: PolicyResource},
 				}

@@ -90,6 +90,7 @@ func (r *rawRecord) event() (Event, error) {
 	}
 	e.CallerType = ui.Type
 	e.Caller = firstNonEmpty(ui.ARN, messageUser(r.ErrorMessage), ui.SessionContext.SessionIssuer.ARN, ui.InvokedBy, ui.PrincipalID, ui.AccountID)
+	e.CallerAccount = callerAccount(ui, e.Caller)
 
 	// The repository: the ARN in the message is the one the call was about;
 	// resources and the request come next.
@@ -148,17 +149,24 @@ func (r *rawRecord) event() (Event, error) {
 	return e, nil
 }
 
+// callerAccount is the caller's account: userIdentity.accountId, else the
+// account of the caller's ARN.
+func callerAccount(ui userIdentity, caller string) string {
+	if ui.AccountID != "" {
+		return ui.AccountID
+	}
+	if parts := strings.SplitN(caller, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		return parts[4]
+	}
+	return ""
+}
+
 // recipientAsDestination is the account whose trail holds the record when
 // that account can only be the destination: the caller belongs to another
 // account (the destination's copy of a cross-account call). In the caller's
 // own copy the recipient is the source, so it names no destination.
 func recipientAsDestination(r *rawRecord, ui userIdentity) string {
-	caller := ui.AccountID
-	if caller == "" {
-		if parts := strings.SplitN(ui.ARN, ":", 6); len(parts) == 6 {
-			caller = parts[4]
-		}
-	}
+	caller := callerAccount(ui, ui.ARN)
 	if caller == "" || caller == r.RecipientAccountID {
 		return ""
 	}
