@@ -31,7 +31,7 @@ func CheckRepository(s *Snapshot) error {
 	switch {
 	case r.ErrCode() == "RepositoryNotFoundException":
 		return noSuchRepository{fmt.Sprintf("the source registry %s has no repository %s (%s, in %s)", s.Source, s.Repository, r.Err, r.Source)}
-	case r.OK():
+	case r.OK() && r.Value.NextToken == "":
 		names := make([]string, 0, len(r.Value.Repositories))
 		for _, repo := range r.Value.Repositories {
 			names = append(names, repo.RepositoryName)
@@ -49,10 +49,12 @@ func suggest(name string, names []string) string {
 	if len(names) == 0 {
 		return "none"
 	}
-	sort.SliceStable(names, func(i, j int) bool { return editDistance(name, names[i]) < editDistance(name, names[j]) })
+	// Case-insensitive: ECR names are lower case, a typo may not be.
+	dist := func(n string) int { return editDistance(strings.ToLower(name), n) }
+	sort.SliceStable(names, func(i, j int) bool { return dist(names[i]) < dist(names[j]) })
 	best := names[:min(3, len(names))]
 	s := strings.Join(best, ", ") + moreThan(len(names), len(best))
-	if editDistance(name, best[0]) <= max(2, len(name)/3) {
+	if dist(best[0]) <= max(2, len(name)/3) {
 		s += "; did you mean " + best[0] + "?"
 	}
 	return s

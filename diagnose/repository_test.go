@@ -37,6 +37,16 @@ func TestCheckRepository(t *testing.T) {
 			t.Errorf("%s: %v, want ErrNoSuchRepository saying %q", tc.name, err, tc.want)
 		}
 	}
+	paged := listed
+	paged.Value.NextToken = "page-2"
+	if err := CheckRepository(snapWith(paged)); err != nil {
+		t.Errorf("one page of several does not prove the repository missing: %v", err)
+	}
+	upper := snapWith(listed)
+	upper.Repository = "PLATFORM/base"
+	if err := CheckRepository(upper); err == nil || !strings.Contains(err.Error(), "did you mean platform/base?") {
+		t.Errorf("upper-case typo: %v", err)
+	}
 	s := snapWith(listed)
 	s.Repository = "platform/base"
 	if err := CheckRepository(s); err != nil {

@@ -173,6 +173,9 @@ type PolicyOutput struct {
 // DescribeRepositoriesOutput is the output of `aws ecr describe-repositories`.
 type DescribeRepositoriesOutput struct {
 	Repositories []Repository `json:"repositories"`
+	// NextToken is set when the output is one page of several: then a
+	// repository missing from it may be on another page.
+	NextToken string `json:"nextToken,omitempty"`
 }
 
 // Repository is one ECR repository.

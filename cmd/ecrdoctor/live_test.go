@@ -90,6 +90,8 @@ func TestSnapshotCommandLiveErrors(t *testing.T) {
 			func() { env.Moto.ExpiredKeys[awstest.SourceKey] = true }, exitInput, "credentials have expired"},
 		{"timeout", []string{"snapshot", "--repo", "r", "--out", "OUT", "--region", "eu-west-1", "--timeout", "1ns"}, nil, exitInput, "timed out after 1ns"},
 		{"bad dest-profile", []string{"snapshot", "--repo", "r", "--out", "OUT", "--dest-profile", "prod"}, nil, exitUsage, "ACCOUNT=PROFILE"},
+		{"two profiles for one account", []string{"snapshot", "--repo", "r", "--out", "OUT", "--dest-profile", "222222222222=a", "--dest-profile", "222222222222=b"}, nil, exitUsage,
+			"account 222222222222 is given two profiles (a and b)"},
 		{"unknown dest-profile", []string{"snapshot", "--repo", "r", "--out", "OUT", "--region", "eu-west-1", "--dest-profile", "222222222222=nope"}, nil, exitInput,
 			`--dest-profile 222222222222=nope: AWS profile "nope" does not exist`},
 		{"role ARN instead of name", []string{"snapshot", "--repo", "r", "--out", "OUT", "--assume-role", "arn:aws:iam::1:role/x"}, nil, exitUsage, "role name only"},

@@ -56,6 +56,9 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 		if opts.DestProfiles == nil {
 			opts.DestProfiles = map[string]string{}
 		}
+		if prev, dup := opts.DestProfiles[account]; dup && prev != profile {
+			return opts, usageErrorf("--dest-profile: account %s is given two profiles (%s and %s): give one", account, prev, profile)
+		}
 		opts.DestProfiles[account] = profile
 	}
 	if strings.HasPrefix(opts.AssumeRole, "arn:") || strings.Contains(opts.AssumeRole, "/") {

@@ -659,10 +659,10 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 			return kindErrorf(ErrSourceUnknown, "source %s was not collected in %s (no folder %s); it holds %s",
 				src, l.dir, RegistryDir(l.dir, src.Account, src.Region), l.collected())
 		}
-		if src != manifest && l.snap.Registries[src].DescribeRegistry.State == diagnose.NotCollected {
+		if src != manifest && !l.snap.Registries[src].DescribeRegistry.OK() {
 			// Most likely a destination of this snapshot: diagnosing it as
 			// the source would invent a replication setup.
-			return kindErrorf(ErrSourceUnknown, "%s names %s as the source; %s has no %s.json, so it cannot be the source (it holds a destination's files)",
+			return kindErrorf(ErrSourceUnknown, "%s names %s as the source; %s has no readable %s.json, so it cannot be diagnosed as the source (it holds a destination's files)",
 				ManifestFile, manifest, src, DescribeRegistryFile)
 		}
 		if l.snap.Registries[src] == nil {
@@ -796,7 +796,9 @@ func (l *loader) readEvents(opts LoadOptions) error {
 	if err != nil {
 		return fmt.Errorf("reading CloudTrail events: %w", err)
 	}
-	l.snap.EventsCollected = true
+	// Collected only if some file could be read: "no events" from
+	// garbage would be taken for "none happened".
+	l.snap.EventsCollected = res != nil && res.Scanned.Files > res.Unreadable
 	if res != nil {
 		l.snap.Events = res.Events
 		l.snap.EventsScanned = res.Scanned
