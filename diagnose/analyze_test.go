@@ -596,3 +596,20 @@ func TestDestinationCopyWithoutARN(t *testing.T) {
 		}
 	}
 }
+
+// TestUncertainConditionThatFails: with recorded denials, the condition on
+// aws:PrincipalOrgID does not hold; the grant is proposed, and its first step
+// says that it bypasses the condition and what to do instead.
+func TestUncertainConditionThatFails(t *testing.T) {
+	snap := load(t, "condition-unknown")
+	seed := load(t, "seed-grant-in-repository-policy")
+	snap.Events, snap.EventsCollected = seed.Events, true
+	r := analyze(t, snap)
+	f := r.Findings[0]
+	if r.Verdict != diagnose.Failing || f.Code != diagnose.CodeConditionNotSatisfied || !strings.Contains(f.Summary, "the recorded failures show that it does not") {
+		t.Fatalf("verdict %s, %s: %s", r.Verdict, f.Code, f.Summary)
+	}
+	if f.Fix == nil || f.Fix.RegistryPolicy == nil || !strings.HasPrefix(f.Fix.Steps[0], "The proposed statement has no condition on aws:PrincipalOrgID") {
+		t.Errorf("fix %+v", f.Fix)
+	}
+}

@@ -348,7 +348,10 @@ func (a *analysis) conditionFinding(c *destCheck, sts []policy.StatementResult, 
 			"Do not remove or bypass the condition just because ecrdoctor cannot evaluate it: it is probably a deliberate guardrail.",
 		}}
 		if len(c.denied) > 0 || len(c.failed) > 0 {
-			f.Fix = nil
+			f.Summary = fmt.Sprintf("%s grants replication to account %s only if %s matches, and the recorded failures show that it does not.",
+				names, a.snap.Source.Account, strings.Join(keys, ", "))
+			f.Fix = &Fix{Steps: []string{fmt.Sprintf("The proposed statement has no condition on %s, so it makes that condition moot for account %s. If the condition is deliberate, correct its value%s instead of adding the statement.",
+				strings.Join(keys, ", "), a.snap.Source.Account, orgHint(keys, a.snap.Source.Account))}}
 			f.Severity = SeverityError
 			f.Detail = fmt.Sprintf("Whether the request carries a matching %s cannot be read from the snapshot, but the recorded denials show that the condition does not hold for the replication role. %s",
 				strings.Join(keys, ", "), conditionReasons(sts))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
@@ -24,8 +25,14 @@ func (a *analysis) attachFix(c *destCheck) error {
 		return nil
 	}
 	fix := a.buildFix(c)
-	if c.findings[target].Fix != nil {
-		fix.Steps = append(fix.Steps, c.findings[target].Fix.Steps...)
+	if prior := c.findings[target].Fix; prior != nil {
+		if c.findings[target].Code == CodeConditionNotSatisfied {
+			// The caveat about bypassing a condition comes before the
+			// policy that bypasses it.
+			fix.Steps = append(slices.Clone(prior.Steps), fix.Steps...)
+		} else {
+			fix.Steps = append(fix.Steps, prior.Steps...)
+		}
 	}
 	if d := firstDenial(c.denied); d != nil && d.Kind == trail.KindExplicit && d.PolicyType != trail.PolicyResource {
 		// The evaluator reads only the registry policy: it cannot vouch
