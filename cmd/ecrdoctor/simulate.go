@@ -410,6 +410,12 @@ func unwrapPolicyText(data []byte) (doc []byte, wrapped bool, err error) {
 	if json.Unmarshal(data, &fields) != nil {
 		return data, false, nil
 	}
+	if e, isErr := fields["Error"]; isErr && fields["Statement"] == nil {
+		// A snapshot's <call>.error.json: there is no policy to evaluate.
+		var apiErr struct{ Code, Message string }
+		_ = json.Unmarshal(e, &apiErr)
+		return nil, false, fmt.Errorf("the file holds an AWS error (%s: %s), not a policy: the call that should have returned the policy failed", apiErr.Code, apiErr.Message)
+	}
 	raw, ok := fields["policyText"]
 	if _, statement := fields["Statement"]; !ok || statement {
 		return data, false, nil
