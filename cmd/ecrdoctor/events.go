@@ -328,6 +328,10 @@ func denialLabel(d *trail.Denial) string {
 			s += ": no " + d.PolicyType + " allows"
 		}
 	}
+	if d.PolicyARN != "" {
+		// The policy's id (p-abcd1234) is enough to find it; JSON has the ARN.
+		s += " " + d.PolicyARN[strings.LastIndex(d.PolicyARN, "/")+1:]
+	}
 	if d.Via != "" {
 		s += " (through " + d.Via + ")"
 	}
