@@ -133,7 +133,7 @@ func (a *analysis) checkDestination(d destination) error {
 		switch {
 		case len(c.ok) > 0:
 			dr.Note = strings.TrimSpace(dr.Note + fmt.Sprintf(" Last successful replication recorded in CloudTrail: %s.", rfc3339(c.ok[0].Time)))
-		case !a.completed(d.loc):
+		case len(a.completed(d.loc)) == 0:
 			// Healthy by the policy alone: say that nothing confirms it.
 			dr.Note = strings.TrimSpace(dr.Note + " No COMPLETE replication status or successful call in CloudTrail confirms it yet.")
 		}
@@ -643,14 +643,15 @@ func (a *analysis) uncertainCondition(c *destCheck, res policy.Result, keys []st
 	a.misplacedGrant(c, nil)
 }
 
-// completed reports whether an image's replication to loc is COMPLETE.
-func (a *analysis) completed(loc Location) bool {
+// completed lists the images whose replication to loc is COMPLETE.
+func (a *analysis) completed(loc Location) []string {
+	var images []string
 	for _, st := range a.status {
 		if st.status.RegistryID == loc.Account && st.status.Region == loc.Region && st.status.Status == "COMPLETE" {
-			return true
+			images = appendUnique(images, st.image)
 		}
 	}
-	return false
+	return images
 }
 
 // conditionHeld reports whether the snapshot shows the replication role's
@@ -666,12 +667,7 @@ func (a *analysis) conditionHeld(c *destCheck) (string, bool) {
 	if len(c.denied) > 0 || len(c.failed) > 0 {
 		return "", false
 	}
-	var images []string
-	for _, st := range a.status {
-		if st.status.RegistryID == c.d.loc.Account && st.status.Region == c.d.loc.Region && st.status.Status == "COMPLETE" {
-			images = appendUnique(images, st.image)
-		}
-	}
+	images := a.completed(c.d.loc)
 	if len(images) == 0 {
 		return "", false
 	}
