@@ -596,7 +596,11 @@ func advice(err error, iamAction, profile string) string {
 	case strings.Contains(msg, "no such host"), strings.Contains(msg, "connection refused"), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "dial tcp"):
 		return "AWS could not be reached: check the network, the proxy or AWS_ENDPOINT_URL"
 	}
-	return "run again, or collect this call with the AWS CLI into the snapshot folder"
+	var status interface{ HTTPStatusCode() int }
+	if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
+		return fmt.Sprintf("AWS answered HTTP %d, an error on its side (or the endpoint is not AWS): run again in a moment", status.HTTPStatusCode())
+	}
+	return "run again; if it keeps failing, the same call with the AWS CLI and --debug shows AWS's full answer"
 }
 
 func profileFlag(p string) string {
