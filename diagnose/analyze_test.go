@@ -305,20 +305,37 @@ func compact(t *testing.T, raw json.RawMessage) string {
 }
 
 // TestDeniedByAnotherPolicyType: the registry policy allows replication, but
-// CloudTrail names a resource control policy: that is not a stale failure.
+// CloudTrail names a resource control policy and nothing has succeeded
+// since: that is not a stale failure. A success after the denials shows
+// the RCP was changed: then they are stale.
 func TestDeniedByAnotherPolicyType(t *testing.T) {
 	snap := load(t, "stale-failures")
-	for i := range snap.Events {
-		if snap.Events[i].Denial != nil {
-			snap.Events[i].Denial = &trail.Denial{Kind: trail.KindExplicit, PolicyType: trail.PolicyRCP}
+	var denials []trail.Event
+	for _, e := range snap.Events {
+		if e.Denial != nil {
+			e.Denial = &trail.Denial{Kind: trail.KindExplicit, PolicyType: trail.PolicyRCP}
+			denials = append(denials, e)
 		}
 	}
+	withSuccesses := slices.Clone(snap.Events)
+	for i := range withSuccesses {
+		if withSuccesses[i].Denial != nil {
+			withSuccesses[i].Denial = &trail.Denial{Kind: trail.KindExplicit, PolicyType: trail.PolicyRCP}
+		}
+	}
+	snap.Events = denials
 	r := analyze(t, snap)
 	if got := codes(r); !slices.Equal(got, []string{diagnose.CodeReplicateImageDenied}) || r.Verdict != diagnose.Failing {
 		t.Fatalf("findings = %v, verdict %s; want REPLICATE_IMAGE_DENIED, failing", got, r.Verdict)
 	}
 	if !strings.Contains(r.Findings[0].Summary, "resource control policy") {
 		t.Errorf("summary does not name the policy type: %s", r.Findings[0].Summary)
+	}
+
+	snap.Events = withSuccesses // the fixture's later successful replications
+	r = analyze(t, snap)
+	if got := codes(r); !slices.Equal(got, []string{diagnose.CodeStaleFailures}) || r.Verdict != diagnose.Healthy {
+		t.Errorf("with successes after the RCP denials: findings = %v, verdict %s; want STALE_FAILURES, healthy", got, r.Verdict)
 	}
 }
 
@@ -611,5 +628,59 @@ func TestUncertainConditionThatFails(t *testing.T) {
 	}
 	if f.Fix == nil || f.Fix.RegistryPolicy == nil || !strings.HasPrefix(f.Fix.Steps[0], "The proposed statement has no condition on aws:PrincipalOrgID") {
 		t.Errorf("fix %+v", f.Fix)
+	}
+}
+
+// TestFixGrantsOnlyWhatIsMissing: the registry policy already allows
+// ReplicateImage; the destination repository is missing, so only
+// CreateRepository is added.
+func TestFixGrantsOnlyWhatIsMissing(t *testing.T) {
+	r := analyze(t, load(t, "create-repository-not-allowed"))
+	for _, f := range r.Findings {
+		if f.Fix == nil || f.Fix.RegistryPolicy == nil {
+			continue
+		}
+		var doc struct {
+			Statement []struct {
+				Sid    string
+				Action any
+			}
+		}
+		if err := json.Unmarshal(f.Fix.RegistryPolicy, &doc); err != nil {
+			t.Fatal(err)
+		}
+		added := doc.Statement[len(doc.Statement)-1]
+		if got := fmt.Sprint(added.Action); got != "ecr:CreateRepository" && got != "[ecr:CreateRepository]" {
+			t.Errorf("added statement %s grants %v, want only ecr:CreateRepository", added.Sid, added.Action)
+		}
+		return
+	}
+	t.Fatalf("no policy fix in %v", codes(r))
+}
+
+// TestLeftoverRepositoryGrantIsMentioned: the seed case with its fix
+// applied is healthy, and the note says the repository policy's grant is
+// still there and can go.
+func TestLeftoverRepositoryGrantIsMentioned(t *testing.T) {
+	snap := load(t, "seed-grant-in-repository-policy")
+	r := analyze(t, snap)
+	var fix *diagnose.Fix
+	var dst diagnose.Location
+	for _, f := range r.Findings {
+		if f.Fix != nil && f.Fix.RegistryPolicy != nil {
+			fix, dst = f.Fix, *f.Destination
+			break
+		}
+	}
+	if fix == nil {
+		t.Fatalf("no policy fix in %v", codes(r))
+	}
+	snap.Registries[dst].RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: "fix",
+		Value: diagnose.PolicyOutput{RegistryID: dst.Account, PolicyText: string(fix.RegistryPolicy)}}
+	again := analyze(t, snap)
+	for _, d := range again.Destinations {
+		if d.Account == dst.Account && d.Region == dst.Region && !strings.Contains(d.Note, `The repository policy of my-repo still grants it too (statement "ReplicationAccessCrossAccount")`) {
+			t.Errorf("note %q does not mention the leftover grant", d.Note)
+		}
 	}
 }

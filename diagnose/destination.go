@@ -232,6 +232,10 @@ func (a *analysis) crossAccount(c *destCheck) error {
 			if needCreate {
 				c.note += " It also allows ecr:CreateRepository, which replication needs because the repository does not exist there yet."
 			}
+			if left := a.repositoryPolicyGrants(c); len(left) > 0 {
+				c.note += fmt.Sprintf(" The repository policy of %s still grants it too (%s): replication never reads that grant, so it can be removed.",
+					a.snap.Repository, strings.Join(left, ", "))
+			}
 			a.staleFailures(c)
 			return nil
 		}
@@ -453,26 +457,43 @@ func (a *analysis) actionFinding(c *destCheck, sts []policy.StatementResult, evi
 
 // misplacedGrant looks for the replication grant in the destination
 // repository's policy: the classic confusion of repository and registry policy.
-func (a *analysis) misplacedGrant(c *destCheck, evidence []Evidence) {
+// repositoryGrants returns the statements of the destination repository's
+// policy that would allow the replication role's ReplicateImage, were
+// replication to read that policy, and the policy read.
+func (a *analysis) repositoryGrants(c *destCheck) ([]policy.StatementResult, Read[PolicyOutput]) {
 	if c.reg == nil {
-		return
+		return nil, Read[PolicyOutput]{}
 	}
 	rp, ok := c.reg.RepositoryPolicies[a.snap.Repository]
 	if !ok || !rp.OK() {
-		return
+		return nil, rp
 	}
 	p, err := a.parse(rp.Value.PolicyText, rp.Source)
 	if err != nil {
 		a.warn("%v", err)
-		return
+		return nil, rp
 	}
-	res := a.evaluate(p, a.request(c, actionReplicate))
 	var grants []policy.StatementResult
-	for _, st := range res.Statements {
+	for _, st := range a.evaluate(p, a.request(c, actionReplicate)).Statements {
 		if st.Effect == policy.Allow && st.PrincipalMatch && st.ActionMatch && st.ResourceMatch {
 			grants = append(grants, st)
 		}
 	}
+	return grants, rp
+}
+
+// repositoryPolicyGrants names the leftover grants of a healthy destination.
+func (a *analysis) repositoryPolicyGrants(c *destCheck) []string {
+	grants, _ := a.repositoryGrants(c)
+	var names []string
+	for _, st := range grants {
+		names = append(names, statementName(st))
+	}
+	return names
+}
+
+func (a *analysis) misplacedGrant(c *destCheck, evidence []Evidence) {
+	grants, rp := a.repositoryGrants(c)
 	if len(grants) == 0 {
 		return
 	}
@@ -680,7 +701,11 @@ func (a *analysis) staleFailures(c *destCheck) {
 	if len(c.denied) == 0 && len(c.failed) == 0 {
 		return
 	}
-	if d := firstDenial(c.denied); d != nil && d.PolicyType != "" && d.PolicyType != trail.PolicyResource {
+	// A denial by a policy ecrdoctor does not read (an SCP, an RCP) is the
+	// cause only if nothing has succeeded since: a success after it shows
+	// that policy was changed, and the denials are stale like any other.
+	if d := firstDenial(c.denied); d != nil && d.PolicyType != "" && d.PolicyType != trail.PolicyResource &&
+		(len(c.ok) == 0 || !c.ok[0].Time.After(c.denied[0].Time)) {
 		a.deniedElsewhere(c, d)
 		return
 	}

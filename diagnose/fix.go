@@ -75,6 +75,9 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 	s := a.snap
 	src, dst := s.Source.Account, c.d.loc
 	actions := []string{actionReplicate}
+	if c.policy != nil && a.evaluate(c.policy, a.request(c, actionReplicate)).Decision == policy.DecisionAllow {
+		actions = nil // already allowed: grant only what is missing
+	}
 	if c.repo != triYes {
 		actions = append(actions, actionCreate)
 	}
