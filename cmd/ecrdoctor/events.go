@@ -63,7 +63,7 @@ Examples:
 			&cli.BoolFlag{Name: "any", Usage: "list every AccessDenied event, whatever the action and caller"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT`: text or json"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable file or malformed record (exit 3)"},
-			&cli.IntFlag{Name: "workers", Usage: "files read at once (default: one per CPU)"},
+			&cli.IntFlag{Name: "workers", Usage: "files read at once", DefaultText: "one per CPU"},
 		},
 		Action: action(func(c *cli.Context) error {
 			opts, err := parseEventsOptions(c, time.Now())

@@ -138,8 +138,10 @@ CloudTrail. It writes them as the AWS CLI prints them into DIR, which
 the same report. It only reads: any other AWS operation is refused before it is sent.
 
 Destination accounts are read with --dest-profile ACCOUNT=PROFILE, or by assuming
---assume-role NAME in each; otherwise the source credentials are tried and what they
-cannot read is reported as unreadable.
+--assume-role NAME in each. Without either, only what the source credentials can
+read across accounts is read (the destination repository, where its repository
+policy allows); the registry policy, policy scope and CloudTrail need that
+account's own credentials, and are reported as not read.
 
 DIR must be empty or absent; --force writes into a DIR that holds an earlier snapshot,
 replacing its snapshot.json and account folders and keeping every other file.

@@ -148,7 +148,9 @@ func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.Captur
 	}
 	snap.APICalls = stats.APICalls // the capture's warnings are in its snapshot.json
 	if err := diagnose.CheckRepository(snap); err != nil {
-		return usageErrorf("--repo %s: %v", o.Repo, err)
+		// Name the AWS call, not the temporary folder it was captured into.
+		src := snap.Registry(snap.Source).Repositories.Source
+		return usageErrorf("--repo %s: %s", o.Repo, strings.ReplaceAll(err.Error(), src, liveSource(src, tmp)))
 	}
 	report, err := diagnose.Analyze(snap)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,4 +116,29 @@ func comparable(r *diagnose.Report) string {
 	}
 	b, _ := json.Marshal(c)
 	return string(b)
+}
+
+// TestWhyLiveUnknownRepository: a repository the source does not have is a
+// usage error naming the AWS call, not the temporary folder the capture
+// went to (it is gone by the time the user reads the message).
+func TestWhyLiveUnknownRepository(t *testing.T) {
+	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	env := awstest.Start(t)
+	env.Build(awstest.Scenario{
+		Repository: "my-repo", Region: "ap-northeast-1", Images: 1,
+		Rules:        []awstest.Rule{{Destinations: []diagnose.Location{dest}}},
+		Destinations: map[diagnose.Location]awstest.Destination{dest: {RepositoryExists: true}},
+	})
+	code, stdout, stderr := run(t, "", "why", "--repo", "my-repox", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead")
+	if code != exitUsage || stdout != "" {
+		t.Fatalf("exit %d, stdout %q; want a usage error and nothing on stdout\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"--repo my-repox:", "has no repository my-repox", "RepositoryNotFoundException", "aws ecr describe-repositories ("} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "ecrdoctor-why-") {
+		t.Errorf("stderr names the temporary folder:\n%s", stderr)
+	}
 }
