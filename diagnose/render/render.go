@@ -267,11 +267,11 @@ func findingTitle(i int, f diagnose.Finding) string {
 func eventsLine(r *diagnose.Report) string {
 	e := r.Events
 	if !e.Collected {
-		s := "CloudTrail: not collected, so failed replication calls could not be checked (add --events PATH)."
 		if len(r.APICalls) > 0 {
-			s = strings.TrimSuffix(s, ".") + fmt.Sprintf("; %d AWS API call(s).", apiTotal(r))
+			// Live: the lookup was tried; the warnings say why it failed.
+			return fmt.Sprintf("CloudTrail: not read (see the warnings), so failed replication calls could not be checked (add --events PATH to read trail files instead); %d AWS API call(s).", apiTotal(r))
 		}
-		return s
+		return "CloudTrail: not collected, so failed replication calls could not be checked (add --events PATH)."
 	}
 	s := fmt.Sprintf("CloudTrail: %d record(s) scanned, %d replication event(s) for %s", e.Scanned, e.Matched, r.Repository)
 	if e.First != "" {

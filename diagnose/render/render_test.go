@@ -149,3 +149,18 @@ func walk(t *testing.T, path string, v any) {
 		}
 	}
 }
+
+// A live run tried CloudTrail: when nothing was read, the footer points at
+// the warnings rather than saying it was not collected.
+func TestLiveFooterWhenCloudTrailFailed(t *testing.T) {
+	r := report(t, "registry-policy-missing")
+	r.Events = diagnose.EventSummary{}
+	r.APICalls = map[string]int{"ecr": 9, "cloudtrail": 2, "sts": 1}
+	var b bytes.Buffer
+	if err := render.Text(&b, r, render.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "CloudTrail: not read (see the warnings), so failed replication calls could not be checked (add --events PATH to read trail files instead); 12 AWS API call(s).") {
+		t.Errorf("footer:\n%s", b.String())
+	}
+}
