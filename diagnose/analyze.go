@@ -250,11 +250,7 @@ func relevantEvents(s *Snapshot) (out []trail.Event, foreign map[string]int) {
 		if e.Repository != s.Repository || !e.IsReplication() {
 			continue
 		}
-		acct := e.CallerAccount
-		if acct == "" {
-			acct = callerAccount(e.Caller)
-		}
-		if acct != "" && s.Source.Account != "" && acct != s.Source.Account {
+		if acct := e.CallerAccount; acct != "" && s.Source.Account != "" && acct != s.Source.Account {
 			if foreign == nil {
 				foreign = map[string]int{}
 			}
@@ -271,21 +267,6 @@ func relevantEvents(s *Snapshot) (out []trail.Event, foreign map[string]int) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) })
 	return out, foreign
-}
-
-// callerAccount is the account of a caller ARN
-// ("arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/…"),
-// or "" when the caller names no account (the destination's copy of a
-// call may name only the service).
-func callerAccount(caller string) string {
-	parts := strings.SplitN(caller, ":", 6)
-	if len(parts) == 6 && parts[0] == "arn" && isAccountID(parts[4]) {
-		return parts[4]
-	}
-	if isAccountID(caller) {
-		return caller
-	}
-	return ""
 }
 
 func summarizeEvents(s *Snapshot, events []trail.Event) EventSummary {
@@ -329,7 +310,7 @@ func nearestPrefix(prefixes []string, repo string) string {
 		if len(cand) > len(p) {
 			cand = cand[:len(p)]
 		}
-		d := editDistance(p, cand)
+		d := EditDistance(p, cand)
 		if bestD < 0 || d < bestD {
 			best, bestD = p, d
 		}
@@ -337,8 +318,9 @@ func nearestPrefix(prefixes []string, repo string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in runes. It
+// ranks "did you mean" candidates here and in the simulate command.
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

@@ -74,11 +74,11 @@ func (a *analysis) checkDestination(d destination) error {
 			continue
 		}
 		switch {
-		case e.Failed() && (e.Denial == nil || !isECRAction(deniedAction(e.ErrorMessage))):
+		case e.Failed() && (e.Denial == nil || !isECRAction(trail.DeniedAction(e.ErrorMessage))):
 			// A KMS or quota error, or a KMS access denial: counting it
 			// as an ECR denial would blame the registry policy.
 			what := e.ErrorCode
-			if act := deniedAction(e.ErrorMessage); e.Denial != nil && act != "" {
+			if act := trail.DeniedAction(e.ErrorMessage); e.Denial != nil && act != "" {
 				what += " on " + act
 			}
 			others[what]++
@@ -415,8 +415,8 @@ func (a *analysis) principalFinding(c *destCheck, sts []policy.StatementResult, 
 		if acct := principalAccount(p); acct != "" && acct != src {
 			if acct == c.d.loc.Account {
 				detail += fmt.Sprintf("%s is the destination account itself (a copy of the Terraform example that grants the current account). ", acct)
-			} else if editDistance(acct, src) <= 2 {
-				detail += fmt.Sprintf("%s differs from the source account %s by %d digit(s): a typo? ", acct, src, editDistance(acct, src))
+			} else if EditDistance(acct, src) <= 2 {
+				detail += fmt.Sprintf("%s differs from the source account %s by %d digit(s): a typo? ", acct, src, EditDistance(acct, src))
 			}
 		} else if acct == src {
 			detail += fmt.Sprintf("%s names a specific identity in the source account, not the account: the replication role is %s. ", p, policy.ReplicationPrincipal(src).ARN)
@@ -751,17 +751,6 @@ func (a *analysis) deniedElsewhere(c *destCheck, d *trail.Denial) {
 	})
 }
 
-// deniedAction is the action of "... is not authorized to perform:
-// ecr:ReplicateImage on resource ...", or "" when the message names none.
-func deniedAction(msg string) string {
-	_, rest, ok := strings.Cut(msg, "not authorized to perform: ")
-	if !ok {
-		return ""
-	}
-	act, _, _ := strings.Cut(rest, " ")
-	return strings.TrimRight(act, ".,;")
-}
-
 // isECRAction reports whether a denied action is ECR's, or unnamed.
 func isECRAction(action string) bool {
 	return action == "" || strings.HasPrefix(strings.ToLower(action), "ecr:")
@@ -1077,7 +1066,7 @@ func principalList(p *policy.Principals) []string {
 
 // principalAccount returns the account id an AWS principal names, or "".
 func principalAccount(p string) string {
-	if isAccountID(p) {
+	if trail.IsAccountID(p) {
 		return p
 	}
 	parts := strings.SplitN(p, ":", 6)
@@ -1085,18 +1074,6 @@ func principalAccount(p string) string {
 		return parts[4]
 	}
 	return ""
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // dedupeFailureEvidence keeps the CloudTrail and replication-status evidence

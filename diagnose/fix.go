@@ -371,7 +371,7 @@ func splitPolicy(text string) (map[string]json.RawMessage, []json.RawMessage, er
 func nearestARN(candidates []string, arn string) string {
 	best, bestD := "", -1
 	for _, c := range candidates {
-		d := editDistance(c, arn)
+		d := EditDistance(c, arn)
 		if bestD < 0 || d < bestD {
 			best, bestD = c, d
 		}

@@ -50,7 +50,7 @@ func suggest(name string, names []string) string {
 		return "none"
 	}
 	// Case-insensitive: ECR names are lower case, a typo may not be.
-	dist := func(n string) int { return editDistance(strings.ToLower(name), n) }
+	dist := func(n string) int { return EditDistance(strings.ToLower(name), n) }
 	sort.SliceStable(names, func(i, j int) bool { return dist(names[i]) < dist(names[j]) })
 	best := names[:min(3, len(names))]
 	s := strings.Join(best, ", ") + moreThan(len(names), len(best))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
 )
 
@@ -279,7 +280,7 @@ func actionTypo(action string) string {
 		if strings.EqualFold(name, known) {
 			return ""
 		}
-		if d := editDistance(strings.ToLower(name), strings.ToLower(known)); d < bestDist {
+		if d := diagnose.EditDistance(strings.ToLower(name), strings.ToLower(known)); d < bestDist {
 			best, bestDist = known, d
 		}
 	}
@@ -287,27 +288,6 @@ func actionTypo(action string) string {
 		return ""
 	}
 	return "ecr:" + best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func runSimulate(s *streams, o SimulateOptions) error {

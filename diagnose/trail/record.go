@@ -152,13 +152,29 @@ func (r *rawRecord) event() (Event, error) {
 // callerAccount is the caller's account: userIdentity.accountId, else the
 // account of the caller's ARN.
 func callerAccount(ui userIdentity, caller string) string {
-	if ui.AccountID != "" {
+	if IsAccountID(ui.AccountID) {
 		return ui.AccountID
 	}
-	if parts := strings.SplitN(caller, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+	if parts := strings.SplitN(caller, ":", 6); len(parts) == 6 && parts[0] == "arn" && IsAccountID(parts[4]) {
 		return parts[4]
 	}
+	if IsAccountID(caller) {
+		return caller
+	}
 	return ""
+}
+
+// IsAccountID reports whether s is a 12-digit AWS account id.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // recipientAsDestination is the account whose trail holds the record when
@@ -228,6 +244,17 @@ func messageResource(msg string) string {
 		rest = rest[:j]
 	}
 	return strings.TrimRight(rest, ".,;")
+}
+
+// DeniedAction returns the action of "... is not authorized to perform:
+// ecr:ReplicateImage on resource ...", or "" when the message names none.
+func DeniedAction(msg string) string {
+	_, rest, ok := strings.Cut(msg, "not authorized to perform: ")
+	if !ok {
+		return ""
+	}
+	act, _, _ := strings.Cut(rest, " ")
+	return strings.TrimRight(act, ".,;")
 }
 
 func isRepositoryARN(arn string) bool {
