@@ -71,32 +71,12 @@ func StartMoto(t testing.TB) *Moto {
 		}
 		t.Skip("moto_server not installed (pip install 'moto[server]'); skipping the live AWS tests")
 	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
-	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID=") // the account must follow the credentials
-	cmd.Env = filterEnv(cmd.Env, "MOTO_ACCOUNT_ID")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting moto_server: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the shim's child too
-		_ = cmd.Wait()
-	})
-	motoURL := "http://127.0.0.1:" + port
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(motoURL + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
+	motoURL := ""
+	for attempt := 1; motoURL == ""; attempt++ {
+		motoURL = startMotoOnce(t, bin)
+		if motoURL == "" && attempt == 3 {
+			t.Fatalf("moto_server could not get a port of its own in 3 attempts")
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start within 30s: %v\n%s", err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	m := &Moto{MotoURL: motoURL, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, ExpiredKeys: map[string]bool{}, accounts: map[string]string{}}
 	target, _ := url.Parse(motoURL)
@@ -255,6 +235,72 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// startMotoOnce starts moto_server on a free port and returns its URL once
+// it answers, or "" when another process took the port first. freePort
+// closes its probe before moto binds, so a moto of a test running in
+// parallel (another package) may get the same port: then ours cannot bind
+// and exits, while the other answers. Only our own "Running on" line
+// proves the port is ours.
+func startMotoOnce(t testing.TB, bin string) string {
+	port := freePort(t)
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID=") // the account must follow the credentials
+	cmd.Env = filterEnv(cmd.Env, "MOTO_ACCOUNT_ID")
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting moto_server: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop := func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the shim's child too
+		<-exited
+	}
+	motoURL := "http://127.0.0.1:" + port
+	running := "Running on " + motoURL
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-exited:
+			return "" // could not bind: the port was taken
+		default:
+		}
+		if strings.Contains(logs.String(), running) {
+			if resp, err := http.Get(motoURL + "/moto-api/"); err == nil {
+				resp.Body.Close()
+				t.Cleanup(stop)
+				return motoURL
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("moto_server did not start within 30s:\n%s", logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer the process's output goroutines and the
+// test can use at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func freePort(t testing.TB) string {
