@@ -84,6 +84,10 @@ when something could not be read: read the verdict), 1 a problem was found,
 			if err != nil {
 				return err
 			}
+			// Before the capture: a mistyped path should not cost the AWS calls.
+			if err := checkEventPaths(opts.Events); err != nil {
+				return err
+			}
 			return runWhyLive(c, s, opts, capture)
 		}),
 	}

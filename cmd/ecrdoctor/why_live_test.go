@@ -141,4 +141,22 @@ func TestWhyLiveUnknownRepository(t *testing.T) {
 	if strings.Contains(stderr, "ecrdoctor-why-") {
 		t.Errorf("stderr names the temporary folder:\n%s", stderr)
 	}
+
+	// A mistyped --events path is named before AWS is read at all.
+	before := totalRequests(env.Moto.Counts())
+	code, _, stderr = run(t, "", "why", "--repo", "my-repo", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead", "--events", "no-such.json")
+	if code != exitInput || !strings.Contains(stderr, "--events no-such.json: no such file or directory") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming --events", code, stderr, exitInput)
+	}
+	if after := totalRequests(env.Moto.Counts()); after != before {
+		t.Errorf("%d AWS requests were made before the path was checked", after-before)
+	}
+}
+
+func totalRequests(counts map[string]int) int {
+	n := 0
+	for _, v := range counts {
+		n += v
+	}
+	return n
 }
