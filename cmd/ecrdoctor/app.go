@@ -62,18 +62,33 @@ func inputErrorf(format string, a ...any) error {
 // report on stdout already says what was found.
 func findingsExit() error { return &exitError{code: exitFindings} }
 
-// streams are the process's standard streams, injected so tests can run
-// commands in-process.
-type streams struct {
-	in       io.Reader
-	out, err io.Writer
+// IO is what a command reads and writes besides its flags: the standard
+// streams and what is known about the terminal. Main fills it from the
+// process; tests build it, so a run function can be called without a command
+// line or a terminal.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+	// OutTerminal: stdout is a terminal where colour may be used (NO_COLOR
+	// unset), so the report takes its terminal shape.
+	OutTerminal bool
+	// ErrTerminal: stderr is a terminal, so progress lines may be drawn there.
+	ErrTerminal bool
+}
+
+// processIO is the IO of a process with these streams.
+func processIO(stdin io.Reader, stdout, stderr io.Writer) IO {
+	return IO{
+		In: stdin, Out: stdout, Err: stderr,
+		OutTerminal: isTerminal(stdout) && os.Getenv("NO_COLOR") == "",
+		ErrTerminal: isTerminal(stderr),
+	}
 }
 
 // Main runs ecrdoctor with the given arguments and streams and returns the
 // process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	s := &streams{in: stdin, out: stdout, err: stderr}
-	app := newApp(s)
+	app := newApp(processIO(stdin, stdout, stderr))
 	if err := repeatedFlag(app, args); err != nil {
 		return exitCode(err, stderr)
 	}
@@ -175,7 +190,7 @@ func buildVersion() string {
 	return "dev"
 }
 
-func newApp(s *streams) *cli.App {
+func newApp(s IO) *cli.App {
 	app := &cli.App{
 		Name:    "ecrdoctor",
 		Usage:   "explain why Amazon ECR images are not replicating, with evidence and the exact fix",
@@ -190,9 +205,9 @@ Examples:
   ecrdoctor simulate --policy registry-policy.json --replication-from 111111111111 \
       --resource arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo
   ecrdoctor events ./AWSLogs --repo my-repo --since 7d`,
-		Reader:               s.in,
-		Writer:               s.out,
-		ErrWriter:            s.err,
+		Reader:               s.In,
+		Writer:               s.Out,
+		ErrWriter:            s.Err,
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
 		// Errors are printed and mapped to exit codes by Main, never by cli.

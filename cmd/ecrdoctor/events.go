@@ -22,7 +22,7 @@ type eventsOptions struct {
 	Trail  trail.Options
 }
 
-func eventsCommand(s *streams) *cli.Command {
+func eventsCommand(s IO) *cli.Command {
 	return &cli.Command{
 		Name:      "events",
 		Usage:     "list denied ECR replication calls found in CloudTrail files",
@@ -69,9 +69,6 @@ Examples:
 			opts, err := parseEventsOptions(c, time.Now())
 			if err != nil {
 				return err
-			}
-			if isTerminal(s.err) {
-				opts.Trail.Progress = s.err
 			}
 			return runEvents(c.Context, s, opts)
 		}),
@@ -188,22 +185,25 @@ func contains(list []string, s string) bool {
 }
 
 // runEvents reads the events and prints them; it can be called without a
-// command line.
-func runEvents(ctx context.Context, s *streams, o eventsOptions) error {
+// command line. A progress line is drawn on stderr when it is a terminal.
+func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	res, err := trail.Read(ctx, o.Paths, s.in, o.Trail)
+	if s.ErrTerminal && o.Trail.Progress == nil {
+		o.Trail.Progress = s.Err
+	}
+	res, err := trail.Read(ctx, o.Paths, s.In, o.Trail)
 	if err != nil {
 		return inputErrorf("events: %v", err)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(s.err, "ecrdoctor: warning: %s\n", w)
+		fmt.Fprintf(s.Err, "ecrdoctor: warning: %s\n", w)
 	}
 	if o.Output == "json" {
-		err = writeEventsJSON(s.out, res)
+		err = writeEventsJSON(s.Out, res)
 	} else {
-		err = writeEventsText(s.out, res, o.Trail.Filter)
+		err = writeEventsText(s.Out, res, o.Trail.Filter)
 	}
 	if err != nil {
 		return err

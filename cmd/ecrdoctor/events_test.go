@@ -79,12 +79,34 @@ func TestEventsJSONHasNoNullLists(t *testing.T) {
 // TestRunEventsWithoutFlags: the run function takes Options, no command line.
 func TestRunEventsWithoutFlags(t *testing.T) {
 	var out, errb bytes.Buffer
-	s := &streams{in: strings.NewReader(seedTrail), out: &out, err: &errb}
+	s := IO{In: strings.NewReader(seedTrail), Out: &out, Err: &errb}
 	err := runEvents(context.Background(), s, eventsOptions{Paths: []string{"-"}, Output: "text", Trail: trail.Options{Repository: "my-repo"}})
 	if code := exitCode(err, &errb); code != exitFindings {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
 	if !strings.Contains(out.String(), "implicit: no resource-based policy allows") {
 		t.Fatalf("stdout: %s", out.String())
+	}
+}
+
+// TestRunEventsProgressFollowsIO: whether a progress line is drawn is a fact
+// of the IO the run is given (stderr a terminal), not of the process: a
+// terminal gets the line (erased at the end), a pipe or file never does.
+func TestRunEventsProgressFollowsIO(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		terminal bool
+	}{{"stderr a terminal", true}, {"stderr a pipe", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			s := IO{In: strings.NewReader(seedTrail), Out: &out, Err: &errb, ErrTerminal: tc.terminal}
+			err := runEvents(context.Background(), s, eventsOptions{Paths: []string{"-"}, Output: "text"})
+			if code := exitCode(err, &errb); code != exitFindings {
+				t.Fatalf("exit %d, stderr %q", code, errb.String())
+			}
+			if drawn := strings.Contains(errb.String(), "\r\033[K"); drawn != tc.terminal {
+				t.Fatalf("progress drawn = %v, want %v; stderr %q", drawn, tc.terminal, errb.String())
+			}
+		})
 	}
 }

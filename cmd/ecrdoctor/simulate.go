@@ -40,7 +40,7 @@ type repeatable struct{ vals []string }
 func (r *repeatable) Set(v string) error { r.vals = append(r.vals, v); return nil }
 func (r *repeatable) String() string     { return strings.Join(r.vals, ", ") }
 
-func simulateCommand(s *streams) *cli.Command {
+func simulateCommand(s IO) *cli.Command {
 	identity, context := &repeatable{}, &repeatable{}
 	return &cli.Command{
 		Name:  "simulate",
@@ -290,13 +290,13 @@ func actionTypo(action string) string {
 	return "ecr:" + best
 }
 
-func runSimulate(s *streams, o SimulateOptions) error {
+func runSimulate(s IO, o SimulateOptions) error {
 	req, err := o.request()
 	if err != nil {
 		return err
 	}
 	if typo := actionTypo(o.Action); typo != "" {
-		fmt.Fprintf(s.err, "ecrdoctor: warning: simulate: --action %s is not an ECR action ecrdoctor knows; did you mean %s? It is evaluated as given.\n", o.Action, typo)
+		fmt.Fprintf(s.Err, "ecrdoctor: warning: simulate: --action %s is not an ECR action ecrdoctor knows; did you mean %s? It is evaluated as given.\n", o.Action, typo)
 	}
 	resource, err := readPolicy(s, "--policy", o.PolicyFile)
 	if err != nil {
@@ -325,9 +325,9 @@ func runSimulate(s *streams, o SimulateOptions) error {
 
 	res := policy.EvaluateWithIdentity(resource, identity, req)
 	if o.Output == "json" {
-		err = writeSimulateJSON(s.out, res)
+		err = writeSimulateJSON(s.Out, res)
 	} else {
-		err = writeSimulateText(s.out, res, o.ReplicationFrom == "")
+		err = writeSimulateText(s.Out, res, o.ReplicationFrom == "")
 	}
 	if err != nil {
 		return fmt.Errorf("writing the result: %w", err)
@@ -347,16 +347,16 @@ func hasKeyFold(m map[string][]string, key string) bool {
 	return false
 }
 
-func readInput(s *streams, name string) ([]byte, string, error) {
+func readInput(s IO, name string) ([]byte, string, error) {
 	if name == "-" {
-		data, err := io.ReadAll(s.in)
+		data, err := io.ReadAll(s.In)
 		return data, "stdin", err
 	}
 	data, err := os.ReadFile(name)
 	return data, name, err
 }
 
-func readPolicy(s *streams, flag, name string) (*policy.Policy, error) {
+func readPolicy(s IO, flag, name string) (*policy.Policy, error) {
 	data, shown, err := readInput(s, name)
 	if err != nil {
 		return nil, inputErrorf("simulate: %s: reading %s: %w", flag, shown, err)
@@ -426,7 +426,7 @@ func jsonKind(raw json.RawMessage) string {
 	return "a number"
 }
 
-func readContextFile(s *streams, name string) (map[string][]string, error) {
+func readContextFile(s IO, name string) (map[string][]string, error) {
 	data, shown, err := readInput(s, name)
 	if err != nil {
 		return nil, inputErrorf("simulate: --context-file: reading %s: %w", shown, err)

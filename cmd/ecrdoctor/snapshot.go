@@ -126,7 +126,7 @@ func printWarnings(w io.Writer, warnings []string) {
 	}
 }
 
-func snapshotCommand(s *streams) *cli.Command {
+func snapshotCommand(s IO) *cli.Command {
 	return &cli.Command{
 		Name:  "snapshot",
 		Usage: "read a repository's replication setup from AWS into a snapshot folder",
@@ -196,7 +196,7 @@ func checkOutDir(dir string, force bool) error {
 
 // runSnapshot captures into a fresh folder beside out and moves it into
 // place at the end, so an interrupted run leaves no half-written snapshot.
-func runSnapshot(ctx context.Context, c *cli.Context, s *streams, opts collect.CaptureOptions, out string) error {
+func runSnapshot(ctx context.Context, c *cli.Context, s IO, opts collect.CaptureOptions, out string) error {
 	parent := filepath.Dir(filepath.Clean(out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return inputErrorf("--out %s: %v", out, err)
@@ -209,7 +209,7 @@ func runSnapshot(ctx context.Context, c *cli.Context, s *streams, opts collect.C
 	start := time.Now()
 	stats, err := collect.Capture(ctx, opts, tmp)
 	if stats != nil {
-		printWarnings(s.err, stats.Warnings)
+		printWarnings(s.Err, stats.Warnings)
 	}
 	if err != nil {
 		return liveError(c, ctx, err)
@@ -223,9 +223,9 @@ func runSnapshot(ctx context.Context, c *cli.Context, s *streams, opts collect.C
 		calls = append(calls, fmt.Sprintf("%s %d", svc, stats.APICalls[svc]))
 		total += stats.APICalls[svc]
 	}
-	fmt.Fprintf(s.out, "Wrote the snapshot of %s (source %s) to %s: %d API calls (%s) in %.1fs, %d CloudTrail events read, %d for the repository.\n",
+	fmt.Fprintf(s.Out, "Wrote the snapshot of %s (source %s) to %s: %d API calls (%s) in %.1fs, %d CloudTrail events read, %d for the repository.\n",
 		opts.Repository, stats.Source, out, total, strings.Join(calls, ", "), time.Since(start).Seconds(), stats.EventsScanned, stats.EventsMatched)
-	fmt.Fprintf(s.out, "Diagnose it with: ecrdoctor why --repo %s --snapshot %s\n", opts.Repository, out)
+	fmt.Fprintf(s.Out, "Diagnose it with: ecrdoctor why --repo %s --snapshot %s\n", opts.Repository, out)
 	return nil
 }
 

@@ -26,7 +26,7 @@ type whyOptions struct {
 	Output        string
 }
 
-func whyCommand(s *streams) *cli.Command {
+func whyCommand(s IO) *cli.Command {
 	return &cli.Command{
 		Name:  "why",
 		Usage: "explain why a repository's images are not replicating, with evidence and a verified fix",
@@ -131,7 +131,7 @@ func checkEventPaths(paths []string) error {
 
 // runWhyLive captures the snapshot folder from AWS into a temporary folder
 // and diagnoses it exactly as `why --snapshot` would.
-func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.CaptureOptions) error {
+func runWhyLive(c *cli.Context, s IO, o whyOptions, capture collect.CaptureOptions) error {
 	ctx, cancel := liveContext(c)
 	defer cancel()
 	tmp, err := os.MkdirTemp("", "ecrdoctor-why-")
@@ -142,11 +142,11 @@ func runWhyLive(c *cli.Context, s *streams, o whyOptions, capture collect.Captur
 	stats, err := collect.Capture(ctx, capture, tmp)
 	if err != nil {
 		if stats != nil {
-			printWarnings(s.err, stats.Warnings)
+			printWarnings(s.Err, stats.Warnings)
 		}
 		return liveError(c, ctx, err)
 	}
-	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.in})
+	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In})
 	if err != nil {
 		return inputErrorf("reading what was captured: %w", err)
 	}
@@ -205,7 +205,7 @@ func liveSource(src, dir string) string {
 	return out
 }
 
-func runWhy(ctx context.Context, s *streams, o whyOptions) error {
+func runWhy(ctx context.Context, s IO, o whyOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -222,7 +222,7 @@ func runWhy(ctx context.Context, s *streams, o whyOptions) error {
 		SourceAccount: o.SourceAccount,
 		SourceRegion:  o.Region,
 		Events:        o.Events,
-		Stdin:         s.in,
+		Stdin:         s.In,
 	})
 	if errors.Is(err, collect.ErrSourceUnknown) || errors.Is(err, collect.ErrRepositoryMismatch) {
 		// Settled by a flag: a usage error.
@@ -243,7 +243,7 @@ func runWhy(ctx context.Context, s *streams, o whyOptions) error {
 
 // writeReport renders the report in full before writing it, so nothing is
 // half-printed, and maps it to the exit code.
-func writeReport(s *streams, report *diagnose.Report, format string) error {
+func writeReport(s IO, report *diagnose.Report, format string) error {
 	var b bytes.Buffer
 	var err error
 	switch format {
@@ -252,12 +252,12 @@ func writeReport(s *streams, report *diagnose.Report, format string) error {
 	case "markdown", "md":
 		err = render.Markdown(&b, report)
 	default:
-		err = render.Text(&b, report, render.TextOptions{Terminal: isTerminal(s.out) && os.Getenv("NO_COLOR") == "", ColorFrom: s.out})
+		err = render.Text(&b, report, render.TextOptions{Terminal: s.OutTerminal, ColorFrom: s.Out})
 	}
 	if err != nil {
 		return inputErrorf("rendering the report: %w", err)
 	}
-	if _, err := s.out.Write(b.Bytes()); err != nil {
+	if _, err := s.Out.Write(b.Bytes()); err != nil {
 		return inputErrorf("writing the report: %w", err)
 	}
 	if report.HasErrors() {
