@@ -205,24 +205,11 @@ func (a *analysis) finish(sourceKnown bool) {
 	}
 }
 
-// order of root causes: source problems first, then per destination the
-// specific explanation before the generic one it explains.
-var codeOrder = []string{
-	CodeReplicationNotConfigured, CodeFilterDoesNotMatch, CodeDestinationIsSource,
-	CodeExplicitDeny, CodeConditionNotSatisfied, CodeResourceMismatch, CodePrincipalMismatch,
-	CodeActionNotGranted, CodeGrantInRepositoryPolicy, CodeRegistryPolicyInOtherRegion,
-	CodeRegistryPolicyMissing, CodeCreateRepositoryNotAllowed, CodeReplicateImageDenied,
-	CodeDestinationUnreadable, CodeStaleFailures,
-}
-
+// findingRank orders findings by severity, then by the catalogue's
+// root-cause order.
 func findingRank(f Finding) int {
 	sev := map[Severity]int{SeverityError: 0, SeverityWarning: 1, SeverityInfo: 2}[f.Severity]
-	for i, c := range codeOrder {
-		if c == f.Code {
-			return sev*100 + i
-		}
-	}
-	return sev*100 + len(codeOrder)
+	return sev*100 + codeRank(f.Code)
 }
 
 func (a *analysis) add(f Finding) {
