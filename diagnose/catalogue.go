@@ -83,7 +83,7 @@ var Catalogue = []CodeInfo{
 			"Move the grant to the registry policy and remove it from the repository policy."},
 	{Code: CodeRegistryPolicyInOtherRegion, Severity: SeverityError, Mode: "FM-04", Doc: docRegistryPolicy,
 		Title: "The grant is in the destination account's registry policy of another region.",
-		Help: "Registry policies are set per region. The destination account grants replication in a region the rule does not replicate to; put the registry policy in the destination region too."},
+		Help:  "Registry policies are set per region. The destination account grants replication in a region the rule does not replicate to; put the registry policy in the destination region too."},
 	{Code: CodeRegistryPolicyMissing, Severity: SeverityError, Mode: "FM-01", Doc: docReplicationPolicy,
 		Title: "The destination has no registry policy.",
 		Help: "Cross-account replication needs a registry permissions policy in every destination account and region that allows the source account ecr:ReplicateImage " +
@@ -102,7 +102,7 @@ var Catalogue = []CodeInfo{
 			"Give it a profile or a role for that account (--dest-profile, --assume-role), or collect those files into the snapshot."},
 	{Code: CodeStaleFailures, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationStatus,
 		Title: "The policy allows replication now, but earlier pushes failed and are not retried: push them again.",
-		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: push the affected images again."},
+		Help:  "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: push the affected images again."},
 }
 
 // Lookup returns the catalogue entry of code.
