@@ -30,8 +30,33 @@ const (
 	lookupAttempts = 6
 )
 
-// ecrAPI is what capture needs of ECR, with the SDK v2 signatures.
-type ecrAPI interface {
+// AWS is where a capture gets its configuration and clients. Its zero value
+// is the process environment (the SDK's default chain: AWS_PROFILE, the
+// shared files, SSO, ...) and the SDK's clients. Tests inject a
+// configuration pointing at an emulator, or fakes, without touching the
+// environment, so they can run in parallel. Every configuration gets the
+// read-only guard and the call counter, injected or not.
+type AWS struct {
+	// LoadConfig loads the configuration of profile ("" for the default one)
+	// with region ("" for the profile's). An unknown profile is reported as
+	// a config.SharedConfigProfileNotExistError.
+	LoadConfig func(ctx context.Context, profile, region string) (aws.Config, error)
+	// ECR, CloudTrail and STS build a service's client from a configuration,
+	// like the SDK's NewFromConfig; the options set the region and, for
+	// CloudTrail, the retries and the rate limit.
+	ECR        func(aws.Config, ...func(*ecr.Options)) ECRAPI
+	CloudTrail func(aws.Config, ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient
+	STS        func(aws.Config, ...func(*sts.Options)) STSAPI
+}
+
+// STSAPI is what capture needs of STS: who the credentials are, and roles.
+type STSAPI interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+	stscreds.AssumeRoleAPIClient
+}
+
+// ECRAPI is what capture needs of ECR, with the SDK v2 signatures.
+type ECRAPI interface {
 	DescribeRegistry(context.Context, *ecr.DescribeRegistryInput, ...func(*ecr.Options)) (*ecr.DescribeRegistryOutput, error)
 	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
 	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
@@ -44,19 +69,32 @@ type ecrAPI interface {
 // session holds what every client of one capture shares: the call counter,
 // the CloudTrail limiters and the configuration of each account.
 type session struct {
+	aws     AWS
 	counter *callCounter
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // by account/region
-	ecrs     map[string]ecrAPI        // by account/region
+	ecrs     map[string]ECRAPI        // by account/region
 	trails   map[string]cloudtrail.LookupEventsAPIClient
 }
 
-func newSession() *session {
+func newSession(a AWS) *session {
+	if a.ECR == nil {
+		a.ECR = func(cfg aws.Config, opts ...func(*ecr.Options)) ECRAPI { return ecr.NewFromConfig(cfg, opts...) }
+	}
+	if a.CloudTrail == nil {
+		a.CloudTrail = func(cfg aws.Config, opts ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient {
+			return cloudtrail.NewFromConfig(cfg, opts...)
+		}
+	}
+	if a.STS == nil {
+		a.STS = func(cfg aws.Config, opts ...func(*sts.Options)) STSAPI { return sts.NewFromConfig(cfg, opts...) }
+	}
 	return &session{
+		aws:      a,
 		counter:  &callCounter{n: map[string]int{}},
 		limiters: map[string]*rate.Limiter{},
-		ecrs:     map[string]ecrAPI{},
+		ecrs:     map[string]ECRAPI{},
 		trails:   map[string]cloudtrail.LookupEventsAPIClient{},
 	}
 }
@@ -69,14 +107,21 @@ func (s *session) apiOptions() []func(*middleware.Stack) error {
 // loadConfig runs the SDK's default chain: profile, environment, SSO,
 // credential_process, AWS_ENDPOINT_URL and the rest.
 func (s *session) loadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{config.WithAPIOptions(s.apiOptions())}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
+	var cfg aws.Config
+	var err error
+	if s.aws.LoadConfig != nil {
+		cfg, err = s.aws.LoadConfig(ctx, profile, region)
+		cfg.APIOptions = append(cfg.APIOptions[:len(cfg.APIOptions):len(cfg.APIOptions)], s.apiOptions()...)
+	} else {
+		opts := []func(*config.LoadOptions) error{config.WithAPIOptions(s.apiOptions())}
+		if profile != "" {
+			opts = append(opts, config.WithSharedConfigProfile(profile))
+		}
+		if region != "" {
+			opts = append(opts, config.WithRegion(region))
+		}
+		cfg, err = config.LoadDefaultConfig(ctx, opts...)
 	}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		var notExist config.SharedConfigProfileNotExistError
 		if errors.As(err, &notExist) {
@@ -87,11 +132,26 @@ func (s *session) loadConfig(ctx context.Context, profile, region string) (aws.C
 	return cfg, nil
 }
 
+// profileMissing reports whether profile is absent from the shared config
+// and credentials files.
+func (s *session) profileMissing(ctx context.Context, profile string) bool {
+	var err error
+	if s.aws.LoadConfig != nil {
+		_, err = s.aws.LoadConfig(ctx, profile, "")
+	} else {
+		// LoadDefaultConfig, not LoadSharedConfigProfile: only it follows
+		// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
+		_, err = config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile))
+	}
+	var notExist config.SharedConfigProfileNotExistError
+	return errors.As(err, &notExist)
+}
+
 // assumeRole returns a config whose credentials are those of role, assumed
 // with the source credentials. It retrieves them at once so that a denial is
 // known before any destination read.
 func (s *session) assumeRole(ctx context.Context, src aws.Config, roleARN, externalID string) (aws.Config, error) {
-	client := sts.NewFromConfig(src)
+	client := s.aws.STS(src)
 	provider := stscreds.NewAssumeRoleProvider(client, roleARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "ecrdoctor"
 		if externalID != "" {
@@ -107,8 +167,8 @@ func (s *session) assumeRole(ctx context.Context, src aws.Config, roleARN, exter
 }
 
 // callerAccount asks STS which account cfg's credentials belong to.
-func callerAccount(ctx context.Context, cfg aws.Config) (string, error) {
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+func (s *session) callerAccount(ctx context.Context, cfg aws.Config) (string, error) {
+	out, err := s.aws.STS(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return "", err
 	}
@@ -117,14 +177,14 @@ func callerAccount(ctx context.Context, cfg aws.Config) (string, error) {
 
 // ecrClient returns the ECR client of cfg's credentials for account in
 // region, built once.
-func (s *session) ecrClient(cfg aws.Config, account, region string) ecrAPI {
+func (s *session) ecrClient(cfg aws.Config, account, region string) ECRAPI {
 	key := account + "/" + region
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.ecrs[key]; ok {
 		return c
 	}
-	c := ecr.NewFromConfig(cfg, func(o *ecr.Options) { o.Region = region })
+	c := s.aws.ECR(cfg, func(o *ecr.Options) { o.Region = region })
 	s.ecrs[key] = c
 	return c
 }
@@ -143,7 +203,7 @@ func (s *session) trailClient(cfg aws.Config, account, region string) cloudtrail
 		lim = rate.NewLimiter(lookupRate, lookupBurst)
 		s.limiters[key] = lim
 	}
-	c := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
+	c := s.aws.CloudTrail(cfg, func(o *cloudtrail.Options) {
 		o.Region = region
 		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, lookupAttempts)
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {

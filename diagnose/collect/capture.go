@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
@@ -44,6 +43,9 @@ type CaptureOptions struct {
 	// Profile and Region choose the source credentials and registry; empty
 	// means the SDK's default chain (AWS_PROFILE, AWS_REGION, ...).
 	Profile, Region string
+	// AWS is where configurations and clients come from; the zero value is
+	// the process environment and the SDK.
+	AWS AWS
 	// DestProfiles maps a destination account ID to the profile to read it with.
 	DestProfiles map[string]string
 	// AssumeRole is a role name assumed in every destination account without
@@ -92,7 +94,7 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 	c := &capture{
 		opts:  opts,
 		dir:   dir,
-		sess:  newSession(),
+		sess:  newSession(opts.AWS),
 		stats: &CaptureStats{},
 		prog:  newProgress(opts.Progress),
 		dests: map[string]*destAccess{},
@@ -150,10 +152,7 @@ func (c *capture) run(ctx context.Context) error {
 	// --profile: say so before reading anything, not as a warning later.
 	for _, acct := range slices.Sorted(maps.Keys(c.opts.DestProfiles)) {
 		profile := c.opts.DestProfiles[acct]
-		var notExist config.SharedConfigProfileNotExistError
-		// LoadDefaultConfig, not LoadSharedConfigProfile: only it follows
-		// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE.
-		if _, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile)); errors.As(err, &notExist) {
+		if c.sess.profileMissing(ctx, profile) {
 			return fmt.Errorf("--dest-profile %s=%s: AWS profile %q does not exist in the shared config or credentials files: check the name (aws configure list-profiles)", acct, profile, profile)
 		}
 	}
@@ -161,7 +160,7 @@ func (c *capture) run(ctx context.Context) error {
 	region := cfg.Region
 	c.prog.set("source", "reading the source registry in "+region)
 
-	srcECR := ecr.NewFromConfig(cfg)
+	srcECR := c.sess.aws.ECR(cfg)
 	reg, regErr := srcECR.DescribeRegistry(ctx, &ecr.DescribeRegistryInput{})
 	account := ""
 	switch {
@@ -175,7 +174,7 @@ func (c *capture) run(ctx context.Context) error {
 		}
 		// AWS answered but refused: learn the account from STS so the
 		// rest can still be collected and the refusal stored.
-		acct, err := callerAccount(ctx, cfg)
+		acct, err := c.sess.callerAccount(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("reading the source registry in %s: %w; %s", region, regErr, advice(regErr, "ecr:DescribeRegistry", c.opts.Profile))
 		}
@@ -250,7 +249,7 @@ func (c *capture) run(ctx context.Context) error {
 }
 
 // readSource reads the repository and the replication status of its newest images.
-func (c *capture) readSource(ctx context.Context, client ecrAPI) error {
+func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 	repo := c.opts.Repository
 	out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
 	if err := c.record(c.srcAt, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(out) }, err); err != nil {
@@ -308,7 +307,7 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 			da.cfg, da.how = c.src, "source credentials"
 			return
 		}
-		got, err := callerAccount(ctx, cfg)
+		got, err := c.sess.callerAccount(ctx, cfg)
 		if err != nil {
 			c.warnf("account %s: checking the credentials of profile %q: %v; %s", account, profile, err, advice(err, "", profile))
 			if _, isAPI := apiError(err); isAPI {

@@ -65,8 +65,10 @@ func fillerEvents(now time.Time, account, region string, n int) []awstest.Event 
 	return out
 }
 
-func captureOpts() collect.CaptureOptions {
-	return collect.CaptureOptions{Repository: repo, Region: srcReg, AssumeRole: roleName}
+// captureOpts read env's servers through collect.AWS, not the process
+// environment, so the tests using them run in parallel.
+func captureOpts(env *awstest.Env) collect.CaptureOptions {
+	return collect.CaptureOptions{Repository: repo, Region: srcReg, AssumeRole: roleName, AWS: env.AWS()}
 }
 
 func runCapture(t *testing.T, opts collect.CaptureOptions) (string, *collect.CaptureStats, time.Duration) {
@@ -119,11 +121,12 @@ func readJSON(t *testing.T, path string, v any) {
 }
 
 func TestCaptureSeedCase(t *testing.T) {
-	env := awstest.Start(t)
+	t.Parallel()
+	env := awstest.New(t)
 	now := time.Now()
 	env.Build(seedScenario(now, 0))
 
-	dir, stats, elapsed := runCapture(t, captureOpts())
+	dir, stats, elapsed := runCapture(t, captureOpts(env))
 	t.Logf("warnings: %q", stats.Warnings)
 	t.Logf("seed case: %d API calls %v (proxy saw %d, CloudTrail stand-in %d) in %v", totalCalls(stats.APICalls), stats.APICalls, env.Moto.Total(), mustCalls(env), elapsed)
 
@@ -281,7 +284,8 @@ func TestCaptureScenarios(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := awstest.Start(t)
+			t.Parallel()
+			env := awstest.New(t)
 			now := time.Now()
 			s := seedScenario(now, 0)
 			s.Destinations = map[diagnose.Location]awstest.Destination{crossAcctDest: tc.dest}
@@ -290,7 +294,7 @@ func TestCaptureScenarios(t *testing.T) {
 			if tc.denyRole {
 				env.Moto.DenyRoles[roleName] = true
 			}
-			opts := captureOpts()
+			opts := captureOpts(env)
 			if tc.noRole {
 				opts.AssumeRole = ""
 			}
@@ -305,14 +309,15 @@ func TestCaptureScenarios(t *testing.T) {
 // unthrottled, then with every tenth LookupEvents call throttled: the same
 // snapshot, no failure, and under 1.15 times the calls.
 func TestCaptureThrottled(t *testing.T) {
-	env := awstest.Start(t)
+	t.Parallel()
+	env := awstest.New(t)
 	now := time.Now()
 	env.Build(seedScenario(now, 180)) // the evidence is on the fourth page
 
-	dir1, stats1, elapsed1 := runCapture(t, captureOpts())
+	dir1, stats1, elapsed1 := runCapture(t, captureOpts(env))
 	env.Trail.ThrottleRate = 0.1
 	ct0, th0 := env.Trail.Calls()
-	dir2, stats2, elapsed2 := runCapture(t, captureOpts())
+	dir2, stats2, elapsed2 := runCapture(t, captureOpts(env))
 	ct1, th1 := env.Trail.Calls()
 	n1, n2 := totalCalls(stats1.APICalls), totalCalls(stats2.APICalls)
 	t.Logf("unthrottled: %d calls %v in %v; 10%% throttled: %d calls %v in %v (%d CloudTrail requests, %d throttled)",
@@ -339,9 +344,11 @@ func TestCaptureThrottled(t *testing.T) {
 }
 
 func TestCaptureBadInput(t *testing.T) {
+	t.Parallel()
 	t.Run("unknown profile", func(t *testing.T) {
-		awstest.Start(t)
-		opts := captureOpts()
+		t.Parallel()
+		env := awstest.New(t)
+		opts := captureOpts(env)
 		opts.Profile = "no-such-profile"
 		_, err := collect.Capture(context.Background(), opts, t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), `"no-such-profile" does not exist`) {
@@ -349,10 +356,11 @@ func TestCaptureBadInput(t *testing.T) {
 		}
 	})
 	t.Run("profile for an account that is no destination", func(t *testing.T) {
-		env := awstest.Start(t)
+		t.Parallel()
+		env := awstest.New(t)
 		env.Build(seedScenario(time.Now(), 0))
-		env.WriteConfig("[profile other]\nregion = eu-west-1\n")
-		opts := captureOpts()
+		env.Profile("other", "eu-west-1", env.Credentials(src, ""))
+		opts := captureOpts(env)
 		opts.DestProfiles = map[string]string{"333333333333": "other"}
 		_, stats, _ := runCapture(t, opts)
 		if w := strings.Join(stats.Warnings, "\n"); !strings.Contains(w, "--dest-profile 333333333333=other: account 333333333333 is not a cross-account destination of any replication rule for "+repo) {
@@ -360,8 +368,9 @@ func TestCaptureBadInput(t *testing.T) {
 		}
 	})
 	t.Run("missing region", func(t *testing.T) {
-		awstest.Start(t)
-		opts := captureOpts()
+		t.Parallel()
+		env := awstest.New(t)
+		opts := captureOpts(env)
 		opts.Region = ""
 		_, err := collect.Capture(context.Background(), opts, t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "--region") {
@@ -369,18 +378,20 @@ func TestCaptureBadInput(t *testing.T) {
 		}
 	})
 	t.Run("expired credentials", func(t *testing.T) {
-		env := awstest.Start(t)
+		t.Parallel()
+		env := awstest.New(t)
 		env.Moto.ExpiredKeys[awstest.SourceKey] = true
-		_, err := collect.Capture(context.Background(), captureOpts(), t.TempDir())
+		_, err := collect.Capture(context.Background(), captureOpts(env), t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "ExpiredToken") || !strings.Contains(err.Error(), "refresh them") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("no CloudTrail permission", func(t *testing.T) {
-		env := awstest.Start(t)
+		t.Parallel()
+		env := awstest.New(t)
 		env.Build(seedScenario(time.Now(), 0))
 		env.Trail.DenyAccounts[src] = true
-		dir, stats, _ := runCapture(t, captureOpts())
+		dir, stats, _ := runCapture(t, captureOpts(env))
 		if c := errorCode(t, dir, src, srcReg, collect.LookupEventsPrefix); c != "AccessDeniedException" {
 			t.Errorf("lookup-events error = %q", c)
 		}

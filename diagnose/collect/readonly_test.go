@@ -33,7 +33,7 @@ func guardedConfig(t *testing.T) (aws.Config, *atomic.Int32) {
 	}))
 	t.Cleanup(srv.Close)
 	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithAPIOptions(newSession().apiOptions()),
+		config.WithAPIOptions(newSession(AWS{}).apiOptions()),
 		config.WithRegion("ap-northeast-1"),
 		config.WithBaseEndpoint(srv.URL),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),

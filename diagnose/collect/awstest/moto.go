@@ -59,15 +59,10 @@ type Moto struct {
 // it instead when ECRDOCTOR_REQUIRE_MOTO=1 (CI).
 func StartMoto(t testing.TB) *Moto {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if _, statErr := os.Stat("/root/.pyenv/shims/moto_server"); statErr == nil {
-			bin, err = "/root/.pyenv/shims/moto_server", nil
-		}
-	}
+	bin, err := motoBinary()
 	if err != nil {
 		if os.Getenv("ECRDOCTOR_REQUIRE_MOTO") == "1" {
-			t.Fatalf("moto_server is required (ECRDOCTOR_REQUIRE_MOTO=1) but not found: install it with pip install 'moto[server]'")
+			t.Fatalf("moto_server is required (ECRDOCTOR_REQUIRE_MOTO=1) but not found on PATH: install it with pip install 'moto[server]' and put it on PATH")
 		}
 		t.Skip("moto_server not installed (pip install 'moto[server]'); skipping the live AWS tests")
 	}
@@ -101,6 +96,10 @@ func StartMoto(t testing.TB) *Moto {
 	m.URL = srv.URL
 	return m
 }
+
+// motoBinary finds moto_server on PATH, and only there: where it is
+// installed is the machine's business (.ci/run puts the pyenv shims on PATH).
+func motoBinary() (string, error) { return exec.LookPath("moto_server") }
 
 // Counts returns the requests the proxy saw, by "service:Operation".
 func (m *Moto) Counts() map[string]int {

@@ -9,12 +9,15 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 )
 
 // SourceKey is the access key the product runs with in tests: moto gives
@@ -26,15 +29,26 @@ type Env struct {
 	Moto  *Moto
 	Trail *CloudTrail
 	t     testing.TB
+
+	profiles map[string]profile // for AWS
 }
 
-// Start starts moto and the CloudTrail stand-in and points the SDK's
-// default chain at them through the environment (AWS_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_CLOUDTRAIL, static source keys, empty shared files), as a
-// user would. It uses t.Setenv, so the test must not be parallel.
-func Start(t *testing.T) *Env {
+// New starts moto and the CloudTrail stand-in for one test and touches no
+// process environment: the product reaches them through Env.AWS, so the
+// test may run in parallel with others, each with its own servers.
+func New(t testing.TB) *Env {
 	m := StartMoto(t)
 	ct := StartCloudTrail(t, m.AccountOf)
+	return &Env{Moto: m, Trail: ct, t: t, profiles: map[string]profile{}}
+}
+
+// Start is New, and points the SDK's default chain at the servers through
+// the environment (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CLOUDTRAIL, static
+// source keys, empty shared files), as a user would. It uses t.Setenv, so
+// the test must not be parallel: use it for runs of the command line.
+func Start(t *testing.T) *Env {
+	e := New(t)
+	m, ct := e.Moto, e.Trail
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "config")
 	if err := os.WriteFile(cfgFile, nil, 0o600); err != nil {
@@ -59,7 +73,49 @@ func Start(t *testing.T) *Env {
 			os.Unsetenv(k) // an empty AWS_PROFILE names a profile "" for the CLI
 		}
 	}
-	return &Env{Moto: m, Trail: ct, t: t}
+	return e
+}
+
+type profile struct {
+	region string
+	creds  aws.Credentials
+}
+
+// Profile adds a named profile to those Env.AWS knows, holding creds, with
+// region ("" for none).
+func (e *Env) Profile(name, region string, creds aws.Credentials) {
+	e.profiles[name] = profile{region: region, creds: creds}
+}
+
+// AWS is what the product's capture reads through instead of the process
+// environment: moto (through the proxy) for ECR and STS, the stand-in for
+// CloudTrail, the source keys for the default profile and the profiles
+// added with Profile. The read-only guard is still added by the product.
+func (e *Env) AWS() collect.AWS {
+	return collect.AWS{
+		LoadConfig: func(_ context.Context, name, region string) (aws.Config, error) {
+			creds := aws.Credentials{AccessKeyID: SourceKey, SecretAccessKey: "secret"}
+			if name != "" {
+				p, ok := e.profiles[name]
+				if !ok {
+					return aws.Config{}, config.SharedConfigProfileNotExistError{Profile: name}
+				}
+				creds = p.creds
+				if region == "" {
+					region = p.region
+				}
+			}
+			return aws.Config{
+				Region:       region,
+				Credentials:  aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: creds}),
+				BaseEndpoint: aws.String(e.Moto.URL),
+			}, nil
+		},
+		CloudTrail: func(cfg aws.Config, opts ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient {
+			opts = append(opts, func(o *cloudtrail.Options) { o.BaseEndpoint = aws.String(e.Trail.URL) })
+			return cloudtrail.NewFromConfig(cfg, opts...)
+		},
+	}
 }
 
 // WriteConfig writes the shared config file the SDK reads (AWS_CONFIG_FILE).
