@@ -226,6 +226,7 @@ Examples:
 			simulateCommand(s),
 			eventsCommand(s),
 			snapshotCommand(s),
+			athenaDDLCommand(s),
 		},
 	}
 	for _, cmd := range app.Commands {
