@@ -15,7 +15,7 @@ type athenaDDLOptions struct {
 	DDL collect.DDLOptions
 }
 
-func athenaDDLCommand(s *streams) *cli.Command {
+func athenaDDLCommand(s IO) *cli.Command {
 	return &cli.Command{
 		Name:  "athena-ddl",
 		Usage: "print the Athena CREATE TABLE for a CloudTrail trail's bucket, for 'events --athena-table'",
@@ -112,14 +112,14 @@ func splitList(vals []string) []string {
 	return out
 }
 
-func runAthenaDDL(s *streams, o athenaDDLOptions) error {
+func runAthenaDDL(s IO, o athenaDDLOptions) error {
 	ddl, notes, err := collect.AthenaDDL(o.DDL)
 	if err != nil {
 		return usageErrorf("athena-ddl: %v", err)
 	}
 	for _, n := range notes {
-		fmt.Fprintf(s.err, "ecrdoctor: note: %s\n", n)
+		fmt.Fprintf(s.Err, "ecrdoctor: note: %s\n", n)
 	}
-	_, err = fmt.Fprint(s.out, ddl)
+	_, err = fmt.Fprint(s.Out, ddl)
 	return err
 }
