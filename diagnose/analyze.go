@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
@@ -100,7 +101,7 @@ func (a *analysis) checkSource() ([]destination, bool) {
 	index := map[Location]int{}
 	var allPrefixes []string
 	for _, rule := range cfg.Rules {
-		prefix, matches := ruleMatches(rule, s.Repository)
+		prefix, matches := awsid.Covers(rule.RepositoryFilters, s.Repository)
 		for _, f := range rule.RepositoryFilters {
 			allPrefixes = append(allPrefixes, f.Filter)
 		}
@@ -135,24 +136,6 @@ func (a *analysis) checkSource() ([]destination, bool) {
 		return nil, true
 	}
 	return dests, true
-}
-
-// ruleMatches reports whether rule covers repo, and with which prefix ("" for
-// a rule without filters).
-func ruleMatches(rule ReplicationRule, repo string) (string, bool) {
-	if len(rule.RepositoryFilters) == 0 {
-		return "", true
-	}
-	best, ok := "", false
-	for _, f := range rule.RepositoryFilters {
-		if f.FilterType != "" && f.FilterType != "PREFIX_MATCH" {
-			continue
-		}
-		if strings.HasPrefix(repo, f.Filter) && (!ok || len(f.Filter) > len(best)) {
-			best, ok = f.Filter, true
-		}
-	}
-	return best, ok
 }
 
 // inferDestinations lists destinations seen in evidence when the source
@@ -326,11 +309,6 @@ func EditDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
-}
-
-// repositoryARN is the ARN of repo in the registry at loc.
-func repositoryARN(loc Location, repo string) string {
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", trail.Partition(loc.Region), loc.Region, loc.Account, repo)
 }
 
 // imageStatus is one replication status of one image of the repository.

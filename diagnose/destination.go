@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
@@ -66,7 +67,7 @@ type misplaced struct {
 func (a *analysis) checkDestination(d destination) error {
 	s := a.snap
 	dr := DestinationReport{Account: d.loc.Account, Region: d.loc.Region, CrossAccount: d.crossAccount(s.Source), Verdict: Healthy}
-	c := &destCheck{d: d, arn: repositoryARN(d.loc, s.Repository), reg: s.Registry(d.loc)}
+	c := &destCheck{d: d, arn: awsid.RepositoryARN(d.loc, s.Repository), reg: s.Registry(d.loc)}
 	others := map[string]int{} // failures that are no ECR access denial, by error code
 	newestIsOther := false
 	for _, e := range a.events { // newest first
@@ -412,7 +413,7 @@ func (a *analysis) principalFinding(c *destCheck, sts []policy.StatementResult, 
 	detail := fmt.Sprintf("Replication is performed by the service-linked role of the source account, %s. The statement grants ecr:ReplicateImage to %s instead. ",
 		policy.ReplicationPrincipal(src).ARN, quoteList(principals))
 	for _, p := range principals {
-		if acct := principalAccount(p); acct != "" && acct != src {
+		if acct := awsid.ARNAccount(p); acct != "" && acct != src {
 			if acct == c.d.loc.Account {
 				detail += fmt.Sprintf("%s is the destination account itself (a copy of the Terraform example that grants the current account). ", acct)
 			} else if EditDistance(acct, src) <= 2 {
@@ -422,7 +423,7 @@ func (a *analysis) principalFinding(c *destCheck, sts []policy.StatementResult, 
 			detail += fmt.Sprintf("%s names a specific identity in the source account, not the account: the replication role is %s. ", p, policy.ReplicationPrincipal(src).ARN)
 		}
 	}
-	detail += fmt.Sprintf("Grant arn:%s:iam::%s:root (or the account id %s).", trail.Partition(c.d.loc.Region), src, src)
+	detail += fmt.Sprintf("Grant %s (or the account id %s).", awsid.AccountRootARN(c.d.loc.Region, src), src)
 	c.findings = append(c.findings, Finding{
 		Code:     CodePrincipalMismatch,
 		Severity: SeverityError,
@@ -542,7 +543,7 @@ func (a *analysis) otherRegionGrant(c *destCheck, evidence []Evidence) {
 			continue
 		}
 		req := a.request(c, actionReplicate)
-		req.Resource = repositoryARN(loc, a.snap.Repository)
+		req.Resource = awsid.RepositoryARN(loc, a.snap.Repository)
 		if a.evaluate(p, req).Decision != policy.DecisionAllow {
 			continue
 		}
@@ -1062,18 +1063,6 @@ func principalList(p *policy.Principals) []string {
 	out = append(out, p.Federated...)
 	out = append(out, p.CanonicalUser...)
 	return out
-}
-
-// principalAccount returns the account id an AWS principal names, or "".
-func principalAccount(p string) string {
-	if trail.IsAccountID(p) {
-		return p
-	}
-	parts := strings.SplitN(p, ":", 6)
-	if len(parts) == 6 && strings.HasPrefix(p, "arn:") {
-		return parts[4]
-	}
-	return ""
 }
 
 // dedupeFailureEvidence keeps the CloudTrail and replication-status evidence

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
@@ -87,7 +88,7 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 	}
 	merged, sid, err := mergeGrant(existing, src, dst, c.d.prefixes, actions)
 	if err != nil {
-		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows arn:%s:iam::%s:root %s: %v", dst, trail.Partition(dst.Region), src, strings.Join(actions, " and "), err)}}
+		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows %s %s: %v", dst, awsid.AccountRootARN(dst.Region, src), strings.Join(actions, " and "), err)}}
 	}
 
 	// Verify: the proposed policy must allow every request that failed.
@@ -201,7 +202,7 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 		Action   []string `json:"Action"`
 		Resource any      `json:"Resource"`
 	}{Sid: sid, Effect: "Allow", Action: actions}
-	grant.Principal.AWS = fmt.Sprintf("arn:%s:iam::%s:root", trail.Partition(dst.Region), src)
+	grant.Principal.AWS = awsid.AccountRootARN(dst.Region, src)
 	if len(resources) == 1 {
 		grant.Resource = resources[0]
 	} else {
@@ -222,7 +223,7 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 // grantResources scopes the grant to the rule's filter prefixes in the
 // destination registry.
 func grantResources(dst Location, prefixes []string) []string {
-	base := fmt.Sprintf("arn:%s:ecr:%s:%s:repository/", trail.Partition(dst.Region), dst.Region, dst.Account)
+	base := awsid.RepositoryARN(dst, "")
 	var out []string
 	for _, p := range prefixes {
 		if p == "" {

@@ -68,7 +68,7 @@ type DestinationReport struct {
 }
 
 // Location returns the destination's registry location.
-func (d DestinationReport) Location() Location { return Location{d.Account, d.Region} }
+func (d DestinationReport) Location() Location { return Location{Account: d.Account, Region: d.Region} }
 
 // Finding is one diagnosed cause, with its evidence and fix.
 type Finding struct {

@@ -9,16 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
 // Location is one registry: an account in a region.
-type Location struct {
-	Account string `json:"account"`
-	Region  string `json:"region"`
-}
-
-func (l Location) String() string { return l.Account + "/" + l.Region }
+type Location = awsid.Location
 
 // Snapshot is everything ecrdoctor knows about the source registry, its
 // destinations and the CloudTrail evidence, whether read live from AWS or from
@@ -158,10 +154,7 @@ type ReplicationDestination struct {
 }
 
 // RepositoryFilter limits a rule to repositories whose names start with Filter.
-type RepositoryFilter struct {
-	Filter     string `json:"filter"`
-	FilterType string `json:"filterType"`
-}
+type RepositoryFilter = awsid.RepositoryFilter
 
 // PolicyOutput is the output of get-registry-policy and get-repository-policy.
 type PolicyOutput struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
@@ -98,7 +99,7 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 		end  bool
 	}{{"since", &t.Since, false}, {"until", &t.Until, true}} {
 		if v := c.String(b.flag); v != "" {
-			tm, err := trail.ParseTime(v, now, b.end)
+			tm, err := awsid.ParseTime(v, now, b.end)
 			if err != nil {
 				return o, usageErrorf("events: --%s: %v", b.flag, err)
 			}
@@ -111,7 +112,7 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 	}
 	t.Accounts = c.StringSlice("account")
 	for _, a := range t.Accounts {
-		if !liveAccountRE.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return o, usageErrorf("events: --account %q: must be a 12-digit account id", a)
 		}
 	}

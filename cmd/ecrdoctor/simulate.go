@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
 )
 
@@ -127,7 +128,6 @@ Examples:
 }
 
 var (
-	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
 	// actionRe is one IAM action: a service prefix, a colon and the action's
 	// name (IAM User Guide, "IAM JSON policy elements: Action"); both parts
 	// are case-insensitive. A request names one action, so unlike a policy's
@@ -153,7 +153,7 @@ func (o *SimulateOptions) request() (policy.Request, error) {
 	case o.Principal == "" && o.ReplicationFrom == "":
 		return req, usageErrorf("simulate: give the caller with --principal P or --replication-from ACCOUNT")
 	case o.ReplicationFrom != "":
-		if !accountRe.MatchString(o.ReplicationFrom) {
+		if !awsid.IsAccountID(o.ReplicationFrom) {
 			return req, usageErrorf("simulate: --replication-from %q: want a 12-digit account id", o.ReplicationFrom)
 		}
 		req.Principal = policy.ReplicationPrincipal(o.ReplicationFrom)
@@ -179,7 +179,7 @@ func (o *SimulateOptions) request() (policy.Request, error) {
 	if err := checkResource(o.Resource); err != nil {
 		return req, err
 	}
-	if o.ResourceAccount != "" && !accountRe.MatchString(o.ResourceAccount) {
+	if o.ResourceAccount != "" && !awsid.IsAccountID(o.ResourceAccount) {
 		return req, usageErrorf("simulate: --resource-account %q: want a 12-digit account id", o.ResourceAccount)
 	}
 	stdin := 0

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 )
 
@@ -33,8 +33,6 @@ func liveFlags() []cli.Flag {
 	}
 }
 
-var liveAccountRE = regexp.MustCompile(`^\d{12}$`)
-
 // captureOptions turns the live flags (and --repo) into CaptureOptions. Its
 // errors are usage errors.
 func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
@@ -50,7 +48,7 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 	}
 	for _, kv := range c.StringSlice("dest-profile") {
 		account, profile, ok := strings.Cut(kv, "=")
-		if !ok || !liveAccountRE.MatchString(account) || profile == "" {
+		if !ok || !awsid.IsAccountID(account) || profile == "" {
 			return opts, usageErrorf("--dest-profile %q: want ACCOUNT=PROFILE with a 12-digit account ID", kv)
 		}
 		if opts.DestProfiles == nil {
@@ -73,7 +71,7 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 	if c.Duration("timeout") <= 0 {
 		return opts, usageErrorf("--timeout must be positive")
 	}
-	since, err := parseLiveSince(c.String("since"), now)
+	since, err := awsid.ParseTime(c.String("since"), now, false)
 	if err != nil {
 		return opts, usageErrorf("--since: %v", err)
 	}
@@ -82,23 +80,6 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 		opts.Progress = w
 	}
 	return opts, nil
-}
-
-// parseLiveSince reads "7d", a Go duration, or an RFC 3339 time.
-func parseLiveSince(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n > 0 && fmt.Sprint(n) == days {
-			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("%q is neither a duration (7d, 36h) nor an RFC 3339 time", s)
 }
 
 // liveContext bounds a live run by --timeout and cancels it on Ctrl-C.
@@ -255,7 +236,7 @@ func install(tmp, out string) error {
 		return err
 	}
 	for _, e := range old {
-		if e.IsDir() && liveAccountRE.MatchString(e.Name()) {
+		if e.IsDir() && awsid.IsAccountID(e.Name()) {
 			if _, err := os.Stat(filepath.Join(tmp, e.Name())); err == nil {
 				continue
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/render"
 )
@@ -102,7 +103,7 @@ func (o whyOptions) validate() error {
 	default:
 		return usageErrorf("why: --output %q: must be text, json or markdown", o.Output)
 	}
-	if o.SourceAccount != "" && !liveAccountRE.MatchString(o.SourceAccount) {
+	if o.SourceAccount != "" && !awsid.IsAccountID(o.SourceAccount) {
 		return usageErrorf("why: --source-account %q: must be a 12-digit account id", o.SourceAccount)
 	}
 	if o.Snapshot == "" && o.SourceAccount != "" {

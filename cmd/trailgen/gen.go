@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // The corpus: one organization trail, four accounts, three regions, a month
@@ -311,7 +313,7 @@ func (g *gen) base(t time.Time, id identity, source, name string) record {
 }
 
 func repoARN(region, acct, name string) string {
-	return "arn:aws:ecr:" + region + ":" + acct + ":repository/" + name
+	return awsid.RepositoryARN(awsid.Location{Account: acct, Region: region}, name)
 }
 
 func denyMsg(user, action, resource, tail string) string {

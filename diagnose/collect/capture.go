@@ -20,6 +20,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // DefaultSince is how far back CloudTrail is searched when
@@ -323,7 +324,7 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 		return
 	}
 	if c.opts.AssumeRole != "" {
-		arn := roleARN(c.srcAt.Region, account, c.opts.AssumeRole)
+		arn := awsid.RoleARN(c.srcAt.Region, account, c.opts.AssumeRole)
 		da.how = "--assume-role " + arn
 		cfg, err := c.sess.assumeRole(ctx, c.src, arn, c.opts.ExternalID)
 		if err != nil {
@@ -476,7 +477,7 @@ func matchingDestinations(rc *diagnose.ReplicationConfiguration, repo string) []
 	var out []diagnose.Location
 	seen := map[diagnose.Location]bool{}
 	for _, r := range rc.Rules {
-		if !ruleCovers(r, repo) {
+		if !covers(r, repo) {
 			continue
 		}
 		for _, d := range r.Destinations {
@@ -488,18 +489,6 @@ func matchingDestinations(rc *diagnose.ReplicationConfiguration, repo string) []
 		}
 	}
 	return out
-}
-
-func ruleCovers(r diagnose.ReplicationRule, repo string) bool {
-	if len(r.RepositoryFilters) == 0 {
-		return true
-	}
-	for _, f := range r.RepositoryFilters {
-		if f.FilterType == string(ecrtypes.RepositoryFilterTypePrefixMatch) && strings.HasPrefix(repo, f.Filter) {
-			return true
-		}
-	}
-	return false
 }
 
 // foreignAccounts are the destination accounts other than the source's, sorted.
@@ -545,18 +534,6 @@ func wrongRegionChecks(dests []diagnose.Location, rc *diagnose.ReplicationConfig
 		}
 	}
 	return out
-}
-
-// roleARN is the role NAME in account, in the partition of region.
-func roleARN(region, account, name string) string {
-	partition := "aws"
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		partition = "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		partition = "aws-us-gov"
-	}
-	return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, name)
 }
 
 // unwrapAPI shortens an SDK error to the AWS answer when there is one.
@@ -678,4 +655,9 @@ func toReplicationStatus(o *ecr.DescribeImageReplicationStatusOutput) diagnose.R
 		})
 	}
 	return out
+}
+
+func covers(r diagnose.ReplicationRule, repo string) bool {
+	_, ok := awsid.Covers(r.RepositoryFilters, repo)
+	return ok
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
@@ -128,13 +129,6 @@ type loader struct {
 	eventPaths []string
 }
 
-var (
-	accountFolderRE = regexp.MustCompile(`^[0-9]{12}$`)
-	// regionFolderRE accepts every AWS region name shape: us-east-1,
-	// us-gov-west-1, cn-north-1, eu-isoe-west-1.
-	regionFolderRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-)
-
 func (l *loader) path(rel string) string { return filepath.Join(l.dir, filepath.FromSlash(rel)) }
 
 func (l *loader) warnf(format string, a ...any) {
@@ -163,10 +157,10 @@ func (l *loader) readManifest() (*Manifest, error) {
 	if err := decodeObject(b, &m); err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	if m.Source.Account != "" && !accountFolderRE.MatchString(m.Source.Account) {
+	if m.Source.Account != "" && !awsid.IsAccountID(m.Source.Account) {
 		return nil, fmt.Errorf("%s: source.account %q is not a 12-digit AWS account ID", p, m.Source.Account)
 	}
-	if m.Source.Region != "" && !regionFolderRE.MatchString(m.Source.Region) {
+	if m.Source.Region != "" && !awsid.IsRegion(m.Source.Region) {
 		return nil, fmt.Errorf("%s: source.region %q is not an AWS region name", p, m.Source.Region)
 	}
 	if m.CapturedAt != "" {
@@ -193,7 +187,7 @@ func (l *loader) walk() error {
 			if err := l.walkCloudTrail(); err != nil {
 				return err
 			}
-		case accountFolderRE.MatchString(name) && followsToDir(l.path(name), e):
+		case awsid.IsAccountID(name) && followsToDir(l.path(name), e):
 			if err := l.walkAccount(name); err != nil {
 				return err
 			}
@@ -236,7 +230,7 @@ func (l *loader) walkAccount(account string) error {
 	}
 	for _, e := range entries {
 		rel := account + "/" + e.Name()
-		if regionFolderRE.MatchString(e.Name()) && followsToDir(l.path(rel), e) {
+		if awsid.IsRegion(e.Name()) && followsToDir(l.path(rel), e) {
 			if err := l.walkRegistry(diagnose.Location{Account: account, Region: e.Name()}); err != nil {
 				return err
 			}
@@ -643,7 +637,7 @@ func followsToDir(p string, d fs.DirEntry) bool {
 
 // setSource decides the source registry; see LoadDir.
 func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
-	if opts.SourceAccount != "" && !accountFolderRE.MatchString(opts.SourceAccount) {
+	if opts.SourceAccount != "" && !awsid.IsAccountID(opts.SourceAccount) {
 		return fmt.Errorf("source account %q is not a 12-digit AWS account ID", opts.SourceAccount)
 	}
 	if m != nil && m.Source.Account != "" && m.Source.Region != "" {

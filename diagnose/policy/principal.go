@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // Principal types, as aws:PrincipalType reports them (plus Role and Service,
@@ -35,7 +37,6 @@ type Principal struct {
 }
 
 var (
-	accountIDRe   = regexp.MustCompile(`^[0-9]{12}$`)
 	servicePrinRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$`)
 )
 
@@ -49,7 +50,7 @@ func ParsePrincipal(s string) (Principal, error) {
 		return Principal{}, fmt.Errorf("empty principal")
 	case strings.EqualFold(s, "anonymous"):
 		return Principal{Type: TypeAnonymous}, nil
-	case accountIDRe.MatchString(s):
+	case awsid.IsAccountID(s):
 		return Principal{ARN: "arn:aws:iam::" + s + ":root", Account: s, Type: TypeAccount}, nil
 	case servicePrinRe.MatchString(s):
 		return Principal{Type: TypeService, Service: s}, nil
@@ -61,7 +62,7 @@ func ParsePrincipal(s string) (Principal, error) {
 		return Principal{}, fmt.Errorf("principal %q is not a valid ARN (want arn:partition:service::account:resource)", s)
 	}
 	partition, service, region, account, res := parts[1], parts[2], parts[3], parts[4], parts[5]
-	if partition == "" || region != "" || !accountIDRe.MatchString(account) {
+	if partition == "" || region != "" || !awsid.IsAccountID(account) {
 		return Principal{}, fmt.Errorf("principal %q is not an IAM or STS principal ARN (want an empty region and a 12-digit account)", s)
 	}
 	p := Principal{ARN: s, Account: account}
@@ -181,11 +182,11 @@ type principalEntry struct {
 }
 
 func classifyAWSPrincipal(v string) principalEntry {
-	if accountIDRe.MatchString(v) {
+	if awsid.IsAccountID(v) {
 		return principalEntry{kind: "account", account: v}
 	}
 	_, service, account, res, ok := arnParts(v)
-	if !ok || !accountIDRe.MatchString(account) {
+	if !ok || !awsid.IsAccountID(account) {
 		return principalEntry{kind: "other"}
 	}
 	segs := strings.Split(res, "/")

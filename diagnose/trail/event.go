@@ -4,13 +4,12 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // Location is where a replicated image was headed: the destination registry.
-type Location struct {
-	Account string `json:"account"`
-	Region  string `json:"region"`
-}
+type Location = awsid.Location
 
 // Denial is an AccessDenied message taken apart: was it implicit (nothing
 // allowed the action) or explicit (a Deny statement), and which kind of policy

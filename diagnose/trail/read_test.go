@@ -102,7 +102,7 @@ func TestReadShapes(t *testing.T) {
 					EventID: "e-a", Time: time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC), Account: srcAccount, Region: "ap-northeast-1",
 					EventName: "ReplicateImage", Caller: slrARN, CallerType: "AssumedRole", CallerAccount: srcAccount, ErrorCode: "AccessDenied", ErrorMessage: seedMsg,
 					Repository: "my-repo", RepositoryARN: "arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo",
-					Destination: Location{dstAccount, "ap-northeast-1"}, Denial: &Denial{Kind: KindImplicit, PolicyType: PolicyResource},
+					Destination: Location{Account: dstAccount, Region: "ap-northeast-1"}, Denial: &Denial{Kind: KindImplicit, PolicyType: PolicyResource},
 				}
 				e.Source = ""
 				if e.Denial == nil || *e.Denial != *want.Denial {
@@ -155,7 +155,7 @@ func TestRepositorySources(t *testing.T) {
 	for _, e := range res.Events {
 		got[e.EventID] = e.Destination
 	}
-	want := map[string]Location{"res": {"333333333333", "eu-west-1"}, "params": {dstAccount, "us-east-1"}}
+	want := map[string]Location{"res": {Account: "333333333333", Region: "eu-west-1"}, "params": {Account: dstAccount, Region: "us-east-1"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("destinations %v, want %v", got, want)
 	}
@@ -409,36 +409,6 @@ func TestTimeWindow(t *testing.T) {
 	}
 	if got := ids(read(t, []string{p}, nil, Options{Since: until}).Events); !slices.Equal(got, []string{"late"}) {
 		t.Fatalf("since is inclusive: got %v", got)
-	}
-}
-
-func TestParseTime(t *testing.T) {
-	now := time.Date(2024, 5, 10, 12, 0, 0, 0, time.UTC)
-	cases := []struct {
-		in   string
-		end  bool
-		want time.Time
-	}{
-		{"2024-05-01T10:00:00Z", false, time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)},
-		{"2024-05-01T10:00:00+09:00", false, time.Date(2024, 5, 1, 1, 0, 0, 0, time.UTC)},
-		{"2024-05-01", false, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)},
-		{"2024-05-01", true, time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)},
-		{"7d", false, now.AddDate(0, 0, -7)},
-		{"36h", false, now.Add(-36 * time.Hour)},
-		{"90m", false, now.Add(-90 * time.Minute)},
-		{"2w", false, now.AddDate(0, 0, -14)},
-		{"1h30m", false, now.Add(-90 * time.Minute)},
-	}
-	for _, tc := range cases {
-		got, err := ParseTime(tc.in, now, tc.end)
-		if err != nil || !got.Equal(tc.want) {
-			t.Errorf("ParseTime(%q, end=%v) = %v, %v; want %v", tc.in, tc.end, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"", "yesterday", "-3d", "2024-13-01", "7x"} {
-		if _, err := ParseTime(bad, now, false); err == nil {
-			t.Errorf("ParseTime(%q) accepted", bad)
-		}
 	}
 }
 

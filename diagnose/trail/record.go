@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // rawRecord is the part of a CloudTrail record that Event needs. A fresh one
@@ -115,9 +117,9 @@ func (r *rawRecord) event() (Event, error) {
 	}
 	if arn != "" {
 		e.RepositoryARN = arn
-		if acct, region, name, ok := splitRepositoryARN(arn); ok {
+		if loc, name, ok := awsid.ParseRepositoryARN(arn); ok {
 			e.Repository = name
-			e.Destination = Location{Account: acct, Region: region}
+			e.Destination = loc
 		}
 	}
 	if e.Repository == "" && len(r.RequestParameters) > 0 && !isNull(r.RequestParameters) {
@@ -130,7 +132,7 @@ func (r *rawRecord) event() (Event, error) {
 			e.Repository = rp.RepositoryName
 			e.Destination = Location{Account: firstNonEmpty(rp.RegistryID, recipientAsDestination(r, ui)), Region: r.AWSRegion}
 			if e.Destination.Account != "" && e.Destination.Region != "" && strings.HasPrefix(r.EventSource, "ecr.") {
-				e.RepositoryARN = "arn:" + Partition(e.Destination.Region) + ":ecr:" + e.Destination.Region + ":" + e.Destination.Account + ":repository/" + rp.RepositoryName
+				e.RepositoryARN = awsid.RepositoryARN(e.Destination, rp.RepositoryName)
 			}
 		}
 	}
@@ -152,29 +154,16 @@ func (r *rawRecord) event() (Event, error) {
 // callerAccount is the caller's account: userIdentity.accountId, else the
 // account of the caller's ARN.
 func callerAccount(ui userIdentity, caller string) string {
-	if IsAccountID(ui.AccountID) {
+	if awsid.IsAccountID(ui.AccountID) {
 		return ui.AccountID
 	}
-	if parts := strings.SplitN(caller, ":", 6); len(parts) == 6 && parts[0] == "arn" && IsAccountID(parts[4]) {
+	if parts := strings.SplitN(caller, ":", 6); len(parts) == 6 && parts[0] == "arn" && awsid.IsAccountID(parts[4]) {
 		return parts[4]
 	}
-	if IsAccountID(caller) {
+	if awsid.IsAccountID(caller) {
 		return caller
 	}
 	return ""
-}
-
-// IsAccountID reports whether s is a 12-digit AWS account id.
-func IsAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // recipientAsDestination is the account whose trail holds the record when
@@ -258,21 +247,8 @@ func DeniedAction(msg string) string {
 }
 
 func isRepositoryARN(arn string) bool {
-	_, _, _, ok := splitRepositoryARN(arn)
+	_, _, ok := awsid.ParseRepositoryARN(arn)
 	return ok
-}
-
-// splitRepositoryARN reads arn:<partition>:ecr:<region>:<account>:repository/<name>.
-func splitRepositoryARN(arn string) (account, region, name string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "ecr" {
-		return "", "", "", false
-	}
-	name, found := strings.CutPrefix(parts[5], "repository/")
-	if !found || name == "" || parts[3] == "" || parts[4] == "" {
-		return "", "", "", false
-	}
-	return parts[4], parts[3], name, true
 }
 
 func responseRepositoryARN(raw json.RawMessage) string {
@@ -288,21 +264,4 @@ func responseRepositoryARN(raw json.RawMessage) string {
 		return ""
 	}
 	return re.Repository.RepositoryARN
-}
-
-// Partition returns the ARN partition of a region (aws, aws-cn, aws-us-gov, ...).
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "eu-isoe-"):
-		return "aws-iso-e"
-	}
-	return "aws"
 }

@@ -1,0 +1,128 @@
+// Package awsid knows the shapes of AWS identifiers ecrdoctor reads and
+// writes: account ids, region names and their partitions, registry
+// locations, repository and role ARNs, replication filters, and the
+// --since/--until time grammar. It is pure: no SDK, no I/O.
+package awsid
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Location is one registry: an account in a region.
+type Location struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+}
+
+func (l Location) String() string { return l.Account + "/" + l.Region }
+
+// IsAccountID reports whether s is a 12-digit AWS account id.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// regionRE accepts every AWS region name shape: us-east-1, eu-central-2,
+// us-gov-west-1, cn-northwest-1, us-isob-east-1, eu-isoe-west-1.
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// IsRegion reports whether s has the shape of an AWS region name.
+func IsRegion(s string) bool { return regionRE.MatchString(s) }
+
+// Partition returns the ARN partition of a region (aws, aws-cn, aws-us-gov, ...).
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "eu-isoe-"):
+		return "aws-iso-e"
+	}
+	return "aws"
+}
+
+// RepositoryARN is the ARN of repository name in the registry at loc.
+func RepositoryARN(loc Location, name string) string {
+	return "arn:" + Partition(loc.Region) + ":ecr:" + loc.Region + ":" + loc.Account + ":repository/" + name
+}
+
+// ParseRepositoryARN reads arn:<partition>:ecr:<region>:<account>:repository/<name>.
+func ParseRepositoryARN(arn string) (loc Location, name string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "ecr" {
+		return Location{}, "", false
+	}
+	name, found := strings.CutPrefix(parts[5], "repository/")
+	if !found || name == "" || parts[3] == "" || parts[4] == "" {
+		return Location{}, "", false
+	}
+	return Location{Account: parts[4], Region: parts[3]}, name, true
+}
+
+// RoleARN is the ARN of role name in account, in the partition of region
+// (IAM is global, but its ARNs carry the partition).
+func RoleARN(region, account, name string) string {
+	return "arn:" + Partition(region) + ":iam::" + account + ":role/" + name
+}
+
+// AccountRootARN is the principal ARN that stands for a whole account
+// (arn:aws:iam::ACCOUNT:root), in the partition of region.
+func AccountRootARN(region, account string) string {
+	return "arn:" + Partition(region) + ":iam::" + account + ":root"
+}
+
+// ARNAccount returns the account id an AWS principal names (an account id
+// itself or the account field of an ARN), or "".
+func ARNAccount(p string) string {
+	if IsAccountID(p) {
+		return p
+	}
+	parts := strings.SplitN(p, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" {
+		return parts[4]
+	}
+	return ""
+}
+
+// RepositoryFilter limits a replication rule to repositories whose names
+// start with Filter. It is the API's and the CLI's shape, field for field.
+type RepositoryFilter struct {
+	Filter     string `json:"filter"`
+	FilterType string `json:"filterType"`
+}
+
+// FilterTypePrefixMatch is the one filter type ECR replication has.
+const FilterTypePrefixMatch = "PREFIX_MATCH"
+
+// Covers reports whether a replication rule with filters replicates repo,
+// and by which prefix: the longest matching one, or "" for a rule without
+// filters (which replicates every repository). A filter with an empty type
+// is read as PREFIX_MATCH, as in a hand-written snapshot; other types never
+// match.
+func Covers(filters []RepositoryFilter, repo string) (prefix string, ok bool) {
+	if len(filters) == 0 {
+		return "", true
+	}
+	for _, f := range filters {
+		if f.FilterType != "" && f.FilterType != FilterTypePrefixMatch {
+			continue
+		}
+		if strings.HasPrefix(repo, f.Filter) && (!ok || len(f.Filter) > len(prefix)) {
+			prefix, ok = f.Filter, true
+		}
+	}
+	return prefix, ok
+}
