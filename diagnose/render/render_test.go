@@ -113,6 +113,9 @@ func TestJSONHasNoNullLists(t *testing.T) {
 			continue
 		}
 		name := filepath.Base(dir)
+		if name == "terraform" { // configurations for lint, not snapshots
+			continue
+		}
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
 			if err := render.JSON(&b, report(t, name)); err != nil {
