@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
@@ -122,7 +123,7 @@ func ValidateOrgID(id string) error {
 
 // ValidateRegion checks the shape of a region name (us-east-1, us-gov-west-1).
 func ValidateRegion(r string) error {
-	if !regionFolderRE.MatchString(r) {
+	if !awsid.IsRegion(r) {
 		return fmt.Errorf("region %q: not a region name such as us-east-1", r)
 	}
 	return nil
@@ -130,7 +131,7 @@ func ValidateRegion(r string) error {
 
 // ValidateAccount checks a 12-digit account id.
 func ValidateAccount(a string) error {
-	if !trail.IsAccountID(a) {
+	if !awsid.IsAccountID(a) {
 		return fmt.Errorf("account %q: must be a 12-digit account id", a)
 	}
 	return nil
@@ -162,7 +163,7 @@ func repositoryName(repo string) (string, error) {
 	if strings.HasPrefix(repo, "arn:") {
 		parts := strings.SplitN(repo, ":", 6)
 		rest, ok := "", false
-		if len(parts) == 6 && parts[2] == "ecr" && regionFolderRE.MatchString(parts[3]) && trail.IsAccountID(parts[4]) {
+		if len(parts) == 6 && parts[2] == "ecr" && awsid.IsRegion(parts[3]) && awsid.IsAccountID(parts[4]) {
 			rest, ok = strings.CutPrefix(parts[5], "repository/")
 		}
 		if !ok {
