@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -147,63 +145,19 @@ func runWhyLive(c *cli.Context, s IO, o whyOptions, capture collect.CaptureOptio
 		}
 		return liveError(c, ctx, err)
 	}
-	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In})
+	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In, Live: true})
 	if err != nil {
 		return inputErrorf("reading what was captured: %w", err)
 	}
 	snap.APICalls = stats.APICalls // the capture's warnings are in its snapshot.json
 	if err := diagnose.CheckRepository(snap); err != nil {
-		// Name the AWS call, not the temporary folder it was captured into.
-		src := snap.Registry(snap.Source).Repositories.Source
-		return usageErrorf("--repo %s: %s", o.Repo, strings.ReplaceAll(err.Error(), src, liveSource(src, tmp)))
+		return usageErrorf("--repo %s: %v", o.Repo, err)
 	}
 	report, err := diagnose.Analyze(snap)
 	if err != nil {
 		return inputErrorf("diagnosing: %w", err)
 	}
-	nameLiveSources(report, tmp)
 	return writeReport(s, report, o.Output)
-}
-
-// nameLiveSources replaces the temporary files of a live run in the report
-// with the AWS calls they hold, e.g. "aws ecr get-registry-policy
-// (222222222222, ap-northeast-1)".
-func nameLiveSources(r *diagnose.Report, dir string) {
-	for i := range r.Findings {
-		for j := range r.Findings[i].Evidence {
-			e := &r.Findings[i].Evidence[j]
-			e.Source = liveSource(e.Source, dir)
-		}
-	}
-	for i, w := range r.Warnings {
-		r.Warnings[i] = strings.ReplaceAll(w, dir+string(os.PathSeparator), "")
-	}
-}
-
-func liveSource(src, dir string) string {
-	rel, err := filepath.Rel(dir, src)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return src
-	}
-	rel, suffix, _ := strings.Cut(filepath.ToSlash(rel), "#")
-	rel = strings.TrimSuffix(strings.TrimSuffix(rel, ".json"), ".error")
-	parts := strings.Split(rel, "/")
-	if len(parts) < 3 {
-		return rel
-	}
-	account, region, call := parts[0], parts[1], parts[2]
-	service := "ecr"
-	if strings.HasPrefix(call, collect.LookupEventsPrefix) {
-		service, call = "cloudtrail", "lookup-events"
-	}
-	if len(parts) > 3 {
-		call += " " + strings.Join(parts[3:], "/")
-	}
-	out := fmt.Sprintf("aws %s %s (%s, %s)", service, call, account, region)
-	if suffix != "" {
-		out += " #" + suffix
-	}
-	return out
 }
 
 func runWhy(ctx context.Context, s IO, o whyOptions) error {

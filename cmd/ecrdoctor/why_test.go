@@ -99,18 +99,3 @@ func TestWhyUsageAndInputErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestLiveSourceNamesTheCall(t *testing.T) {
-	dir := filepath.Join(os.TempDir(), "ecrdoctor-why-1")
-	cases := map[string]string{
-		filepath.Join(dir, "222222222222", "ap-northeast-1", "get-registry-policy.error.json"):          "aws ecr get-registry-policy (222222222222, ap-northeast-1)",
-		filepath.Join(dir, "222222222222", "ap-northeast-1", "get-repository-policy", "team", "a.json"): "aws ecr get-repository-policy team/a (222222222222, ap-northeast-1)",
-		filepath.Join(dir, "111111111111", "us-west-1", "lookup-events-2.json") + "#3":                  "aws cloudtrail lookup-events (111111111111, us-west-1) #3",
-		"CloudTrail": "CloudTrail",
-	}
-	for in, want := range cases {
-		if got := liveSource(in, dir); got != want {
-			t.Errorf("liveSource(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -4,6 +4,7 @@
 package collect
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 )
@@ -52,6 +53,86 @@ type Manifest struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// Call is one AWS read as the snapshot folder stores it: made with the
+// credentials of Account in Region, under its layout Name (the path below
+// <account>/<region>/ without .json: "get-registry-policy",
+// "get-repository-policy/team/app", "lookup-events-2"). It is the one
+// description of the layout both ways: Call.File and Call.ErrorFile give
+// the paths, parseCall the call of a path.
+type Call struct {
+	Account, Region string
+	Name            string
+}
+
+// File is the path of the call's output in the snapshot folder dir.
+func (c Call) File(dir string) string {
+	return filepath.Join(RegistryDir(dir, c.Account, c.Region), filepath.FromSlash(c.Name)+jsonSuffix)
+}
+
+// ErrorFile is the path of the call's stored AWS error in dir.
+func (c Call) ErrorFile(dir string) string {
+	return filepath.Join(RegistryDir(dir, c.Account, c.Region), filepath.FromSlash(c.Name)+errorSuffix)
+}
+
+// String names the AWS call: "aws ecr get-repository-policy team/app
+// (222222222222, ap-northeast-1)". A live run names its reads so, since its
+// files are temporary.
+func (c Call) String() string {
+	parts := strings.Split(c.Name, "/")
+	service, call := "ecr", parts[0]
+	if strings.HasPrefix(call, LookupEventsPrefix) {
+		service, call = "cloudtrail", "lookup-events"
+	}
+	if len(parts) > 1 {
+		call += " " + strings.Join(parts[1:], "/")
+	}
+	return fmt.Sprintf("aws %s %s (%s, %s)", service, call, c.Account, c.Region)
+}
+
+// parseCall is the call a file below a registry folder holds: rel is its
+// path relative to DIR/<account>/<region>/, with '/'. failed is true for a
+// stored error (<name>.error.json); ok is false for files that are no call
+// of the layout. A name ending in ".error" is ambiguous (see the top of
+// this file): the loader settles it by content.
+func parseCall(account, region, rel string) (c Call, failed, ok bool) {
+	name, failed, ok := callName(rel)
+	return Call{Account: account, Region: region, Name: name}, failed, ok
+}
+
+// callName maps a file path relative to a registry folder to its call name
+// (the layout name without .json or .error.json). ok is false for files
+// ecrdoctor does not read.
+func callName(rel string) (name string, failed, ok bool) {
+	switch {
+	case strings.HasSuffix(rel, errorSuffix):
+		name, failed = strings.TrimSuffix(rel, errorSuffix), true
+	case strings.HasSuffix(rel, jsonSuffix):
+		name = strings.TrimSuffix(rel, jsonSuffix)
+	default:
+		return "", false, false
+	}
+	if !knownCall(name) {
+		return "", false, false
+	}
+	return name, failed, true
+}
+
+// knownCall reports whether name is a call of the layout.
+func knownCall(name string) bool {
+	switch {
+	case name == DescribeRegistryFile, name == GetRegistryPolicyFile, name == DescribeRepositoriesFile, name == GetAccountSettingFile:
+		return true
+	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
+		return true
+	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
+		return validRepoFolder(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))
+	case strings.HasPrefix(name, ReplicationStatusDir+"/"):
+		repo, image, found := cutLastSep(strings.TrimPrefix(name, ReplicationStatusDir+"/"), "/")
+		return found && validRepoFolder(repo) && image != ""
+	}
+	return false
+}
+
 // RegistryDir is the folder of one (account, region).
 func RegistryDir(dir, account, region string) string {
 	return filepath.Join(dir, account, region)
@@ -61,12 +142,12 @@ func RegistryDir(dir, account, region string) string {
 // stored AWS error (<name>.error.json). name may contain '/' (repository
 // names nest folders).
 func CallFile(dir, account, region, name string) string {
-	return filepath.Join(RegistryDir(dir, account, region), filepath.FromSlash(name)+jsonSuffix)
+	return Call{Account: account, Region: region, Name: name}.File(dir)
 }
 
 // ErrorFile is the path of a call's stored AWS error.
 func ErrorFile(dir, account, region, name string) string {
-	return filepath.Join(RegistryDir(dir, account, region), filepath.FromSlash(name)+errorSuffix)
+	return Call{Account: account, Region: region, Name: name}.ErrorFile(dir)
 }
 
 // RepositoryPolicyName is the call name for a repository's policy.

@@ -38,6 +38,11 @@ type LoadOptions struct {
 	// Now is the capture time used only when neither snapshot.json nor any
 	// file time gives one.
 	Now time.Time
+	// Live says the folder is a live run's capture, deleted once read: each
+	// read (and each CloudTrail event of a lookup) is named by its AWS call,
+	// "aws ecr get-registry-policy (222222222222, ap-northeast-1)", and
+	// warnings by the folder's content, not by temporary paths.
+	Live bool
 }
 
 // ErrSourceUnknown is wrapped by LoadDir's error when a snapshot without
@@ -89,7 +94,7 @@ func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snaps
 	if !info.IsDir() {
 		return nil, fmt.Errorf("%s: not a snapshot folder: it is a file", dir)
 	}
-	l := &loader{ctx: ctx, dir: dir, snap: &diagnose.Snapshot{Registries: map[diagnose.Location]*diagnose.Registry{}}}
+	l := &loader{ctx: ctx, dir: dir, live: opts.Live, calls: map[string]Call{}, snap: &diagnose.Snapshot{Registries: map[diagnose.Location]*diagnose.Registry{}}}
 	manifest, err := l.readManifest()
 	if err != nil {
 		return nil, err
@@ -115,7 +120,32 @@ func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snaps
 	if err := l.readEvents(opts); err != nil {
 		return nil, err
 	}
+	if l.live {
+		l.nameLive()
+	}
 	return l.snap, nil
+}
+
+// nameLive names what a live run read by its AWS calls: the events of a
+// lookup-events file, and warnings, which would otherwise name files of a
+// folder deleted when the run ends.
+func (l *loader) nameLive() {
+	for i := range l.snap.Events {
+		e := &l.snap.Events[i]
+		path, index, _ := strings.Cut(e.Source, "#")
+		if c, ok := l.calls[path]; ok {
+			e.Source = c.String()
+			if index != "" {
+				e.Source += " #" + index
+			}
+		}
+	}
+	for i, w := range l.snap.Warnings {
+		for path, c := range l.calls {
+			w = strings.ReplaceAll(w, path, c.String())
+		}
+		l.snap.Warnings[i] = strings.ReplaceAll(w, l.dir+string(os.PathSeparator), "")
+	}
 }
 
 // loader carries the state of one LoadDir.
@@ -127,6 +157,20 @@ type loader struct {
 	newest time.Time
 	// eventPaths are CloudTrail files and folders found in the snapshot.
 	eventPaths []string
+	// live names reads by their AWS calls (LoadOptions.Live); calls maps
+	// each call file read to its call.
+	live  bool
+	calls map[string]Call
+}
+
+// source names a read held in the file at path: the file, or in a live run
+// the AWS call.
+func (l *loader) source(c Call, path string) string {
+	l.calls[path] = c
+	if l.live {
+		return c.String()
+	}
+	return path
 }
 
 func (l *loader) path(rel string) string { return filepath.Join(l.dir, filepath.FromSlash(rel)) }
@@ -241,8 +285,13 @@ func (l *loader) walkAccount(account string) error {
 	return nil
 }
 
-// callFiles are the two possible files of one call.
-type callFiles struct{ ok, failed string }
+// callFiles are the two possible files of one call, and how the read is
+// named (loader.source).
+type callFiles struct {
+	call       Call
+	ok, failed string
+	name       func(path string) string
+}
 
 // walkRegistry reads one DIR/<account>/<region>/ folder.
 func (l *loader) walkRegistry(loc diagnose.Location) error {
@@ -271,7 +320,7 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 		l.touch(d)
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
-		name, failed, ok := callName(rel)
+		call, failed, ok := parseCall(loc.Account, loc.Region, rel)
 		if !ok {
 			l.warnf("%s: skipped: not a file ecrdoctor reads", p)
 			return nil
@@ -280,11 +329,13 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 			// The output for a repository or tag whose name ends in
 			// ".error" (x.error.json): its content, not an {"Error":...},
 			// tells it from the stored error of x.
-			name, failed = alt, false
+			call.Name, failed = alt, false
 		}
+		name := call.Name
 		c := calls[name]
 		if c == nil {
-			c = &callFiles{}
+			c = &callFiles{call: call}
+			c.name = func(p string) string { return l.source(call, p) }
 			calls[name] = c
 			names = append(names, name)
 		}
@@ -307,40 +358,6 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 	}
 	l.snap.Registries[loc] = reg
 	return nil
-}
-
-// callName maps a file path relative to a registry folder to its call name
-// (the layout name without .json or .error.json). ok is false for files
-// ecrdoctor does not read.
-func callName(rel string) (name string, failed, ok bool) {
-	switch {
-	case strings.HasSuffix(rel, errorSuffix):
-		name, failed = strings.TrimSuffix(rel, errorSuffix), true
-	case strings.HasSuffix(rel, jsonSuffix):
-		name = strings.TrimSuffix(rel, jsonSuffix)
-	default:
-		return "", false, false
-	}
-	if !knownCall(name) {
-		return "", false, false
-	}
-	return name, failed, true
-}
-
-// knownCall reports whether name is a call of the layout.
-func knownCall(name string) bool {
-	switch {
-	case name == DescribeRegistryFile, name == GetRegistryPolicyFile, name == DescribeRepositoriesFile, name == GetAccountSettingFile:
-		return true
-	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
-		return true
-	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
-		return validRepoFolder(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))
-	case strings.HasPrefix(name, ReplicationStatusDir+"/"):
-		repo, image, found := cutLastSep(strings.TrimPrefix(name, ReplicationStatusDir+"/"), "/")
-		return found && validRepoFolder(repo) && image != ""
-	}
-	return false
 }
 
 // holdsOutput reports whether a file named like a stored error holds a
@@ -419,6 +436,7 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		return err
 	case strings.HasPrefix(name, LookupEventsPrefix):
 		if c.ok != "" {
+			c.name(c.ok) // its events are named after the call in a live run
 			l.eventPaths = append(l.eventPaths, c.ok)
 			return nil
 		}
@@ -426,7 +444,7 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		if err != nil {
 			return err
 		}
-		l.warnf("%s: CloudTrail lookup failed: %v", c.failed, apiErr)
+		l.warnf("%s: CloudTrail lookup failed: %v", c.name(c.failed), apiErr)
 		return nil
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
 		repo := strings.TrimPrefix(name, GetRepositoryPolicyDir+"/")
@@ -469,7 +487,7 @@ func readInto[T any](c *callFiles, check func(v *T, raw map[string]json.RawMessa
 		if err != nil {
 			return diagnose.Read[T]{}, err
 		}
-		return diagnose.Read[T]{State: diagnose.Failed, Err: apiErr, Source: c.failed}, nil
+		return diagnose.Read[T]{State: diagnose.Failed, Err: apiErr, Source: c.name(c.failed)}, nil
 	}
 	b, err := os.ReadFile(c.ok)
 	if err != nil {
@@ -477,14 +495,14 @@ func readInto[T any](c *callFiles, check func(v *T, raw map[string]json.RawMessa
 	}
 	var v T
 	if err := decodeObject(b, &v); err != nil {
-		return diagnose.Read[T]{}, fmt.Errorf("%s: %w", c.ok, err)
+		return diagnose.Read[T]{}, fmt.Errorf("%s: %w", c.name(c.ok), err)
 	}
 	var raw map[string]json.RawMessage
 	_ = json.Unmarshal(b, &raw) // decodeObject proved it is an object
 	if err := check(&v, raw); err != nil {
-		return diagnose.Read[T]{}, fmt.Errorf("%s: %w", c.ok, err)
+		return diagnose.Read[T]{}, fmt.Errorf("%s: %w", c.name(c.ok), err)
 	}
-	return diagnose.Read[T]{State: diagnose.Collected, Value: v, Source: c.ok}, nil
+	return diagnose.Read[T]{State: diagnose.Collected, Value: v, Source: c.name(c.ok)}, nil
 }
 
 // cliErrorRE matches what the AWS CLI prints on stderr for a failed call,
