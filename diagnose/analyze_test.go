@@ -157,7 +157,7 @@ func TestFixRepairsEveryFixture(t *testing.T) {
 	applied := 0
 	for _, dir := range fixtures {
 		name := filepath.Base(dir)
-		if !isDir(dir) {
+		if !isDir(dir) || name == "terraform" { // Terraform configurations, not a snapshot
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
