@@ -122,6 +122,11 @@ type Scanned struct {
 	Files        int `json:"files"`
 	Records      int `json:"records"`
 	SkippedFiles int `json:"skipped_files"`
+	// PrunedFolders and PrunedFiles are the folders and files of the trail
+	// layout left unopened because their accounts, regions or delivery
+	// times are outside the question.
+	PrunedFolders int `json:"pruned_folders"`
+	PrunedFiles   int `json:"pruned_files"`
 }
 
 // Result is what a Read found.
@@ -129,6 +134,11 @@ type Result struct {
 	Events   []Event  `json:"events"`   // newest first, one per event id; never nil
 	Scanned  Scanned  `json:"scanned"`  //
 	Warnings []string `json:"warnings"` // "{file}: {what was wrong}"; never nil
+	// Incomplete lists the files that could not be read to their end
+	// (damaged gzip, truncated, invalid JSON, a record over the size cap),
+	// in walk order; never nil. Events decoded before the damage are kept,
+	// but such a scan is not a clean one.
+	Incomplete []string `json:"incomplete_files"`
 	// Unreadable counts the files of Scanned.Files that gave nothing: not
 	// JSON, truncated before their first record, not CloudTrail.
 	Unreadable int `json:"-"`

@@ -35,7 +35,7 @@ type job struct {
 // A file that cannot be read or understood becomes a warning and the scan
 // goes on, unless opts.Strict, when the first such problem is the error.
 func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*Result, error) {
-	res := &Result{Events: []Event{}, Warnings: []string{}}
+	res := &Result{Events: []Event{}, Warnings: []string{}, Incomplete: []string{}}
 	jobs, useStdin, err := plan(paths, opts, res)
 	if err != nil {
 		return nil, err
@@ -89,6 +89,9 @@ func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 		res.Scanned.Files++
 		if fr.fileFailed && fr.records == 0 {
 			res.Unreadable++
+		}
+		if fr.incomplete {
+			res.Incomplete = append(res.Incomplete, fr.name)
 		}
 		res.Scanned.Records += fr.records
 		res.Warnings = append(res.Warnings, fr.warnings...)
@@ -210,6 +213,7 @@ func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
 			}
 			if d.IsDir() {
 				if path != p && prune(path, opts) {
+					res.Scanned.PrunedFolders++
 					return filepath.SkipDir
 				}
 				return nil
@@ -222,6 +226,7 @@ func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
 				return nil
 			}
 			if t, ok := delivered(d.Name()); ok && !inWindow(t, t, opts) {
+				res.Scanned.PrunedFiles++
 				return nil
 			}
 			info, err := d.Info()

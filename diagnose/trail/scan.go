@@ -118,6 +118,11 @@ type fileResult struct {
 	err        error // the first problem, for --strict
 	notTrail   bool  // a JSON file found in a folder that is no CloudTrail file: skipped
 	fileFailed bool  // the file as a whole had a problem (warnFile)
+	// incomplete says the file could not be read to its end (damaged gzip,
+	// truncated, invalid JSON, a record over the cap): what was decoded
+	// before the damage is kept, but the file does not count as scanned.
+	incomplete bool
+	name       string // the file, as the warnings name it
 }
 
 func (fr *fileResult) warnRecord(name string, index int, err error) {
@@ -132,6 +137,10 @@ func (fr *fileResult) warnRecord(name string, index int, err error) {
 
 func (fr *fileResult) warnFile(name string, err error) {
 	fr.fileFailed = true
+	fr.name = name
+	if !errors.Is(err, errWrongShape) && !errors.Is(err, errNotTrail) && !errors.Is(err, errEmpty) {
+		fr.incomplete = true
+	}
 	if fr.err == nil {
 		fr.err = fmt.Errorf("%s: %w", name, err)
 	}
@@ -320,8 +329,21 @@ func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *
 			n := copy(data, data[last:])
 			data = data[:n]
 		} else if len(data) == cap(data) {
+			// One record fills the buffer. If it has ended, what follows
+			// it is the space between records or the close of the array:
+			// squeeze its whitespace runs rather than hold them.
+			if e := valueEnd(data); e > 0 {
+				var sq squeezer
+				data = data[:e+sq.squeeze(data[e:])]
+			}
+			// Grow unless that freed a good part of the buffer, so that
+			// each pass over it reads as much again.
+			if len(data) <= cap(data)-cap(data)/4 {
+				data, rerr = fill(data, src)
+				continue
+			}
 			if cap(data) >= maxRecord {
-				fr.warnFile(name, fmt.Errorf("a record is larger than %d MB", maxRecord>>20))
+				fr.warnFile(name, errTooLarge)
 				return
 			}
 			bigger := make([]byte, len(data), 2*cap(data))
@@ -336,8 +358,9 @@ func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *
 // final handles the last records of a file, which must close the array.
 func (s *scanner) final(name string, data []byte, index int, fr *fileResult) {
 	end := bytes.TrimRight(data, " \t\r\n")
-	body, ok := bytes.CutSuffix(end, []byte("]}"))
-	if !ok {
+	end, ok := bytes.CutSuffix(end, []byte("}"))
+	body, ok2 := bytes.CutSuffix(bytes.TrimRight(end, " \t\r\n"), []byte("]"))
+	if !ok || !ok2 {
 		if last := bytes.LastIndex(data, recordStart); last > 0 {
 			s.region(name, data[:last], index, fr)
 		}
@@ -528,13 +551,21 @@ func (s *scanner) keep(e Event) bool {
 // arrays, arrays of records or of LookupEvents events, bare records, one
 // after another (JSON lines).
 func (s *scanner) generic(name string, r io.Reader, fr *fileResult) {
-	dec := json.NewDecoder(r)
+	feed := &jsonFeed{r: r}
+	dec := json.NewDecoder(feed)
+	feed.dec = dec
 	values := 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
 			if values == 0 {
-				fr.warnFile(name, errors.New("empty: no JSON in the file"))
+				if strings.HasSuffix(name, ".gz") {
+					// A gzip file always has a header: nothing at all is a
+					// download or copy that was cut off.
+					fr.warnFile(name, errors.New("truncated: the .gz file is empty"))
+				} else {
+					fr.warnFile(name, fmt.Errorf("%w: no JSON in the file", errEmpty))
+				}
 			}
 			return
 		}
@@ -562,7 +593,7 @@ func (s *scanner) generic(name string, r io.Reader, fr *fileResult) {
 }
 
 func jsonError(err error) error {
-	if errors.Is(err, errWrongShape) || errors.Is(err, errNotTrail) {
+	if errors.Is(err, errWrongShape) || errors.Is(err, errNotTrail) || errors.Is(err, errTooLarge) {
 		return err
 	}
 	var gzErr error = err
@@ -574,6 +605,14 @@ func jsonError(err error) error {
 	}
 	return fmt.Errorf("invalid JSON: %v", err)
 }
+
+// errEmpty marks a file with nothing in it but whitespace.
+var errEmpty = errors.New("empty")
+
+// errTooLarge stops a record that grows past maxRecord: no CloudTrail
+// record is that large, so the input is damaged, not a trail file, or a
+// decompression bomb, and reading it on would only fill memory.
+var errTooLarge = fmt.Errorf("a record is larger than %d MB: stopped reading (not a CloudTrail record; a decompression bomb?)", maxRecord>>20)
 
 // errNotTrail marks a file that is JSON but no CloudTrail file at all (the
 // output of another AWS call, say): found in a folder it is skipped and
@@ -592,7 +631,9 @@ func (s *scanner) object(name string, dec *json.Decoder, fr *fileResult) error {
 			return err
 		}
 		key, _ := tok.(string)
-		keys = append(keys, key)
+		if len(keys) < 5 { // for the message only
+			keys = append(keys, key)
+		}
 		if key == "eventName" || key == "CloudTrailEvent" {
 			record = true
 		}
@@ -632,6 +673,9 @@ func (s *scanner) object(name string, dec *json.Decoder, fr *fileResult) error {
 		}
 		k, _ := json.Marshal(key)
 		rebuilt = append(append(append(rebuilt, k...), ':'), raw...)
+		if len(rebuilt) > maxRecord {
+			return errTooLarge
+		}
 	}
 	if _, err := dec.Token(); err != nil { // '}'
 		return err
