@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -209,14 +210,40 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := scanProblem(res, slices.Contains(o.Paths, "-")); err != nil {
+		return err
+	}
 	for _, e := range res.Events {
 		if e.Failed() {
 			return findingsExit()
 		}
 	}
+	return nil
+}
+
+// scanProblem is the exit-3 error of a scan that cannot stand as "nothing
+// found", or as a complete list of what was: a file read only in part (what
+// it gave before the damage is listed, but more may be missing), nothing
+// readable at all, or no CloudTrail file in the folders given.
+func scanProblem(res *trail.Result, stdin bool) error {
+	if n := len(res.Incomplete); n > 0 {
+		names := res.Incomplete
+		more := ""
+		if n > 10 {
+			names, more = names[:10], fmt.Sprintf(", and %d more", n-10)
+		}
+		return inputErrorf("events: %s could not be read to the end, so events may be missing: %s%s",
+			plural(n, "file"), strings.Join(names, ", "), more)
+	}
 	if res.Scanned.Files > 0 && res.Unreadable == res.Scanned.Files {
 		// Every input was unreadable: "no failure found" would be a lie.
 		return inputErrorf("events: no file could be read as CloudTrail (see the warnings above)")
+	}
+	if res.Scanned.Files == 0 && !stdin && res.Scanned.PrunedFolders+res.Scanned.PrunedFiles == 0 {
+		if res.Scanned.SkippedFiles > 0 {
+			return inputErrorf("events: no CloudTrail file found: %s in the given folders, none of them CloudTrail event logs", plural(res.Scanned.SkippedFiles, "file"))
+		}
+		return inputErrorf("events: no CloudTrail file found: the given folders hold no .json, .json.gz, .jsonl or .jsonl.gz file")
 	}
 	return nil
 }
@@ -299,6 +326,16 @@ func summary(res *trail.Result, filter trail.Filter) string {
 	s += fmt.Sprintf(" in %s from %s", plural(res.Scanned.Records, "record"), plural(res.Scanned.Files, "file"))
 	if res.Scanned.SkippedFiles > 0 {
 		s += fmt.Sprintf("; %s skipped (not CloudTrail event logs)", plural(res.Scanned.SkippedFiles, "file"))
+	}
+	if sc := res.Scanned; sc.PrunedFolders+sc.PrunedFiles > 0 {
+		var parts []string
+		if sc.PrunedFolders > 0 {
+			parts = append(parts, plural(sc.PrunedFolders, "folder"))
+		}
+		if sc.PrunedFiles > 0 {
+			parts = append(parts, plural(sc.PrunedFiles, "file"))
+		}
+		s += "; " + strings.Join(parts, " and ") + " outside the accounts, regions or times asked not opened"
 	}
 	if n := len(res.Warnings); n > 0 {
 		s += "; " + plural(n, "warning")

@@ -40,7 +40,7 @@ func TestEventsExitCodes(t *testing.T) {
 		{"other repository: nothing found", "", []string{"events", seed, "--repo", "my-repo-legacy"}, exitOK},
 		{"no failure", "", []string{"events", empty}, exitOK},
 		{"stdin", seedTrail, []string{"events", "-"}, exitFindings},
-		{"bad file is a warning", "", []string{"events", broken, seed}, exitFindings},
+		{"a file not read to its end is exit 3, whatever the others hold", "", []string{"events", broken, seed}, exitInput},
 		{"bad file with --strict", "", []string{"events", "--strict", seed, broken}, exitInput},
 		{"missing file", "", []string{"events", "/no/such/trail.json"}, exitInput},
 		{"no path", "", []string{"events"}, exitUsage},

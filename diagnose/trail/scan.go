@@ -346,7 +346,7 @@ func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *
 				fr.warnFile(name, errTooLarge)
 				return
 			}
-			bigger := make([]byte, len(data), 2*cap(data))
+			bigger := make([]byte, len(data), min(2*cap(data), maxRecord))
 			copy(bigger, data)
 			data = bigger
 			s.buf = bigger[:0]
