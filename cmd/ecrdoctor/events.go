@@ -41,6 +41,10 @@ pruned by --since, --until, --account and --region before any file is opened),
 or - for stdin. In a folder, digest files and other files (other JSON too,
 such as a snapshot's other calls) are skipped and counted.
 
+Trail files are delivered after the events they hold: within the day after
+--until only files whose name says they were delivered up to --delivery-margin
+(2h) after it are opened.
+
 --since and --until take an RFC 3339 time, a date (UTC; --until includes that
 day) or a duration back from now: 7d, 36h, 90m, 2w. --until is exclusive.
 
@@ -66,6 +70,7 @@ Examples:
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT`: text or json"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable file or malformed record (exit 3)"},
 			&cli.IntFlag{Name: "workers", Usage: "files read at once", DefaultText: "one per CPU"},
+			&cli.StringFlag{Name: "delivery-margin", Value: "2h", Usage: "open trail files delivered up to `DURATION` after --until (CloudTrail delivers within minutes; widen it for late deliveries)"},
 		},
 		Action: action(func(c *cli.Context) error {
 			opts, err := parseEventsOptions(c, time.Now())
@@ -125,6 +130,13 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 		t.Filter = trail.FilterAny
 	}
 	t.Strict = c.Bool("strict")
+	if v := c.String("delivery-margin"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return o, usageErrorf("events: --delivery-margin %q: give a positive duration with a unit, such as 2h or 90m", v)
+		}
+		t.DeliveryMargin = d
+	}
 	t.Workers = c.Int("workers")
 	if t.Workers < 0 {
 		return o, usageErrorf("events: --workers must not be negative")

@@ -112,9 +112,14 @@ type Options struct {
 	Since, Until      time.Time // zero means unbounded
 	Accounts, Regions []string  // keep only these accounts/regions (folders and records)
 	Filter            Filter
-	Strict            bool      // the first bad file or record is fatal
-	Workers           int       // files read at once; 0 means GOMAXPROCS
-	Progress          io.Writer // progress line (a terminal); nil for none
+	Strict            bool // the first bad file or record is fatal
+	// DeliveryMargin is how long after Until a trail log file may be
+	// delivered and still hold events before Until; 0 means
+	// DefaultDeliveryMargin. Files and date folders delivered later are
+	// not opened.
+	DeliveryMargin time.Duration
+	Workers        int       // files read at once; 0 means GOMAXPROCS
+	Progress       io.Writer // progress line (a terminal); nil for none
 }
 
 // Scanned counts what a Read went through.

@@ -17,10 +17,15 @@ import (
 	"time"
 )
 
-// deliveryMargin is how long after an event its log file may be delivered:
-// date folders and file names are delivery times, so a folder up to this
-// much later than --until may still hold events before it.
-const deliveryMargin = 24 * time.Hour
+// DefaultDeliveryMargin is how long after --until a log file may still
+// hold events before it, unless Options.DeliveryMargin says otherwise.
+// CloudTrail's date folders and file names are delivery times, and "a log
+// file delivered at a specific time can contain records written at any
+// point before that time" (CloudTrail user guide, log file name format);
+// delivery takes about 5 minutes on average and is not guaranteed, so two
+// hours leaves ample room while a one-day question opens ~1.08 days of
+// files, not two.
+const DefaultDeliveryMargin = 2 * time.Hour
 
 // job is one file to read.
 type job struct {
@@ -264,10 +269,17 @@ func inWindow(from, to time.Time, opts Options) bool {
 	if !opts.Since.IsZero() && !to.After(opts.Since) {
 		return false
 	}
-	if !opts.Until.IsZero() && from.After(opts.Until.Add(deliveryMargin)) {
+	if !opts.Until.IsZero() && from.After(opts.Until.Add(opts.margin())) {
 		return false
 	}
 	return true
+}
+
+func (o Options) margin() time.Duration {
+	if o.DeliveryMargin > 0 {
+		return o.DeliveryMargin
+	}
+	return DefaultDeliveryMargin
 }
 
 // prune reports whether a folder of the trail layout

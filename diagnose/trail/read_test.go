@@ -324,7 +324,7 @@ func TestFolderLayoutPruning(t *testing.T) {
 		wantFiles int
 	}{
 		{name: "everything", opts: Options{}, want: []string{"jun10", "may2", "dst", "may1", "use1"}, wantFiles: 6, warnings: 1, skipped: 3},
-		{name: "one day", opts: Options{Since: day("2024-05-01"), Until: day("2024-05-02")}, want: []string{"dst", "may1", "use1"}, wantFiles: 4, skipped: 3},
+		{name: "one day", opts: Options{Since: day("2024-05-01"), Until: day("2024-05-02")}, want: []string{"dst", "may1", "use1"}, wantFiles: 3, skipped: 3}, // May 2's file was delivered 22 h after --until
 		{name: "since", opts: Options{Since: day("2024-05-02")}, want: []string{"jun10", "may2"}, wantFiles: 2, skipped: 3},
 		{name: "account", opts: Options{Accounts: []string{dstAccount}}, want: []string{"dst"}, wantFiles: 1, skipped: 3},
 		{name: "region", opts: Options{Regions: []string{"us-east-1"}}, want: []string{"use1"}, wantFiles: 1, skipped: 3},
@@ -497,5 +497,58 @@ func TestDestinationIsNotTheCallersOwnAccount(t *testing.T) {
 	r.RequestParameters = map[string]any{"repositoryName": "my-repo"}
 	if e := decode(r); e.Destination != (Location{Account: dstAccount, Region: "ap-northeast-1"}) {
 		t.Errorf("the destination's copy: destination %+v, want %s/ap-northeast-1", e.Destination, dstAccount)
+	}
+}
+
+// TestDeliveryMargin: within the day after --until only the files delivered
+// up to the margin after it are opened, so a one-day question opens at most
+// 1.1 days of files, and a late record inside the margin is still found.
+// CloudTrail names each file after its delivery time, and "a log file
+// delivered at a specific time can contain records written at any point
+// before that time" (CloudTrail user guide, "CloudTrail log file name
+// format").
+func TestDeliveryMargin(t *testing.T) {
+	dir := t.TempDir()
+	const perDay = 24 * 12 // a file every 5 minutes
+	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	empty := trailFile(t)
+	for i := range 3 * perDay {
+		at := start.Add(time.Duration(i) * 5 * time.Minute)
+		var data []byte
+		switch at.Format("0102T1504") {
+		case "0503T0155": // delivered late, inside the margin
+			r := seedRec("late-in-margin")
+			r.EventTime = "2024-05-02T23:59:00Z"
+			data = trailFile(t, r)
+		case "0503T0500": // delivered very late
+			r := seedRec("very-late")
+			r.EventTime = "2024-05-02T23:58:00Z"
+			data = trailFile(t, r)
+		default:
+			data = empty
+		}
+		name := fmt.Sprintf("AWSLogs/111111111111/CloudTrail/ap-northeast-1/%s/111111111111_CloudTrail_ap-northeast-1_%s_x%d.json",
+			at.Format("2006/01/02"), at.Format("20060102T1504Z"), i)
+		writeFile(t, dir, name, data)
+	}
+	day := Options{Since: start.AddDate(0, 0, 1), Until: start.AddDate(0, 0, 2)}
+	res := read(t, []string{dir}, nil, day)
+	if got := ids(res.Events); !slices.Equal(got, []string{"late-in-margin"}) {
+		t.Errorf("events %v, want the one delivered inside the margin", got)
+	}
+	if res.Scanned.Files < perDay || float64(res.Scanned.Files) > 1.1*perDay {
+		t.Errorf("a one-day question opened %d files; a day has %d, the bound is %.0f", res.Scanned.Files, perDay, 1.1*perDay)
+	}
+	if res.Scanned.PrunedFolders+res.Scanned.PrunedFiles == 0 {
+		t.Errorf("nothing counted as pruned: %+v", res.Scanned)
+	}
+	wide := day
+	wide.DeliveryMargin = 6 * time.Hour
+	res = read(t, []string{dir}, nil, wide)
+	if got := ids(res.Events); !slices.Equal(got, []string{"late-in-margin", "very-late"}) {
+		t.Errorf("a wider margin: events %v", got)
+	}
+	if want := perDay + 6*12; res.Scanned.Files != want {
+		t.Errorf("a 6h margin opened %d files, want %d", res.Scanned.Files, want)
 	}
 }
