@@ -347,7 +347,7 @@ func summary(res *trail.Result, filter trail.Filter) string {
 		if sc.PrunedFiles > 0 {
 			parts = append(parts, plural(sc.PrunedFiles, "file"))
 		}
-		s += "; " + strings.Join(parts, " and ") + " outside the accounts, regions or times asked not opened"
+		s += "; " + strings.Join(parts, " and ") + " not opened (outside the accounts, regions or times asked)"
 	}
 	if n := len(res.Warnings); n > 0 {
 		s += "; " + plural(n, "warning")

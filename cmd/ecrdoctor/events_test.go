@@ -50,6 +50,9 @@ func TestEventsExitCodes(t *testing.T) {
 		{"unknown flag after the path", "", []string{"events", seed, "--nope"}, exitUsage},
 		{"flag without value", "", []string{"events", seed, "--repo"}, exitUsage},
 		{"negative workers", "", []string{"events", seed, "--workers", "-1"}, exitUsage},
+		{"delivery margin without a unit", "", []string{"events", seed, "--delivery-margin", "5"}, exitUsage},
+		{"delivery margin widened", "", []string{"events", seed, "--delivery-margin", "24h"}, exitFindings},
+		{"empty folder", "", []string{"events", t.TempDir()}, exitInput},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
