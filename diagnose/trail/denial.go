@@ -15,8 +15,14 @@ var policyTypes = []struct{ phrase, name string }{
 	{"permissions boundary policy", PolicyBoundary},
 	{"permissions boundary", PolicyBoundary},
 	{"permission boundary", PolicyBoundary},
+	// "with an explicit deny in a sessions policy" is how the IAM guide
+	// spells one of its examples.
+	{"sessions policy", PolicySession},
+	{"session policies", PolicySession},
 	{"session policy", PolicySession},
 	{"vpc endpoint policy", PolicyVPCEndpoint},
+	{"role trust policy", PolicyTrust},
+	{"trust policy", PolicyTrust},
 }
 
 // ParseDenial takes an access denied message apart, following the forms in
@@ -26,6 +32,11 @@ var policyTypes = []struct{ phrase, name string }{
 //	... with an explicit deny in a(n) <type>[: <policy ARN>]
 //	... with an explicit deny in a <type> transitively through a <type>
 //	... due to an explicit deny in a Service Control Policy
+//	... with an explicit deny (no policy type named)
+//
+// Policy-type spellings are normalized ("sessions policy" is a session
+// policy). In the transitive form the second type is the one that denied
+// and the one to fix: PolicyType; the first is Via.
 //
 // with or without a "denied: " or "An error occurred (AccessDenied) ..."
 // prefix, a "(Service: ...; Status Code: ...)" suffix, or the newer
@@ -41,19 +52,16 @@ func ParseDenial(message string) (*Denial, bool) {
 		d.Kind = KindExplicit
 		rest := m[i+len("explicit deny in "):]
 		d.PolicyType, rest = policyAfterArticle(rest)
-		if v := strings.Index(rest, "transitively through "); v >= 0 {
-			d.Via, _ = policyAfterArticle(rest[v+len("transitively through "):])
-		}
 		d.PolicyARN = policyARN(message[len(message)-len(rest):])
+		d.transitive(rest)
 	} else if i := strings.Index(m, "because no "); i >= 0 {
 		d.Kind = KindImplicit
 		rest := m[i+len("because no "):]
 		d.PolicyType, rest = policyName(rest)
-		if v := strings.Index(rest, "transitively through "); v >= 0 {
-			d.Via, _ = policyAfterArticle(rest[v+len("transitively through "):])
-		}
-	} else if strings.Contains(m, "(explicit deny)") {
-		// The older EC2 form: "... on resource: ... : role X (explicit deny)".
+		d.transitive(rest)
+	} else if strings.Contains(m, "(explicit deny)") || strings.Contains(m, "with an explicit deny") {
+		// The older EC2 form ("... role X (explicit deny)"), or a message
+		// that says explicit but names no policy type.
 		d.Kind = KindExplicit
 	} else if authz {
 		d.Kind = KindUnknown
@@ -71,6 +79,19 @@ func ParseDenial(message string) (*Denial, bool) {
 		d.AuthorizationID = id
 	}
 	return d, true
+}
+
+// transitive reads the "... transitively through a <type>" tail after the
+// first policy type: the request went through the first (Via), the second
+// denied it.
+func (d *Denial) transitive(rest string) {
+	v := strings.Index(rest, "transitively through ")
+	if v < 0 {
+		return
+	}
+	if second, _ := policyAfterArticle(rest[v+len("transitively through "):]); second != "" {
+		d.Via, d.PolicyType = d.PolicyType, second
+	}
 }
 
 // policyAfterArticle reads "a <type>" or "an <type>" and returns the type and

@@ -2,6 +2,12 @@ package trail
 
 import "testing"
 
+// TestParseDenial follows the message formats of the IAM user guide,
+// "Troubleshooting access denied error messages" (awsdocs/iam-user-guide,
+// doc_source/troubleshoot_access-denied.md): "with an explicit deny in a
+// type policy" and "because no type policy allows the action action", with
+// one example per policy type; the guide's own examples are used verbatim
+// where they differ from the common shape.
 func TestParseDenial(t *testing.T) {
 	const head = "User: arn:aws:sts::111111111111:assumed-role/AWSServiceRoleForECRReplication/ECRReplication is not authorized to perform: ecr:ReplicateImage on resource: arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo "
 	cases := []struct {
@@ -22,10 +28,25 @@ func TestParseDenial(t *testing.T) {
 		{"explicit, permissions boundary", head + "with an explicit deny in a permissions boundary", &Denial{Kind: KindExplicit, PolicyType: PolicyBoundary}},
 		{"explicit, session policy", head + "with an explicit deny in a session policy", &Denial{Kind: KindExplicit, PolicyType: PolicySession}},
 		{"explicit, VPC endpoint policy", head + "with an explicit deny in a VPC endpoint policy", &Denial{Kind: KindExplicit, PolicyType: PolicyVPCEndpoint}},
-		{"explicit, transitively through an SCP", head + "with an explicit deny in a VPC endpoint policy transitively through a service control policy",
-			&Denial{Kind: KindExplicit, PolicyType: PolicyVPCEndpoint, Via: PolicySCP}},
+		// The guide's "Access denied when a VPC request fails due to another
+		// policy": "check for an explicit Deny statement for SNS:Publish in
+		// your SCPs": the SCP is the policy to fix, the endpoint policy is
+		// what the request went through.
+		{"explicit, transitively through an SCP: the SCP is to fix", "User: arn:aws:sts::111122223333:assumed-role/role-name/role-session-name is not authorized to perform: \nSNS:Publish on resource: arn:aws:sns:us-east-1:444455556666:role-name-2 \nwith an explicit deny in a VPC endpoint policy transitively through a service control policy",
+			&Denial{Kind: KindExplicit, PolicyType: PolicySCP, Via: PolicyVPCEndpoint}},
 		{"implicit, transitively through an SCP", head + "because no VPC endpoint policy allows the ecr:ReplicateImage action transitively through a service control policy",
-			&Denial{Kind: KindImplicit, PolicyType: PolicyVPCEndpoint, Via: PolicySCP}},
+			&Denial{Kind: KindImplicit, PolicyType: PolicySCP, Via: PolicyVPCEndpoint}},
+		// The guide's session-policy example spells it "sessions policy".
+		{"explicit, 'sessions policy' is a session policy", "User: arn:aws:iam::123456789012:user/JohnDoe is not authorized to perform: \ncodedeploy:ListDeployments on resource: arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:* with an explicit deny in a sessions policy",
+			&Denial{Kind: KindExplicit, PolicyType: PolicySession}},
+		{"explicit, the role trust policy", "User: arn:aws:iam::777788889999:user/JohnDoe is not authorized to perform: \nsts:AssumeRole with an explicit deny in the role trust policy",
+			&Denial{Kind: KindExplicit, PolicyType: PolicyTrust}},
+		{"explicit deny without a policy type", head + "with an explicit deny", &Denial{Kind: KindExplicit}},
+		{"explicit deny without a policy type, then a period", head + "with an explicit deny.", &Denial{Kind: KindExplicit}},
+		// The guide's SCP example: "with an explicit deny in a service
+		// control policy", no resource.
+		{"guide's SCP example", "User: arn:aws:iam::777788889999:user/JohnDoe is not authorized to perform: \ncodecommit:ListRepositories with an explicit deny in a service control policy",
+			&Denial{Kind: KindExplicit, PolicyType: PolicySCP}},
 		{"SCP note: due to an explicit deny in a Service Control Policy", head + "due to an explicit deny in a Service Control Policy", &Denial{Kind: KindExplicit, PolicyType: PolicySCP}},
 		{"explicit with policy ARN", head + "with an explicit deny in a service control policy: arn:aws:organizations::999999999999:policy/o-abc/service_control_policy/p-1234",
 			&Denial{Kind: KindExplicit, PolicyType: PolicySCP, PolicyARN: "arn:aws:organizations::999999999999:policy/o-abc/service_control_policy/p-1234"}},

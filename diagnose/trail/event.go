@@ -17,8 +17,11 @@ type Location = awsid.Location
 type Denial struct {
 	Kind       string `json:"kind"`        // "implicit" or "explicit"
 	PolicyType string `json:"policy_type"` // e.g. "resource-based policy"; "" when the message names none
-	// Via is the second policy type of the "... transitively through a
-	// service control policy" form.
+	// Via is, in the "... in a VPC endpoint policy transitively through a
+	// service control policy" form, the policy the request went through
+	// (the first named); PolicyType is then the second, the one that denied
+	// it and the one to fix (IAM user guide: "check for an explicit Deny
+	// statement ... in your SCPs").
 	Via string `json:"via,omitempty"`
 	// PolicyARN is the denying policy, named by the enhanced messages in
 	// same-account and same-organization requests.
@@ -46,6 +49,7 @@ const (
 	PolicyBoundary    = "permissions boundary"
 	PolicySession     = "session policy"
 	PolicyVPCEndpoint = "VPC endpoint policy"
+	PolicyTrust       = "role trust policy"
 )
 
 // Event is one CloudTrail record of interest, typed.
