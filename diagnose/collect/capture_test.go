@@ -68,7 +68,7 @@ func fillerEvents(now time.Time, account, region string, n int) []awstest.Event 
 // captureOpts read env's servers through collect.AWS, not the process
 // environment, so the tests using them run in parallel.
 func captureOpts(env *awstest.Env) collect.CaptureOptions {
-	return collect.CaptureOptions{Repository: repo, Region: srcReg, AssumeRole: roleName, AWS: env.AWS()}
+	return collect.CaptureOptions{Repository: repo, Region: srcReg, AssumeRole: roleName, AWS: collect.AWS{LoadConfig: env.LoadConfig, CloudTrail: env.CloudTrail}}
 }
 
 func runCapture(t *testing.T, opts collect.CaptureOptions) (string, *collect.CaptureStats, time.Duration) {

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
-	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 )
 
 // SourceKey is the access key the product runs with in tests: moto gives
@@ -34,7 +33,8 @@ type Env struct {
 }
 
 // New starts moto and the CloudTrail stand-in for one test and touches no
-// process environment: the product reaches them through Env.AWS, so the
+// process environment: the product reaches them through Env.LoadConfig and
+// Env.CloudTrail, so the
 // test may run in parallel with others, each with its own servers.
 func New(t testing.TB) *Env {
 	m := StartMoto(t)
@@ -81,41 +81,42 @@ type profile struct {
 	creds  aws.Credentials
 }
 
-// Profile adds a named profile to those Env.AWS knows, holding creds, with
+// Profile adds a named profile to those Env.LoadConfig knows, holding creds, with
 // region ("" for none).
 func (e *Env) Profile(name, region string, creds aws.Credentials) {
 	e.profiles[name] = profile{region: region, creds: creds}
 }
 
-// AWS is what the product's capture reads through instead of the process
-// environment: moto (through the proxy) for ECR and STS, the stand-in for
-// CloudTrail, the source keys for the default profile and the profiles
-// added with Profile. The read-only guard is still added by the product.
-func (e *Env) AWS() collect.AWS {
-	return collect.AWS{
-		LoadConfig: func(_ context.Context, name, region string) (aws.Config, error) {
-			creds := aws.Credentials{AccessKeyID: SourceKey, SecretAccessKey: "secret"}
-			if name != "" {
-				p, ok := e.profiles[name]
-				if !ok {
-					return aws.Config{}, config.SharedConfigProfileNotExistError{Profile: name}
-				}
-				creds = p.creds
-				if region == "" {
-					region = p.region
-				}
-			}
-			return aws.Config{
-				Region:       region,
-				Credentials:  aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: creds}),
-				BaseEndpoint: aws.String(e.Moto.URL),
-			}, nil
-		},
-		CloudTrail: func(cfg aws.Config, opts ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient {
-			opts = append(opts, func(o *cloudtrail.Options) { o.BaseEndpoint = aws.String(e.Trail.URL) })
-			return cloudtrail.NewFromConfig(cfg, opts...)
-		},
+// LoadConfig is what the product's capture loads configurations with
+// instead of the process environment (collect.AWS.LoadConfig): moto, through
+// the proxy, for ECR and STS; the source keys for the default profile, and
+// the profiles added with Profile. The product still adds its read-only
+// guard. (awstest gives the pieces rather than a collect.AWS: collect's own
+// tests import awstest.)
+func (e *Env) LoadConfig(_ context.Context, name, region string) (aws.Config, error) {
+	creds := aws.Credentials{AccessKeyID: SourceKey, SecretAccessKey: "secret"}
+	if name != "" {
+		p, ok := e.profiles[name]
+		if !ok {
+			return aws.Config{}, config.SharedConfigProfileNotExistError{Profile: name}
+		}
+		creds = p.creds
+		if region == "" {
+			region = p.region
+		}
 	}
+	return aws.Config{
+		Region:       region,
+		Credentials:  aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: creds}),
+		BaseEndpoint: aws.String(e.Moto.URL),
+	}, nil
+}
+
+// CloudTrail builds the product's CloudTrail client on the stand-in
+// (collect.AWS.CloudTrail).
+func (e *Env) CloudTrail(cfg aws.Config, opts ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient {
+	opts = append(opts, func(o *cloudtrail.Options) { o.BaseEndpoint = aws.String(e.Trail.URL) })
+	return cloudtrail.NewFromConfig(cfg, opts...)
 }
 
 // WriteConfig writes the shared config file the SDK reads (AWS_CONFIG_FILE).
