@@ -40,6 +40,7 @@ func Analyze(s *Snapshot) (*Report, error) {
 		if err := a.checkDestination(d); err != nil {
 			return nil, err
 		}
+		a.deleteReplication(d)
 	}
 	a.finish(ok)
 	return a.report, nil

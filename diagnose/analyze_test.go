@@ -71,6 +71,7 @@ func TestFixtures(t *testing.T) {
 		{"destination-unreadable", []string{"DESTINATION_UNREADABLE"}, diagnose.Unknown, map[string]string{"222222222222/ap-northeast-1": "unknown"}},
 		{"replicate-image-denied", []string{"REPLICATE_IMAGE_DENIED", "DESTINATION_UNREADABLE"}, diagnose.Failing, map[string]string{"222222222222/ap-northeast-1": "failing"}},
 		{"stale-failures", []string{"STALE_FAILURES"}, diagnose.Healthy, map[string]string{"222222222222/ap-northeast-1": "healthy"}},
+		{"delete-replication-enabled", []string{"DELETE_REPLICATION_ENABLED"}, diagnose.Healthy, map[string]string{"222222222222/ap-northeast-1": "healthy"}},
 		{"multiple-faults", []string{"RESOURCE_MISMATCH", "REGISTRY_POLICY_MISSING", "CREATE_REPOSITORY_NOT_ALLOWED"}, diagnose.Failing,
 			map[string]string{"111111111111/us-west-1": "healthy", "222222222222/ap-northeast-1": "failing", "333333333333/eu-west-1": "failing"}},
 	}

@@ -103,6 +103,10 @@ var Catalogue = []CodeInfo{
 	{Code: CodeStaleFailures, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationStatus,
 		Title: "The policy allows replication now, but earlier pushes failed and are not retried: push them again.",
 		Help:  "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: push the affected images again."},
+	{Code: CodeDeleteReplicationEnabled, Severity: SeverityInfo, Mode: "§10.2", Doc: docReplicationDelete,
+		Title: "A rule covering the repository replicates deletions: an image missing in the destination may have been deleted in the source on purpose.",
+		Help: "With deleteReplication enabled on a replication rule, ECR replicates tag removals, deletions by digest and lifecycle-policy expiries from the source to the destination. " +
+			"Before treating a missing destination image as a replication failure, look for its deletion in the source (its lifecycle policy, BatchDeleteImage in CloudTrail)."},
 }
 
 // Lookup returns the catalogue entry of code.

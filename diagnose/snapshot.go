@@ -145,6 +145,15 @@ type ReplicationConfiguration struct {
 type ReplicationRule struct {
 	Destinations      []ReplicationDestination `json:"destinations"`
 	RepositoryFilters []RepositoryFilter       `json:"repositoryFilters,omitempty"`
+	// DeleteReplication is the rule's delete replication setting (ECR,
+	// 2026-11): when enabled, deletions and tag removals in the source are
+	// replicated too. Absent means disabled.
+	DeleteReplication *DeleteReplication `json:"deleteReplication,omitempty"`
+}
+
+// DeleteReplication is a rule's deleteReplication object.
+type DeleteReplication struct {
+	Enabled bool `json:"enabled"`
 }
 
 // ReplicationDestination is a destination registry.

@@ -16,6 +16,7 @@ func TestWhyExitCodes(t *testing.T) {
 		"hand-made":                       exitFindings,
 		"healthy":                         exitOK,
 		"stale-failures":                  exitOK,
+		"delete-replication-enabled":      exitOK,
 		"condition-unknown":               exitOK,
 		"destination-unreadable":          exitOK,
 		"replication-not-configured":      exitFindings,

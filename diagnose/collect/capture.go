@@ -601,6 +601,9 @@ func toRegistry(o *ecr.DescribeRegistryOutput) diagnose.DescribeRegistryOutput {
 			for _, f := range r.RepositoryFilters {
 				rule.RepositoryFilters = append(rule.RepositoryFilters, diagnose.RepositoryFilter{Filter: aws.ToString(f.Filter), FilterType: string(f.FilterType)})
 			}
+			if dr := r.DeleteReplication; dr != nil {
+				rule.DeleteReplication = &diagnose.DeleteReplication{Enabled: dr.Enabled}
+			}
 			cfg.Rules = append(cfg.Rules, rule)
 		}
 		out.ReplicationConfiguration = cfg

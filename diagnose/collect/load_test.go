@@ -744,6 +744,8 @@ var fixtureTable = map[string]fixtureFacts{
 	"stale-failures": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")),
 			collected(srcLoc, "describe-image-replication-status/my-repo/1.4.0")), events: 3, failed: 2},
+	"delete-replication-enabled": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"multiple-faults": {source: srcLoc, registries: []diagnose.Location{srcLoc, usWestLoc, dstLoc, dst3},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")),
 			failed(dst3, "get-registry-policy", "RegistryPolicyNotFoundException"),

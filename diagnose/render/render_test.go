@@ -25,6 +25,7 @@ var goldenFixtures = []string{
 	"destination-unreadable",
 	"stale-failures",
 	"filter-does-not-match",
+	"delete-replication-enabled",
 }
 
 func report(t *testing.T, fixture string) *diagnose.Report {

@@ -52,6 +52,11 @@ type Moto struct {
 	PolicyScope string
 
 	accounts map[string]string // access key -> account, learnt from moto
+	// replication keeps each registry's replication configuration as it
+	// was put, by "account/region": moto's model drops the rule fields it
+	// does not know (deleteReplication), so DescribeRegistry is answered
+	// from here.
+	replication map[string]json.RawMessage
 }
 
 // StartMoto starts moto_server on a free loopback port and stops it when the
@@ -87,7 +92,7 @@ func StartMoto(t testing.TB) *Moto {
 			expired(w, op)
 			return
 		}
-		if m.intercept(w, op, body) {
+		if m.interceptRegistry(w, r, op) || m.intercept(w, op, body) {
 			return
 		}
 		proxy.ServeHTTP(w, r)

@@ -165,6 +165,9 @@ func (e *Env) Admin(account, region string) *ecr.Client {
 type Rule struct {
 	Destinations []diagnose.Location
 	Filters      []string // prefixes; none covers every repository
+	// DeleteReplication sets the rule's deleteReplication.enabled (moto
+	// keeps the rule as it was put).
+	DeleteReplication bool
 }
 
 // Destination is the state of one destination registry.
@@ -219,11 +222,15 @@ func (e *Env) Build(s Scenario) []string {
 			for _, f := range r.Filters {
 				rule.RepositoryFilters = append(rule.RepositoryFilters, ecrtypes.RepositoryFilter{Filter: aws.String(f), FilterType: ecrtypes.RepositoryFilterTypePrefixMatch})
 			}
+			if r.DeleteReplication {
+				rule.DeleteReplication = &ecrtypes.DeleteReplication{Enabled: true}
+			}
 			rules = append(rules, rule)
 		}
 		if _, err := src.PutReplicationConfiguration(ctx, &ecr.PutReplicationConfigurationInput{ReplicationConfiguration: &ecrtypes.ReplicationConfiguration{Rules: rules}}); err != nil {
 			e.t.Fatalf("configuring replication: %v", err)
 		}
+		e.Moto.keepReplication(SourceAccount, s.Region, s.Rules)
 	}
 	for loc, d := range s.Destinations {
 		client := e.Admin(loc.Account, loc.Region)

@@ -1,0 +1,40 @@
+package diagnose_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+)
+
+// twins are held-back healthy twins of fixtures: the same snapshot with the
+// one fact that makes the fixture's finding turned the other way. Each must
+// be healthy, without the fixture's code, so a check that fires on
+// something else than its fact fails here.
+var twins = []struct {
+	twin, fixture, code string
+}{
+	{"delete-replication-disabled", "delete-replication-enabled", diagnose.CodeDeleteReplicationEnabled},
+}
+
+func TestHealthyTwins(t *testing.T) {
+	for _, tc := range twins {
+		t.Run(tc.twin, func(t *testing.T) {
+			fixture := analyze(t, load(t, tc.fixture))
+			if !slices.Contains(codes(fixture), tc.code) {
+				t.Fatalf("fixture %s: findings %v, want %s", tc.fixture, codes(fixture), tc.code)
+			}
+			snap, err := collect.LoadDir(context.Background(), filepath.Join("testdata", "twins", tc.twin), collect.LoadOptions{Repository: "my-repo"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := analyze(t, snap)
+			if slices.Contains(codes(r), tc.code) || r.Verdict != diagnose.Healthy {
+				t.Errorf("twin %s: verdict %s, findings %v; want healthy without %s", tc.twin, r.Verdict, codes(r), tc.code)
+			}
+		})
+	}
+}
