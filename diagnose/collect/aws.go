@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -106,14 +107,18 @@ func (s *session) apiOptions() []func(*middleware.Stack) error {
 
 // loadConfig runs the SDK's default chain: profile, environment, SSO,
 // credential_process, AWS_ENDPOINT_URL and the rest.
-func (s *session) loadConfig(ctx context.Context, profile, region string) (aws.Config, error) {
+//
+// flag is how the user named profile ("--profile prod"), for the advice of a
+// credentials error; "" when it comes from the environment.
+func (s *session) loadConfig(ctx context.Context, profile, flag, region string) (aws.Config, error) {
 	var cfg aws.Config
 	var err error
+	md := &imdsClient{}
 	if s.aws.LoadConfig != nil {
 		cfg, err = s.aws.LoadConfig(ctx, profile, region)
 		cfg.APIOptions = append(cfg.APIOptions[:len(cfg.APIOptions):len(cfg.APIOptions)], s.apiOptions()...)
 	} else {
-		opts := []func(*config.LoadOptions) error{config.WithAPIOptions(s.apiOptions())}
+		opts := append([]func(*config.LoadOptions) error{config.WithAPIOptions(s.apiOptions())}, credentialOptions(md)...)
 		if profile != "" {
 			opts = append(opts, config.WithSharedConfigProfile(profile))
 		}
@@ -125,10 +130,16 @@ func (s *session) loadConfig(ctx context.Context, profile, region string) (aws.C
 	if err != nil {
 		var notExist config.SharedConfigProfileNotExistError
 		if errors.As(err, &notExist) {
-			return cfg, fmt.Errorf("AWS profile %q does not exist in the shared config or credentials files: check the name (aws configure list-profiles)", profile)
+			from := ""
+			if profile == "" && notExist.Profile == os.Getenv("AWS_PROFILE") {
+				from = " (from AWS_PROFILE)"
+			}
+			return cfg, fmt.Errorf("AWS profile %q%s does not exist in the shared config or credentials files: check the name (aws configure list-profiles)", notExist.Profile, from)
 		}
 		return cfg, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	md.cfg = cfg
+	checkCredentials(&cfg, effectiveProfile(profile), flag)
 	return cfg, nil
 }
 

@@ -142,7 +142,7 @@ func (c *capture) warnf(format string, a ...any) {
 }
 
 func (c *capture) run(ctx context.Context) error {
-	cfg, err := c.sess.loadConfig(ctx, c.opts.Profile, c.opts.Region)
+	cfg, err := c.sess.loadConfig(ctx, c.opts.Profile, strings.TrimSpace(profileFlag(c.opts.Profile)), c.opts.Region)
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 	c.prog.set(account, "getting credentials for account "+account)
 	if profile, ok := c.opts.DestProfiles[account]; ok {
 		da.how = "--dest-profile " + account + "=" + profile
-		cfg, err := c.sess.loadConfig(ctx, profile, c.srcAt.Region)
+		cfg, err := c.sess.loadConfig(ctx, profile, "--dest-profile "+account+"="+profile, c.srcAt.Region)
 		if err != nil {
 			c.warnf("account %s: %v; the destination is not read", account, err)
 			da.cfg, da.how = c.src, "source credentials"

@@ -15,36 +15,53 @@ type operation struct {
 	Service   string // the SDK's ServiceID
 	Name      string // the SDK's operation name
 	IAMAction string
+	// Sides are the credentials that make the call: source (the ones
+	// ecrdoctor runs with), destination (--assume-role, --dest-profile) or
+	// both; "" for a call that needs no IAM permission.
+	Sides string
 }
+
+const (
+	sideSource = "source"
+	sideDest   = "destination"
+	sideBoth   = "both"
+)
 
 // allowedOperations is the allow-list of the read-only guard: every
 // operation any SDK client of ecrdoctor may send. Everything else is refused
 // inside the process, before a request is built. The README's least-privilege
-// IAM policy lists exactly the IAM actions named here (a test checks it).
+// IAM policies list exactly the IAM actions named here, side by side, and its
+// credentials section every call that needs no permission (tests check both).
 var allowedOperations = []operation{
-	{"ECR", "DescribeRegistry", "ecr:DescribeRegistry"},
-	{"ECR", "DescribeRepositories", "ecr:DescribeRepositories"},
-	{"ECR", "DescribeImages", "ecr:DescribeImages"},
-	{"ECR", "DescribeImageReplicationStatus", "ecr:DescribeImageReplicationStatus"},
-	{"ECR", "GetRegistryPolicy", "ecr:GetRegistryPolicy"},
-	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy"},
-	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting"},
-	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents"},
+	{"ECR", "DescribeRegistry", "ecr:DescribeRegistry", sideSource},
+	// The source reads a destination's repositories and repository policy
+	// itself when no destination credentials are given.
+	{"ECR", "DescribeRepositories", "ecr:DescribeRepositories", sideBoth},
+	{"ECR", "DescribeImages", "ecr:DescribeImages", sideSource},
+	{"ECR", "DescribeImageReplicationStatus", "ecr:DescribeImageReplicationStatus", sideSource},
+	{"ECR", "GetRegistryPolicy", "ecr:GetRegistryPolicy", sideDest},
+	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
+	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},
+	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents", sideBoth},
 	// Credential exchanges: they change nothing in an account.
-	{"STS", "AssumeRole", "sts:AssumeRole"},
-	{"STS", "GetCallerIdentity", ""},         // needs no permission, cannot be denied
-	{"STS", "AssumeRoleWithWebIdentity", ""}, // the default chain's web identity provider
-	{"SSO", "GetRoleCredentials", ""},        // the default chain's SSO provider
-	{"SSO OIDC", "CreateToken", ""},          // SSO token refresh
-	{"Signin", "CreateOAuth2Token", ""},      // `aws login` credentials
+	{"STS", "AssumeRole", "sts:AssumeRole", sideSource},
+	{"STS", "GetCallerIdentity", "", ""},         // needs no permission, cannot be denied
+	{"STS", "AssumeRoleWithWebIdentity", "", ""}, // the default chain's web identity provider
+	{"SSO", "GetRoleCredentials", "", ""},        // the default chain's SSO provider
+	{"SSO OIDC", "CreateToken", "", ""},          // SSO token refresh
+	{"Signin", "CreateOAuth2Token", "", ""},      // `aws login` credentials
+	// Credential fetches of the default chain that are not AWS APIs
+	// (nothing in an account changes).
+	{imdsService, "getToken", "", ""},           // IMDSv2 session token (PUT /latest/api/token)
+	{imdsService, "GetMetadata", "", ""},        // the instance role's name and credentials
+	{endpointService, "GetCredentials", "", ""}, // ECS, CodeBuild and EKS Pod Identity endpoints
 }
 
-// IAMActions returns the sorted IAM actions ecrdoctor can ever need: the
-// allow-list, as IAM spells it.
-func IAMActions() []string {
+// sideActions returns the sorted IAM actions the credentials of side need.
+func sideActions(side string) []string {
 	var out []string
 	for _, op := range allowedOperations {
-		if op.IAMAction != "" {
+		if op.IAMAction != "" && (op.Sides == side || op.Sides == sideBoth) {
 			out = append(out, op.IAMAction)
 		}
 	}
@@ -68,7 +85,11 @@ type ReadOnlyError struct {
 }
 
 func (e *ReadOnlyError) Error() string {
-	return fmt.Sprintf("ecrdoctor is read-only: refused %s %s before sending it (not on the allow-list of reads)", e.Service, e.Operation)
+	service := e.Service
+	if service == "" {
+		service = "(a client that names no AWS service)"
+	}
+	return fmt.Sprintf("ecrdoctor is read-only: refused %s %s before sending it (not on the allow-list of reads)", service, e.Operation)
 }
 
 // readOnlyGuard is the middleware that enforces the allow-list. It runs in
@@ -77,16 +98,26 @@ func (e *ReadOnlyError) Error() string {
 // name is refused.
 type readOnlyGuard struct {
 	op string // the stack's operation name
+	// service names the client when it is not an AWS service client
+	// (guardAs); "" for the API clients, which name it in the context.
+	service string
 }
 
 func (*readOnlyGuard) ID() string { return "ecrdoctorReadOnlyGuard" }
 
 func (g *readOnlyGuard) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-	service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
-	if op == "" {
-		op = g.op
+	// The stack's own ID is the operation being sent. The context may name
+	// another: a credential fetch runs with the context of the AWS call that
+	// needed the credentials. Then the context's service is not this
+	// client's either, and the client is refused under its own name.
+	service, op := g.service, g.op
+	if service == "" {
+		service = awsmiddleware.GetServiceID(ctx)
+		if ctxOp := awsmiddleware.GetOperationName(ctx); ctxOp != "" && ctxOp != op {
+			service = ""
+		}
 	}
-	if !isAllowed(service, op) || op != g.op {
+	if service == "" || !isAllowed(service, op) {
 		return middleware.InitializeOutput{}, middleware.Metadata{}, &ReadOnlyError{Service: service, Operation: op}
 	}
 	return next.HandleInitialize(ctx, in)
@@ -105,6 +136,14 @@ func addReadOnlyGuard(stack *middleware.Stack) error {
 		return stack.Initialize.Insert(g, serviceMetadataID, middleware.After)
 	}
 	return stack.Initialize.Add(g, middleware.Before)
+}
+
+// guardAs returns the guard of a client that is not an AWS service client
+// and so names no service in its context: it is checked as service.
+func guardAs(service string) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(&readOnlyGuard{op: stack.ID(), service: service}, middleware.Before)
+	}
 }
 
 // serviceMetadataID is the ID of awsmiddleware.RegisterServiceMetadata.

@@ -14,11 +14,15 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // guardedConfig is a config built the way Capture builds its own, pointed
@@ -102,7 +106,9 @@ func TestReadOnlyGuardRefusesWritesBeforeSending(t *testing.T) {
 }
 
 // TestREADMEPolicyMatchesAllowList parses the README's least-privilege IAM
-// policy and checks that it grants exactly the actions of the allow-list.
+// policies and checks that each side grants exactly the actions its
+// credentials call, and that the credentials section names every call of
+// the allow-list that needs no permission.
 func TestREADMEPolicyMatchesAllowList(t *testing.T) {
 	b, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -113,20 +119,20 @@ func TestREADMEPolicyMatchesAllowList(t *testing.T) {
 		t.Fatal("README.md has no iam-policy section")
 	}
 	blocks := regexp.MustCompile("(?s)```json\n(.*?)```").FindAllSubmatch(m[1], -1)
-	if len(blocks) < 2 {
+	if len(blocks) != 2 {
 		t.Fatalf("the iam-policy section has %d JSON policies, want one for the source side and one for the destination side", len(blocks))
 	}
-	seen := map[string]bool{}
-	for _, blk := range blocks {
+	for i, side := range []string{sideSource, sideDest} {
 		var doc struct {
 			Statement []struct {
 				Effect string
 				Action any
 			}
 		}
-		if err := json.Unmarshal(blk[1], &doc); err != nil {
-			t.Fatalf("README policy is not valid JSON: %v\n%s", err, blk[1])
+		if err := json.Unmarshal(blocks[i][1], &doc); err != nil {
+			t.Fatalf("README policy is not valid JSON: %v\n%s", err, blocks[i][1])
 		}
+		seen := map[string]bool{}
 		for _, st := range doc.Statement {
 			if st.Effect != "Allow" {
 				t.Errorf("statement effect %q, want Allow", st.Effect)
@@ -140,13 +146,103 @@ func TestREADMEPolicyMatchesAllowList(t *testing.T) {
 				}
 			}
 		}
+		var got []string
+		for a := range seen {
+			got = append(got, a)
+		}
+		sort.Strings(got)
+		if want := sideActions(side); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("README's %s side grants %v\nits credentials call %v", side, got, want)
+		}
 	}
-	var got []string
-	for a := range seen {
-		got = append(got, a)
+
+	m = regexp.MustCompile(`(?s)<!-- credential-fetches:begin -->(.*)<!-- credential-fetches:end -->`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("README.md has no credential-fetches section")
 	}
-	sort.Strings(got)
-	if want := IAMActions(); strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("README grants %v\nthe allow-list needs %v", got, want)
+	listed := map[string]bool{}
+	for _, row := range regexp.MustCompile(`(?m)^\| ([^|]+?) \| ([^|]+?) \|`).FindAllSubmatch(m[1], -1) {
+		listed[string(row[1])+" "+string(row[2])] = true
+	}
+	for _, op := range allowedOperations {
+		key := op.Service + " " + op.Name
+		if op.IAMAction == "" && !listed[key] {
+			t.Errorf("README's credentials section does not name %s", key)
+		}
+		delete(listed, key)
+	}
+	delete(listed, "Service Operation")
+	delete(listed, "--- ---")
+	for k := range listed {
+		t.Errorf("README's credentials section names %s, which the guard does not allow", k)
+	}
+}
+
+// TestCredentialClientsGuard: the clients the credential providers build
+// for instance metadata and container endpoints fetch credentials and
+// nothing else. The refused operation named is the one refused, not the AWS
+// call whose context the fetch inherited.
+func TestCredentialClientsGuard(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write([]byte("x"))
+	}))
+	t.Cleanup(srv.Close)
+	// A credential fetch runs inside the AWS call that needs credentials.
+	ctx := awsmiddleware.SetOperationName(awsmiddleware.SetServiceID(context.Background(), "ECR"), "DescribeRegistry")
+
+	guarded := imds.New(imds.Options{Endpoint: srv.URL, APIOptions: []func(*middleware.Stack) error{guardAs(imdsService)}})
+	if _, err := guarded.GetMetadata(ctx, &imds.GetMetadataInput{Path: "iam/security-credentials/"}); err != nil {
+		t.Fatalf("GetMetadata with the credential guard: %v", err)
+	}
+	before := hits.Load()
+	_, err := guarded.GetUserData(ctx, &imds.GetUserDataInput{})
+	var ro *ReadOnlyError
+	if !errors.As(err, &ro) || ro.Service != imdsService || ro.Operation != "GetUserData" {
+		t.Errorf("GetUserData: err = %v, want ec2imds GetUserData refused", err)
+	}
+	if hits.Load() != before {
+		t.Error("a refused instance metadata read reached the server")
+	}
+
+	// With the API clients' guard (what the SDK would build from the
+	// config), the fetch is refused under its own name.
+	apiGuarded := imds.New(imds.Options{Endpoint: srv.URL, APIOptions: newSession().apiOptions()})
+	_, err = apiGuarded.GetMetadata(ctx, &imds.GetMetadataInput{Path: "iam/security-credentials/"})
+	if !errors.As(err, &ro) || ro.Operation != "GetMetadata" || ro.Service == "ECR" {
+		t.Errorf("err = %v, want GetMetadata refused, not ECR DescribeRegistry", err)
+	}
+}
+
+// TestCredentialExchangesPass: the web identity (IRSA) and SSO providers'
+// calls leave the process; what AWS answers is their business.
+func TestCredentialExchangesPass(t *testing.T) {
+	cfg, hits := guardedConfig(t)
+	ctx := context.Background()
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"AssumeRoleWithWebIdentity", func() error {
+			_, err := sts.NewFromConfig(cfg).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+				RoleArn: aws.String("arn:aws:iam::123456789012:role/PodRole"), RoleSessionName: aws.String("s"), WebIdentityToken: aws.String("t")})
+			return err
+		}},
+		{"GetRoleCredentials", func() error {
+			_, err := sso.NewFromConfig(cfg).GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{
+				AccessToken: aws.String("t"), AccountId: aws.String("123456789012"), RoleName: aws.String("r")})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		before := hits.Load()
+		var ro *ReadOnlyError
+		if err := c.call(); errors.As(err, &ro) {
+			t.Errorf("%s refused: %v", c.name, err)
+		}
+		if hits.Load() == before {
+			t.Errorf("%s did not reach the server", c.name)
+		}
 	}
 }
