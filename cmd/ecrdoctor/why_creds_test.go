@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -60,4 +62,103 @@ func TestWhyLiveWithEveryCredentialSource(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNoCredentialsIsOneLine: without any credentials the run stops with one
+// line saying so and what to pass, not the SDK's chain of wrapped errors.
+// A mistyped AWS_PROFILE is named.
+func TestNoCredentialsIsOneLine(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    []string
+		wantNot []string
+	}{
+		{name: "nothing configured", env: map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+			want: []string{"no usable AWS credentials", "--profile", "aws sso login"}},
+		{name: "AWS_PROFILE mistyped", env: map[string]string{"AWS_PROFILE": "typo"},
+			want: []string{`AWS profile "typo" (from AWS_PROFILE) does not exist`}},
+		{name: "--profile given, its process fails", env: map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+			args:    []string{"--profile", "ops"},
+			want:    []string{`no usable AWS credentials for profile "ops"`, "credential_process", "exit status 3", "aws sso login --profile ops"},
+			wantNot: []string{"pass --profile"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env, _ := seedLive(t)
+			env.WriteConfig("[profile ops]\ncredential_process = sh -c 'exit 3'\n")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			args := append([]string{"why", "--repo", "my-repo", "--region", "ap-northeast-1"}, tc.args...)
+			code, stdout, stderr := run(t, "", args...)
+			if code != exitInput || stdout != "" {
+				t.Fatalf("exit %d, stdout %q; want %d and nothing on stdout\n%s", code, stdout, exitInput, stderr)
+			}
+			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+				t.Errorf("stderr has %d lines, want one:\n%s", n+1, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, stderr)
+				}
+			}
+			for _, w := range append(tc.wantNot, "read-only", "operation error", "failed to refresh cached credentials") {
+				if strings.Contains(stderr, w) {
+					t.Errorf("stderr says %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestCredentialProcessSecretsNeverPrinted: a credential_process that
+// prints its JSON plus noise makes the SDK quote the whole output, keys and
+// token included, in its error. Neither stderr, the report, nor a snapshot
+// holds them: the error is reduced to its cause.
+func TestCredentialProcessSecretsNeverPrinted(t *testing.T) {
+	noisy := "Fetching credentials from the vault...\n" + awstest.ProcessOutput() + "\nDone.\n"
+	secrets := []string{awstest.ProcessSecret, awstest.ProcessToken}
+	check := func(t *testing.T, what, text string) {
+		t.Helper()
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s holds a secret of the credential_process output:\n%s", what, text)
+			}
+		}
+	}
+
+	t.Run("source credentials", func(t *testing.T) {
+		env, _ := seedLive(t)
+		env.UseCredentialProcess(noisy)
+		code, stdout, stderr := run(t, "", "why", "--repo", "my-repo", "--region", "ap-northeast-1")
+		check(t, "stdout", stdout)
+		check(t, "stderr", stderr)
+		if code != exitInput || !strings.Contains(stderr, "credential_process printed something other than the credentials JSON") {
+			t.Errorf("exit %d, stderr %q; want %d saying what was wrong with the output", code, stderr, exitInput)
+		}
+	})
+
+	t.Run("destination profile", func(t *testing.T) {
+		env, dest := seedLive(t)
+		env.WriteConfig("[profile dest]\ncredential_process = " + env.CredentialProcess(noisy) + "\n")
+		live := []string{"--repo", "my-repo", "--region", "ap-northeast-1", "--dest-profile", dest.Account + "=dest"}
+		_, stdout, stderr := run(t, "", append([]string{"why", "--output", "json"}, live...)...)
+		check(t, "stdout", stdout)
+		check(t, "stderr", stderr)
+		if !strings.Contains(stdout+stderr, "credential_process printed something other than the credentials JSON") {
+			t.Errorf("the report does not say what was wrong with the output:\n%s\n%s", stdout, stderr)
+		}
+		out := filepath.Join(t.TempDir(), "snap")
+		_, _, stderr = run(t, "", append([]string{"snapshot", "--out", out}, live...)...)
+		check(t, "snapshot stderr", stderr)
+		_ = filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() {
+				b, _ := os.ReadFile(p)
+				check(t, p, string(b))
+			}
+			return nil
+		})
+	})
 }

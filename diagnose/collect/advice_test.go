@@ -15,7 +15,7 @@ import (
 func TestAdviceForServerErrors(t *testing.T) {
 	err := &smithy.OperationError{ServiceID: "CloudTrail", OperationName: "LookupEvents",
 		Err: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 500}}, Err: errors.New("deserialization failed")}}
-	if got := advice(err, "cloudtrail:LookupEvents", ""); !strings.Contains(got, "AWS answered HTTP 500") {
+	if got := explain(err, "cloudtrail:LookupEvents", ""); !strings.Contains(got, "AWS failed (HTTP 500") || !strings.Contains(got, "run again") || strings.Contains(got, "refused") {
 		t.Errorf("advice for HTTP 500: %q", got)
 	}
 	if got := advice(errors.New("something odd"), "", ""); strings.Contains(got, "snapshot folder") {

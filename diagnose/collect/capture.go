@@ -170,14 +170,18 @@ func (c *capture) run(ctx context.Context) error {
 	case ctx.Err() != nil:
 		return ctx.Err()
 	default:
+		var ce *CredentialsError
+		if errors.As(regErr, &ce) {
+			return ce // one line: the cause and what to pass
+		}
 		if _, isAPI := apiError(regErr); !isAPI {
-			return fmt.Errorf("reading the source registry in %s: %w; %s", region, regErr, advice(regErr, "ecr:DescribeRegistry", c.opts.Profile))
+			return &readError{what: "reading the source registry in " + region, iamAction: "ecr:DescribeRegistry", profile: c.opts.Profile, err: regErr}
 		}
 		// AWS answered but refused: learn the account from STS so the
 		// rest can still be collected and the refusal stored.
 		acct, err := c.sess.callerAccount(ctx, cfg)
 		if err != nil {
-			return fmt.Errorf("reading the source registry in %s: %w; %s", region, regErr, advice(regErr, "ecr:DescribeRegistry", c.opts.Profile))
+			return &readError{what: "reading the source registry in " + region, iamAction: "ecr:DescribeRegistry", profile: c.opts.Profile, err: regErr}
 		}
 		account = acct
 	}
@@ -264,7 +268,7 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		c.warnf("%s %s: listing the images of %s: %v; %s", c.srcAt, "DescribeImages", repo, err, advice(err, "ecr:DescribeImages", c.opts.Profile))
+		c.warnf("%s %s: listing the images of %s: %s", c.srcAt, "DescribeImages", repo, explain(err, "ecr:DescribeImages", c.opts.Profile))
 		return nil
 	}
 	details := imgs.ImageDetails
@@ -310,7 +314,7 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 		}
 		got, err := c.sess.callerAccount(ctx, cfg)
 		if err != nil {
-			c.warnf("account %s: checking the credentials of profile %q: %v; %s", account, profile, err, advice(err, "", profile))
+			c.warnf("account %s: checking the credentials of profile %q: %s", account, profile, explain(err, "", profile))
 			if _, isAPI := apiError(err); isAPI {
 				da.deny = err
 			}
@@ -328,11 +332,7 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 		da.how = "--assume-role " + arn
 		cfg, err := c.sess.assumeRole(ctx, c.src, arn, c.opts.ExternalID)
 		if err != nil {
-			what := "the source principal needs sts:AssumeRole on " + arn + " and the role's trust policy must allow it"
-			if c.opts.ExternalID == "" {
-				what += " (pass --external-id if the trust policy requires one)"
-			}
-			c.warnf("account %s: assuming %s: %v; %s", account, arn, unwrapAPI(err), what)
+			c.warnf("account %s: assuming %s: %s", account, arn, c.assumeAdvice(err, arn))
 			if _, isAPI := apiError(err); isAPI {
 				da.deny = err
 			}
@@ -343,6 +343,24 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 	}
 	da.cfg, da.how = c.src, "source credentials"
 	c.warnf("account %s: no credentials for the destination account, so its registry policy and policy scope are not read (only another account's own credentials can read them); pass --assume-role NAME (a role in %s that allows ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories, ecr:GetAccountSetting and cloudtrail:LookupEvents) or --dest-profile %s=PROFILE", account, account, account)
+}
+
+// assumeAdvice words a failed --assume-role: only a refusal is blamed on the
+// role's permissions and trust policy.
+func (c *capture) assumeAdvice(err error, arn string) string {
+	var ce *CredentialsError
+	ae, isAPI := apiError(err)
+	switch {
+	case errors.As(err, &ce) && !errors.As(ce.Err, &ae):
+		return ce.Error() // the source credentials themselves failed
+	case !isAPI || isTransient(err):
+		return explain(err, "sts:AssumeRole", c.opts.Profile)
+	}
+	what := describe(err) + "; the source principal needs sts:AssumeRole on " + arn + " and the role's trust policy must allow it"
+	if c.opts.ExternalID == "" {
+		what += " (pass --external-id if the trust policy requires one)"
+	}
+	return what
 }
 
 // readDestination reads one replication destination.
@@ -427,11 +445,11 @@ func (c *capture) recordErr(loc diagnose.Location, name, iamAction string, err e
 	}
 	ae, ok := apiError(err)
 	if !ok {
-		c.warnf("%s %s: %v; %s", loc, name, err, advice(err, iamAction, ""))
+		c.warnf("%s %s: %s", loc, name, explain(err, iamAction, ""))
 		return nil
 	}
 	if !notFound[ae.ErrorCode()] && iamAction != "" {
-		c.warnf("%s %s: %s: %s; %s", loc, name, ae.ErrorCode(), ae.ErrorMessage(), advice(err, iamAction, ""))
+		c.warnf("%s %s: %s", loc, name, explain(err, iamAction, ""))
 	}
 	body := map[string]diagnose.APIError{"Error": {Code: ae.ErrorCode(), Message: ae.ErrorMessage()}}
 	return c.writeFile(ErrorFile(c.dir, loc.Account, loc.Region, name), body)
@@ -534,56 +552,6 @@ func wrongRegionChecks(dests []diagnose.Location, rc *diagnose.ReplicationConfig
 		}
 	}
 	return out
-}
-
-// unwrapAPI shortens an SDK error to the AWS answer when there is one.
-func unwrapAPI(err error) error {
-	if ae, ok := apiError(err); ok {
-		return fmt.Errorf("%s: %s", ae.ErrorCode(), ae.ErrorMessage())
-	}
-	return err
-}
-
-// advice says what to do about a failed read.
-func advice(err error, iamAction, profile string) string {
-	if ae, ok := apiError(err); ok {
-		switch ae.ErrorCode() {
-		case "ExpiredToken", "ExpiredTokenException", "RequestExpired":
-			return "the credentials have expired: refresh them (for SSO: aws sso login" + profileFlag(profile) + ") and run again"
-		case "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch", "InvalidSignatureException":
-			return "the credentials are not valid: check the access key or the profile" + profileFlag(profile)
-		case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
-			if iamAction != "" {
-				return "allow " + iamAction + " to the principal (see the least-privilege policy in the README)"
-			}
-			return "allow the read (see the least-privilege policy in the README)"
-		case "OperationNotPermittedException", "UnsupportedOperationException":
-			return "CloudTrail event history is not available here; use a trail's log files (why --events)"
-		}
-		if iamAction != "" {
-			return "AWS refused " + iamAction
-		}
-		return "AWS refused the request"
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "failed to retrieve credentials"), strings.Contains(msg, "no EC2 IMDS role found"), strings.Contains(msg, "failed to refresh cached credentials"):
-		return "no usable AWS credentials: pass --profile, set AWS_PROFILE, or log in (aws sso login)"
-	case strings.Contains(msg, "no such host"), strings.Contains(msg, "connection refused"), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "dial tcp"):
-		return "AWS could not be reached: check the network, the proxy or AWS_ENDPOINT_URL"
-	}
-	var status interface{ HTTPStatusCode() int }
-	if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
-		return fmt.Sprintf("AWS answered HTTP %d, an error on its side (or the endpoint is not AWS): run again in a moment", status.HTTPStatusCode())
-	}
-	return "run again; if it keeps failing, the same call with the AWS CLI and --debug shows AWS's full answer"
-}
-
-func profileFlag(p string) string {
-	if p == "" {
-		return ""
-	}
-	return " --profile " + p
 }
 
 // The converters below turn SDK outputs into what the AWS CLI prints (for

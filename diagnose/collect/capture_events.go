@@ -83,7 +83,7 @@ func (c *capture) lookup(ctx context.Context, p *trailPair) error {
 			if page == 0 {
 				return c.recordErr(p.loc, LookupEventsPrefix, "cloudtrail:LookupEvents", err)
 			}
-			c.warnf("%s %s: page %d: %v; the events of the pages before it are kept", p.loc, LookupEventsPrefix, page+1, unwrapAPI(err))
+			c.warnf("%s %s: page %d: %v; the events of the pages before it are kept", p.loc, LookupEventsPrefix, page+1, describe(err))
 			break
 		}
 		page++

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -107,9 +108,20 @@ type checkedCredentials struct {
 func (c *checkedCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	v, err := c.CredentialsProvider.Retrieve(ctx)
 	if err != nil {
-		return v, &CredentialsError{Profile: c.profile, Flag: c.flag, Err: credentialCause(err)}
+		return v, &CredentialsError{Profile: c.profile, Flag: c.flag, Err: credentialCause(err, c.lastResort())}
 	}
 	return v, nil
+}
+
+// lastResort reports whether the chain found nothing configured and fell
+// back to the instance metadata service, as it does on any machine.
+func (c *checkedCredentials) lastResort() bool {
+	ps, ok := c.CredentialsProvider.(aws.CredentialProviderSource)
+	if !ok {
+		return false
+	}
+	src := ps.ProviderSources()
+	return len(src) == 1 && src[0] == aws.CredentialSourceIMDS && os.Getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT") == ""
 }
 
 // checkCredentials wraps cfg's credentials in place. The wrapper is itself
@@ -137,7 +149,7 @@ func effectiveProfile(profile string) string {
 // SDK expects makes the SDK quote that output whole (keys and token
 // included): only the parse error is kept. Errors of the SDK's own credential
 // clients (an AWS error, a timeout) stay typed for errors.As.
-func credentialCause(err error) error {
+func credentialCause(err error, lastResort bool) error {
 	var pe *processcreds.ProviderError
 	if errors.As(err, &pe) {
 		return processCause(pe)
@@ -146,8 +158,25 @@ func credentialCause(err error) error {
 	if errors.As(err, &ro) {
 		return ro
 	}
-	return err
+	// The rest is the SDK's chain of wrappers around one failed call.
+	var oe *smithy.OperationError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	if oe.ServiceID == imdsService && lastResort {
+		return &cause{msg: "none found in the environment or the shared config and credentials files, and none from EC2 instance metadata (" + oe.Err.Error() + ")", err: err}
+	}
+	return &cause{msg: oe.ServiceID + " " + oe.OperationName + ": " + describe(oe.Err), err: err}
 }
+
+// cause prints as msg and unwraps to the error it words, for errors.As.
+type cause struct {
+	msg string
+	err error
+}
+
+func (c *cause) Error() string { return c.msg }
+func (c *cause) Unwrap() error { return c.err }
 
 // processCause words a credential_process failure without its output.
 func processCause(pe *processcreds.ProviderError) error {

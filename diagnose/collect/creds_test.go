@@ -32,7 +32,10 @@ func TestCaptureWithCredentialEndpoints(t *testing.T) {
 			env.Build(seedScenario(time.Now(), 0))
 			stub := tc.use(env)
 			dir := t.TempDir()
-			stats, err := collect.Capture(context.Background(), captureOpts(), dir)
+			// The process environment's chain, not an injected config.
+			opts := captureOpts(env)
+			opts.AWS = collect.AWS{}
+			stats, err := collect.Capture(context.Background(), opts, dir)
 			if err != nil {
 				t.Fatalf("Capture: %v", err)
 			}

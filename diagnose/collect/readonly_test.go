@@ -208,7 +208,7 @@ func TestCredentialClientsGuard(t *testing.T) {
 
 	// With the API clients' guard (what the SDK would build from the
 	// config), the fetch is refused under its own name.
-	apiGuarded := imds.New(imds.Options{Endpoint: srv.URL, APIOptions: newSession().apiOptions()})
+	apiGuarded := imds.New(imds.Options{Endpoint: srv.URL, APIOptions: newSession(AWS{}).apiOptions()})
 	_, err = apiGuarded.GetMetadata(ctx, &imds.GetMetadataInput{Path: "iam/security-credentials/"})
 	if !errors.As(err, &ro) || ro.Operation != "GetMetadata" || ro.Service == "ECR" {
 		t.Errorf("err = %v, want GetMetadata refused, not ECR DescribeRegistry", err)

@@ -166,16 +166,27 @@ func (e *Env) UseContainerCredentials() *CredentialServer {
 // ProcessOutput is what a well-behaved credential_process prints for the
 // source keys.
 func ProcessOutput() string {
-	return fmt.Sprintf(`{"Version": 1, "AccessKeyId": %q, "SecretAccessKey": "secret", "SessionToken": %q}`, SourceKey, ProcessToken)
+	return fmt.Sprintf(`{"Version": 1, "AccessKeyId": %q, "SecretAccessKey": %q, "SessionToken": %q}`, SourceKey, ProcessSecret, ProcessToken)
 }
 
-// ProcessToken is the session token ProcessOutput hands out: a test greps
-// every output for it.
-const ProcessToken = "FwoGZXIvYXdzEProcessSessionTokenNeverPrinted"
+// ProcessSecret and ProcessToken are the secret key and session token
+// ProcessOutput hands out: a test greps every output for them.
+const (
+	ProcessSecret = "wJalrXUtnFEMIProcessSecretNeverPrinted"
+	ProcessToken  = "FwoGZXIvYXdzEProcessSessionTokenNeverPrinted"
+)
 
 // UseCredentialProcess makes a credential_process in the default profile
 // the only source of the source credentials; the process prints stdout.
 func (e *Env) UseCredentialProcess(stdout string) {
+	e.t.Helper()
+	e.unsetStatic()
+	e.WriteConfig("[default]\ncredential_process = " + e.CredentialProcess(stdout) + "\n")
+}
+
+// CredentialProcess writes a credential_process that prints stdout and
+// returns its path, for a profile of WriteConfig.
+func (e *Env) CredentialProcess(stdout string) string {
 	e.t.Helper()
 	dir := e.t.TempDir()
 	out := filepath.Join(dir, "output")
@@ -186,8 +197,7 @@ func (e *Env) UseCredentialProcess(stdout string) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\ncat '"+out+"'\n"), 0o700); err != nil {
 		e.t.Fatal(err)
 	}
-	e.unsetStatic()
-	e.WriteConfig("[default]\ncredential_process = " + script + "\n")
+	return script
 }
 
 // UseWebIdentity makes a web identity token (IRSA: AWS_WEB_IDENTITY_TOKEN_FILE
