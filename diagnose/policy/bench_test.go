@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/policy/internal/reference"
 )
 
 // benchStatements returns n statements of a realistic registry policy:
@@ -92,6 +94,14 @@ func BenchmarkEvaluate(b *testing.B) {
 				Evaluate(p, benchRequest)
 			}
 		})
+		// The same decision without the prose, as a scan of many requests
+		// evaluates them.
+		b.Run(fmt.Sprintf("statements=%d/decide", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Decide(p, nil, benchRequest)
+			}
+		})
 	}
 }
 
@@ -110,5 +120,20 @@ func BenchmarkParse(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkEvaluateReference runs the evaluator as it was before policies
+// were compiled (internal/reference) on the 20-statement policy, beside
+// BenchmarkEvaluate, so that a busy machine slows both alike.
+func BenchmarkEvaluateReference(b *testing.B) {
+	p, err := reference.Parse([]byte(benchPolicy()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := toReference(benchRequest)
+	b.ReportAllocs()
+	for b.Loop() {
+		reference.Evaluate(p, req)
 	}
 }

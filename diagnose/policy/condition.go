@@ -49,18 +49,71 @@ type baseOp struct {
 	variables bool
 	// cmp compares one request value with one policy value; for negated
 	// operators it is the positive test, which the caller negates.
-	cmp func(ctx string, policy policyValue) (bool, error)
+	cmp func(ctx string, policy *policyValue) (bool, error)
+}
+
+// like reports whether the operator's values are wildcard patterns.
+func (b *baseOp) like() bool {
+	return b.name == "StringLike" || b.name == "StringNotLike" || b.fam == famARN
+}
+
+// policyValue is one policy value ready to compare with request values: its
+// text and what the operator's family reads from it, parsed once (at parse
+// time, or per request for a value holding a policy variable).
+type policyValue struct {
+	s      string
+	glob   glob    // StringLike, StringNotLike
+	arn    [6]glob // ARN operators; arnOK when s has six components
+	arnOK  bool
+	num    float64
+	date   time.Time
+	prefix netip.Prefix
+	b      bool
+	bin    []byte
+	err    error // s is not a value of the operator's family
+}
+
+// value parses s for the operator; pat, when non-nil, is s after variable
+// substitution, which keeps substituted wildcard characters literal.
+func (b *baseOp) value(s string, pat pattern) policyValue {
+	v := policyValue{s: s}
+	switch b.fam {
+	case famString:
+		if b.like() {
+			if pat != nil {
+				v.glob = patternGlob(pat)
+			} else {
+				v.glob = stringGlob(s)
+			}
+		}
+	case famARN:
+		v.arn, v.arnOK = arnGlobs(s, pat)
+	case famNumeric:
+		v.num, v.err = parseNumber(s)
+	case famDate:
+		v.date, v.err = parseDate(s)
+	case famBool:
+		v.b, v.err = parseBool(s)
+	case famBinary:
+		var err error
+		if v.bin, err = base64.StdEncoding.DecodeString(s); err != nil {
+			v.err = fmt.Errorf("policy value %q is not base64", s)
+		}
+	case famIP:
+		v.prefix, v.err = parsePrefix(s)
+	}
+	return v
 }
 
 var baseOps = map[string]*baseOp{}
 
 func init() {
-	add := func(name string, fam family, negated, vars bool, cmp func(string, policyValue) (bool, error)) {
+	add := func(name string, fam family, negated, vars bool, cmp func(string, *policyValue) (bool, error)) {
 		baseOps[name] = &baseOp{name: name, fam: fam, negated: negated, variables: vars, cmp: cmp}
 	}
-	strEq := func(c string, p policyValue) (bool, error) { return c == p.s, nil }
-	strEqFold := func(c string, p policyValue) (bool, error) { return strings.EqualFold(c, p.s), nil }
-	strLike := func(c string, p policyValue) (bool, error) { return p.like(c), nil }
+	strEq := func(c string, p *policyValue) (bool, error) { return c == p.s, nil }
+	strEqFold := func(c string, p *policyValue) (bool, error) { return strings.EqualFold(c, p.s), nil }
+	strLike := func(c string, p *policyValue) (bool, error) { return p.glob.match(c, false), nil }
 	add("StringEquals", famString, false, true, strEq)
 	add("StringNotEquals", famString, true, true, strEq)
 	add("StringEqualsIgnoreCase", famString, false, true, strEqFold)
@@ -68,17 +121,16 @@ func init() {
 	add("StringLike", famString, false, true, strLike)
 	add("StringNotLike", famString, true, true, strLike)
 
-	num := func(f func(a, b float64) bool) func(string, policyValue) (bool, error) {
-		return func(c string, p policyValue) (bool, error) {
+	num := func(f func(a, b float64) bool) func(string, *policyValue) (bool, error) {
+		return func(c string, p *policyValue) (bool, error) {
 			a, err := parseNumber(c)
 			if err != nil {
 				return false, fmt.Errorf("request value %q is not a number", c)
 			}
-			b, err := parseNumber(p.s)
-			if err != nil {
-				return false, err
+			if p.err != nil {
+				return false, p.err
 			}
-			return f(a, b), nil
+			return f(a, p.num), nil
 		}
 	}
 	eq := func(a, b float64) bool { return a == b }
@@ -89,17 +141,16 @@ func init() {
 	add("NumericGreaterThan", famNumeric, false, false, num(func(a, b float64) bool { return a > b }))
 	add("NumericGreaterThanEquals", famNumeric, false, false, num(func(a, b float64) bool { return a >= b }))
 
-	date := func(f func(a, b time.Time) bool) func(string, policyValue) (bool, error) {
-		return func(c string, p policyValue) (bool, error) {
+	date := func(f func(a, b time.Time) bool) func(string, *policyValue) (bool, error) {
+		return func(c string, p *policyValue) (bool, error) {
 			a, err := parseDate(c)
 			if err != nil {
 				return false, fmt.Errorf("request value %q is not a date", c)
 			}
-			b, err := parseDate(p.s)
-			if err != nil {
-				return false, err
+			if p.err != nil {
+				return false, p.err
 			}
-			return f(a, b), nil
+			return f(a, p.date), nil
 		}
 	}
 	deq := func(a, b time.Time) bool { return a.Equal(b) }
@@ -110,44 +161,41 @@ func init() {
 	add("DateGreaterThan", famDate, false, false, date(func(a, b time.Time) bool { return a.After(b) }))
 	add("DateGreaterThanEquals", famDate, false, false, date(func(a, b time.Time) bool { return !a.Before(b) }))
 
-	add("Bool", famBool, false, true, func(c string, p policyValue) (bool, error) {
+	add("Bool", famBool, false, true, func(c string, p *policyValue) (bool, error) {
 		a, err := parseBool(c)
 		if err != nil {
 			return false, fmt.Errorf("request value %q is not true or false", c)
 		}
-		b, err := parseBool(p.s)
-		if err != nil {
-			return false, err
+		if p.err != nil {
+			return false, p.err
 		}
-		return a == b, nil
+		return a == p.b, nil
 	})
-	add("BinaryEquals", famBinary, false, false, func(c string, p policyValue) (bool, error) {
-		want, err := base64.StdEncoding.DecodeString(p.s)
-		if err != nil {
-			return false, fmt.Errorf("policy value %q is not base64", p.s)
+	add("BinaryEquals", famBinary, false, false, func(c string, p *policyValue) (bool, error) {
+		if p.err != nil {
+			return false, p.err
 		}
 		// Request values are raw bytes in AWS; on the command line they come
 		// base64-encoded like the policy's, so accept either form.
-		if got, err := base64.StdEncoding.DecodeString(c); err == nil && bytes.Equal(got, want) {
+		if got, err := base64.StdEncoding.DecodeString(c); err == nil && bytes.Equal(got, p.bin) {
 			return true, nil
 		}
-		return bytes.Equal([]byte(c), want), nil
+		return c == string(p.bin), nil
 	})
-	ip := func(c string, p policyValue) (bool, error) {
-		prefix, err := parsePrefix(p.s)
-		if err != nil {
-			return false, err
+	ip := func(c string, p *policyValue) (bool, error) {
+		if p.err != nil {
+			return false, p.err
 		}
 		addr, err := netip.ParseAddr(strings.TrimSpace(c))
 		if err != nil {
 			return false, fmt.Errorf("request value %q is not an IP address", c)
 		}
-		return prefix.Contains(addr.Unmap()), nil
+		return p.prefix.Contains(addr.Unmap()), nil
 	}
 	add("IpAddress", famIP, false, false, ip)
 	add("NotIpAddress", famIP, true, false, ip)
 
-	arnCmp := func(c string, p policyValue) (bool, error) { return arnMatch(c, p), nil }
+	arnCmp := func(c string, p *policyValue) (bool, error) { return arnMatch(c, p), nil }
 	// ArnEquals and ArnLike are the same test: AWS documents both as
 	// component-wise, case-sensitive, with * and ? allowed in each component.
 	add("ArnEquals", famARN, false, true, arnCmp)
@@ -297,44 +345,62 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// arnMatch compares an ARN with a policy ARN pattern component by component
-// (arn, partition, service, region, account, resource), case-sensitively; a
-// wildcard never spans a colon between the first five components.
-func arnMatch(s string, v policyValue) bool {
-	got := strings.SplitN(s, ":", 6)
-	if len(got) != 6 {
-		return false
-	}
-	if v.pat == nil {
-		want := strings.SplitN(v.s, ":", 6)
-		if len(want) != 6 {
-			return false
+// arnGlobs splits a policy ARN pattern into its components (arn,
+// partition, service, region, account, resource); pat, when non-nil, is the
+// value after variable substitution.
+func arnGlobs(s string, pat pattern) (g [6]glob, ok bool) {
+	if pat == nil {
+		parts, ok := splitARN(s)
+		if !ok {
+			return g, false
 		}
-		for i := range want {
-			if !MatchWildcard(want[i], got[i], false) {
-				return false
-			}
+		for i, p := range parts {
+			g[i] = stringGlob(p)
 		}
-		return true
+		return g, true
 	}
-	p := v.pat
-	var want []pattern
-	start := 0
-	for i, c := range p {
-		if len(want) == 5 {
+	n, start := 0, 0
+	for i, c := range pat {
+		if n == 5 {
 			break
 		}
 		if !c.wild && c.r == ':' {
-			want = append(want, p[start:i])
+			g[n] = patternGlob(pat[start:i])
+			n++
 			start = i + 1
 		}
 	}
-	if len(want) != 5 {
+	if n != 5 {
+		return g, false
+	}
+	g[5] = patternGlob(pat[start:])
+	return g, true
+}
+
+// splitARN cuts s at its first five colons, as strings.SplitN(s, ":", 6)
+// does, without allocating.
+func splitARN(s string) (parts [6]string, ok bool) {
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(s, ':')
+		if j < 0 {
+			return parts, false
+		}
+		parts[i], s = s[:j], s[j+1:]
+	}
+	parts[5] = s
+	return parts, true
+}
+
+// arnMatch compares an ARN with a policy ARN pattern component by component,
+// case-sensitively; a wildcard never spans a colon between the first five
+// components.
+func arnMatch(s string, v *policyValue) bool {
+	got, ok := splitARN(s)
+	if !ok || !v.arnOK {
 		return false
 	}
-	want = append(want, p[start:])
-	for i := range want {
-		if !want[i].match(got[i], false) {
+	for i := range got {
+		if !v.arn[i].match(got[i], false) {
 			return false
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Request is one API call to decide.
@@ -87,7 +89,7 @@ type ConditionFailure struct {
 
 // Evaluate decides req against a resource-based policy alone.
 func Evaluate(p *Policy, req Request) Result {
-	return EvaluateWithIdentity(p, nil, req)
+	return evaluate(p, nil, req, true)
 }
 
 // EvaluateWithIdentity decides req against a resource-based policy (nil for
@@ -103,10 +105,45 @@ func Evaluate(p *Policy, req Request) Result {
 // Services and anonymous callers have no identity policies: the resource
 // policy alone decides for them.
 func EvaluateWithIdentity(resource *Policy, identity []*Policy, req Request) Result {
-	e := newEvaluation(req)
-	n := 0
+	return evaluate(resource, identity, req, true)
+}
+
+// Decide is EvaluateWithIdentity without the prose: its Result is the same
+// in every field but Summary and the Reason of each statement and failed
+// condition, which it leaves empty. It is for callers that evaluate many
+// requests and explain few of them.
+func Decide(resource *Policy, identity []*Policy, req Request) Result {
+	return evaluate(resource, identity, req, false)
+}
+
+// Statement roles in the decision.
+const (
+	roleNone = iota
+	roleDeny
+	roleResourceDirect // a resource Allow that names the caller itself
+	roleResourceVia    // a resource Allow that names only the caller's account
+	roleIdentity       // an identity Allow
+)
+
+// stmtSpan is what an evaluation keeps per statement until the Result is
+// assembled: its role, its failed conditions in the evaluation's list, and
+// its reason as a span of the evaluation's text (or a fixed text).
+type stmtSpan struct {
+	role             int
+	failFrom, failTo int
+	from, to         int
+	fixed            string
+}
+
+type span struct{ from, to int }
+
+func evaluate(resource *Policy, identity []*Policy, req Request, explain bool) Result {
+	e := newEvaluation(req, explain)
+	var rc *compiled
+	n, nRes := 0, 0
 	if resource != nil {
-		n = len(resource.Statements)
+		rc = compiledOf(resource)
+		n, nRes = len(rc.stmts), len(rc.stmts)
 	}
 	given := false
 	for _, ip := range identity {
@@ -115,78 +152,143 @@ func EvaluateWithIdentity(resource *Policy, identity []*Policy, req Request) Res
 			given = true
 		}
 	}
-	res := Result{Statements: make([]StatementResult, 0, n)}
-	// resAllows holds every resource Allow that applies; direct those that
-	// name the caller itself rather than its account.
-	var resAllows, direct, idAllows, denies []StatementResult
-	if resource != nil {
-		for _, sr := range e.evalPolicy("resource", resource, true) {
-			res.Statements = append(res.Statements, sr)
-			switch {
-			case sr.Applies && sr.Effect == Deny:
-				denies = append(denies, sr)
-			case sr.Applies:
-				resAllows = append(resAllows, sr)
-				if !sr.ViaAccount {
-					direct = append(direct, sr)
-				}
-			}
+	res := Result{Statements: make([]StatementResult, n)}
+	e.spans = make([]stmtSpan, n)
+	conds := 0
+	if rc != nil {
+		conds = rc.conds
+	}
+	for _, ip := range identity {
+		if ip != nil {
+			conds += compiledOf(ip).conds
 		}
 	}
-	f := identityFacts{hasIdentity: e.req.Principal.hasAccount()}
-	f.given = given && f.hasIdentity
-	f.known = e.req.ResourceAccount != ""
-	f.cross = f.hasIdentity && f.known && e.req.Principal.Account != e.req.ResourceAccount
+	// At most every condition fails; a policy has few, so reserve them.
+	e.fails = make([]ConditionFailure, 0, min(conds, 64))
+	if explain {
+		e.buf = make([]byte, 0, 320*n+64)
+	}
+	at := 0
+	if rc != nil {
+		e.evalPolicy("resource", rc, true, res.Statements[:nRes], e.spans[:nRes])
+		at = nRes
+	}
 	for i, ip := range identity {
 		if ip == nil {
 			continue
 		}
-		for _, sr := range e.evalPolicy(fmt.Sprintf("identity[%d]", i), ip, false) {
-			res.Statements = append(res.Statements, sr)
-			if !f.hasIdentity {
-				continue // services and anonymous callers have no identity policies
-			}
-			if sr.Applies && sr.Effect == Deny {
-				denies = append(denies, sr)
-			} else if sr.Applies {
-				idAllows = append(idAllows, sr)
-			}
-		}
+		c := compiledOf(ip)
+		to := at + len(c.stmts)
+		e.evalPolicy("identity["+strconv.Itoa(i)+"]", c, false, res.Statements[at:to], e.spans[at:to])
+		at = to
 	}
-	f.resAllowed, f.idAllowed = len(resAllows) > 0, len(idAllows) > 0
+	e.assemble(res.Statements)
+
+	f := identityFacts{hasIdentity: e.req.Principal.hasAccount()}
+	f.given = given && f.hasIdentity
+	f.known = e.req.ResourceAccount != ""
+	f.cross = f.hasIdentity && f.known && e.req.Principal.Account != e.req.ResourceAccount
+	var count [roleIdentity + 1]int
+	firstResAllow := -1
+	for i := range res.Statements {
+		sr, sp := &res.Statements[i], &e.spans[i]
+		switch {
+		case !sr.Applies:
+		case i < nRes && sr.Effect == Deny:
+			sp.role = roleDeny
+		case i < nRes:
+			sp.role = roleResourceDirect
+			if sr.ViaAccount {
+				sp.role = roleResourceVia
+			}
+			if firstResAllow < 0 {
+				firstResAllow = i
+			}
+		case !f.hasIdentity:
+			// services and anonymous callers have no identity policies
+		case sr.Effect == Deny:
+			sp.role = roleDeny
+		default:
+			sp.role = roleIdentity
+		}
+		count[sp.role]++
+	}
+	resAllows := count[roleResourceDirect] + count[roleResourceVia]
+	f.resAllowed, f.idAllowed = resAllows > 0, count[roleIdentity] > 0
+	var deciding [roleIdentity + 1]bool
 	switch {
-	case len(denies) > 0:
-		res.Decision, res.Deciding = DecisionExplicitDeny, denies
+	case count[roleDeny] > 0:
+		res.Decision, deciding[roleDeny] = DecisionExplicitDeny, true
 	case !f.hasIdentity || !f.given:
-		if len(resAllows) > 0 {
-			res.Decision, res.Deciding = DecisionAllow, resAllows
+		if resAllows > 0 {
+			res.Decision = DecisionAllow
+			deciding[roleResourceDirect], deciding[roleResourceVia] = true, true
 			// The identity side could not be evaluated; say when IAM needs it.
-			res.IdentityAssumed = f.hasIdentity && (f.cross || !f.known || len(direct) == 0)
+			res.IdentityAssumed = f.hasIdentity && (f.cross || !f.known || count[roleResourceDirect] == 0)
 		} else {
 			res.Decision = DecisionImplicitDeny
 		}
 	case f.cross:
-		if len(resAllows) > 0 && len(idAllows) > 0 {
-			res.Decision, res.Deciding = DecisionAllow, append(resAllows, idAllows...)
+		if resAllows > 0 && f.idAllowed {
+			res.Decision = DecisionAllow
+			deciding[roleResourceDirect], deciding[roleResourceVia], deciding[roleIdentity] = true, true, true
 		} else {
 			res.Decision = DecisionImplicitDeny
 		}
 	default:
-		if len(direct)+len(idAllows) > 0 {
-			res.Decision, res.Deciding = DecisionAllow, append(direct, idAllows...)
+		if count[roleResourceDirect]+count[roleIdentity] > 0 {
+			res.Decision = DecisionAllow
+			deciding[roleResourceDirect], deciding[roleIdentity] = true, true
 		} else {
 			res.Decision = DecisionImplicitDeny
 		}
 	}
-	if res.Statements == nil {
-		res.Statements = []StatementResult{}
+	m := 0
+	for r, on := range deciding {
+		if on {
+			m += count[r]
+		}
 	}
-	if res.Deciding == nil {
-		res.Deciding = []StatementResult{}
+	res.Deciding = make([]StatementResult, 0, m)
+	for i := range res.Statements {
+		if r := e.spans[i].role; r != roleNone && deciding[r] {
+			res.Deciding = append(res.Deciding, res.Statements[i])
+		}
 	}
 	res.MissingContextKeys = e.missingKeys()
-	res.Summary = e.summarize(res, f, resAllows)
+	if explain {
+		var first StatementResult
+		if firstResAllow >= 0 {
+			first = res.Statements[firstResAllow]
+		}
+		res.Summary = e.summarize(res, f, first)
+	}
 	return res
+}
+
+// assemble gives each statement its failed conditions and reasons, which
+// the evaluation wrote into one list and one text to allocate them once.
+func (e *evaluation) assemble(srs []StatementResult) {
+	var text string
+	if e.explain {
+		text = string(e.buf)
+		for i := range e.fails {
+			e.fails[i].Reason = text[e.failSpans[i].from:e.failSpans[i].to]
+		}
+	}
+	for i := range srs {
+		sp := &e.spans[i]
+		if sp.failTo > sp.failFrom {
+			srs[i].FailedConditions = e.fails[sp.failFrom:sp.failTo:sp.failTo]
+		}
+		if e.explain {
+			if sp.fixed != "" {
+				srs[i].Reason = sp.fixed
+			} else {
+				srs[i].Reason = text[sp.from:sp.to]
+			}
+		}
+	}
 }
 
 // identityFacts are what the decision between the two sides rests on.
@@ -201,18 +303,41 @@ type identityFacts struct {
 
 // evaluation carries one request through all policies.
 type evaluation struct {
-	req       Request
-	ctx       map[string][]string // lower-cased keys
-	variables bool                // policy variables on (the current policy is 2012-10-17)
-	missing   map[string]string   // lower-cased -> canonical
+	req     Request
+	explain bool
+	// ctx holds the request's condition keys as given, then those derived
+	// from the principal; lookups compare lower-cased names.
+	ctx     []ctxEntry
+	derived [4]string
+	// keys and slots are the current policy's condition keys and what the
+	// request holds for each, looked up on first use.
+	keys    []string
+	slots   []slot
+	missing []missingKey
+
+	buf       []byte // explain: every reason, one after another
+	spans     []stmtSpan
+	fails     []ConditionFailure
+	failSpans []span
 }
 
-func newEvaluation(req Request) *evaluation {
+type ctxEntry struct {
+	key  string
+	vals []string
+}
+
+type slot struct {
+	done, given bool
+	vals        []string
+}
+
+type missingKey struct{ lower, canonical string }
+
+func newEvaluation(req Request, explain bool) *evaluation {
 	req.Principal = req.Principal.normalized()
-	e := &evaluation{req: req, ctx: make(map[string][]string, len(req.Context)+4), missing: map[string]string{}}
+	e := &evaluation{req: req, explain: explain, ctx: make([]ctxEntry, 0, len(req.Context)+4)}
 	for k, v := range req.Context {
-		lk := strings.ToLower(k)
-		e.ctx[lk] = append(e.ctx[lk], v...)
+		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v})
 	}
 	if e.req.ResourceAccount == "" {
 		if _, _, account, _, ok := arnParts(req.Resource); ok {
@@ -220,122 +345,237 @@ func newEvaluation(req Request) *evaluation {
 		}
 	}
 	p := req.Principal
-	derive := func(key, val string) {
-		lk := strings.ToLower(key)
-		if _, ok := e.ctx[lk]; !ok && val != "" {
-			e.ctx[lk] = []string{val}
+	nd := 0
+	derive := func(lower, val string) {
+		if _, given := e.find(lower); !given && val != "" {
+			e.derived[nd] = val
+			e.ctx = append(e.ctx, ctxEntry{key: lower, vals: e.derived[nd : nd+1 : nd+1]})
+			nd++
 		}
 	}
 	switch p.Type {
 	case TypeAccount, TypeUser, TypeRole, TypeAssumedRole, TypeFederatedUser:
-		derive("aws:PrincipalArn", p.principalARN())
-		derive("aws:PrincipalAccount", p.Account)
+		derive("aws:principalarn", p.principalARN())
+		derive("aws:principalaccount", p.Account)
 		if p.Type != TypeRole {
-			derive("aws:PrincipalType", p.Type)
+			derive("aws:principaltype", p.Type)
 		}
 		if p.Type == TypeUser {
 			derive("aws:username", p.Name)
 		}
 	case TypeAnonymous:
-		derive("aws:PrincipalType", TypeAnonymous)
+		derive("aws:principaltype", TypeAnonymous)
 	}
 	return e
 }
 
-// lookup returns a request key's values; a key with no values is absent.
-func (e *evaluation) lookup(key string) ([]string, bool) {
-	v, ok := e.ctx[strings.ToLower(key)]
-	return v, ok && len(v) > 0
+// find returns the values the request gives a key (lower-cased name): those
+// of every spelling of it, and whether any spelling is given at all.
+func (e *evaluation) find(lower string) (vals []string, given bool) {
+	n := 0
+	for i := range e.ctx {
+		if !lowerEqual(e.ctx[i].key, lower) {
+			continue
+		}
+		if n == 0 {
+			vals = e.ctx[i].vals
+		} else {
+			vals = append(append([]string(nil), vals...), e.ctx[i].vals...)
+		}
+		n++
+	}
+	if len(vals) == 0 {
+		vals = nil
+	}
+	return vals, n > 0
 }
 
-func (e *evaluation) noteMissing(keys ...string) {
-	for _, k := range keys {
-		e.missing[strings.ToLower(k)] = canonicalKey(k)
+// lowerEqual reports whether strings.ToLower(s) == lower, without
+// allocating.
+func lowerEqual(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			if i > len(lower) {
+				return false
+			}
+			return lowerEqualRunes(s[i:], lower[i:])
+		}
+		if i >= len(lower) {
+			return false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
 	}
+	return len(s) == len(lower)
+}
+
+// lowerEqualRunes compares rune by rune, as strings.ToLower maps them (an
+// invalid byte becomes U+FFFD).
+func lowerEqualRunes(s, lower string) bool {
+	for len(s) > 0 {
+		r, n := utf8.DecodeRuneInString(s)
+		s = s[n:]
+		if len(lower) == 0 {
+			return false
+		}
+		l, m := utf8.DecodeRuneInString(lower)
+		lower = lower[m:]
+		if unicode.ToLower(r) != l {
+			return false
+		}
+	}
+	return len(lower) == 0
+}
+
+// lookup returns what the request holds for the current policy's key slot:
+// its values, whether it has any (a key with no values is absent), and
+// whether it is given at all.
+func (e *evaluation) lookup(i int) (vals []string, present, given bool) {
+	s := &e.slots[i]
+	if !s.done {
+		s.vals, s.given = e.find(e.keys[i])
+		s.done = true
+	}
+	return s.vals, len(s.vals) > 0, s.given
+}
+
+func (e *evaluation) noteMissing(lower, canonical string) {
+	for i := range e.missing {
+		if e.missing[i].lower == lower {
+			e.missing[i].canonical = canonical
+			return
+		}
+	}
+	e.missing = append(e.missing, missingKey{lower, canonical})
 }
 
 func (e *evaluation) missingKeys() []string {
 	out := make([]string, 0, len(e.missing))
 	for _, k := range e.missing {
-		out = append(out, k)
+		out = append(out, k.canonical)
 	}
 	sort.Strings(out)
 	return out
 }
 
-func (e *evaluation) evalPolicy(name string, p *Policy, resourcePolicy bool) []StatementResult {
-	e.variables = p.Version == Version2012
-	out := make([]StatementResult, 0, len(p.Statements))
-	for i := range p.Statements {
-		out = append(out, e.evalStatement(name, &p.Statements[i], resourcePolicy))
+func (e *evaluation) evalPolicy(name string, c *compiled, resourcePolicy bool, out []StatementResult, spans []stmtSpan) {
+	e.keys = c.keys
+	if cap(e.slots) < len(c.keys) {
+		e.slots = make([]slot, len(c.keys))
+	} else {
+		e.slots = e.slots[:len(c.keys)]
+		clear(e.slots)
 	}
-	return out
+	for i := range c.stmts {
+		e.evalStatement(name, &c.stmts[i], resourcePolicy, &out[i], &spans[i])
+	}
 }
 
-func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bool) StatementResult {
-	sr := StatementResult{Policy: name, Index: st.Index, Sid: st.Sid, Effect: st.Effect, Path: st.Path}
-	var why []string
+// sep starts another part of the reason that began at from.
+func (e *evaluation) sep(from int) {
+	if len(e.buf) > from {
+		e.buf = append(e.buf, "; "...)
+	}
+}
+
+func (e *evaluation) say(parts ...string) {
+	for _, p := range parts {
+		e.buf = append(e.buf, p...)
+	}
+}
+
+func (e *evaluation) evalStatement(name string, cs *cStatement, resourcePolicy bool, sr *StatementResult, sp *stmtSpan) {
+	st := cs.st
+	// sr is fresh, zero: set its fields one by one rather than copy a
+	// whole struct over it.
+	sr.Policy, sr.Index, sr.Sid, sr.Effect, sr.Path = name, st.Index, st.Sid, st.Effect, st.Path
+	from := len(e.buf)
+	sp.failFrom = len(e.fails)
 	// stmtMissing: a key absent from the request was consulted;
 	// resourceUnknown: the resource failed only for want of such a key.
 	stmtMissing, resourceUnknown := false, false
+	caller := &e.req.Principal
 
 	switch {
-	case st.Principal != nil:
-		m := principalMatches(st.Principal, e.req.Principal)
+	case cs.principal != nil && !cs.notPrincipal:
+		m := principalMatches(cs.principal, caller)
 		sr.PrincipalMatch, sr.ViaAccount = m != noMatch, m == accountMatch
-		if !sr.PrincipalMatch {
-			why = append(why, "principal "+e.req.Principal.String()+" is not named by Principal "+describePrincipals(st.Principal))
+		if !sr.PrincipalMatch && e.explain {
+			e.sep(from)
+			e.say("principal ", caller.String(), " is not named by Principal ", cs.principal.desc)
 		}
-	case st.NotPrincipal != nil:
-		sr.PrincipalMatch = !notPrincipalExempts(st.NotPrincipal, e.req.Principal)
-		if !sr.PrincipalMatch {
-			why = append(why, fmt.Sprintf("principal %s is exempted by NotPrincipal %s", e.req.Principal, describePrincipals(st.NotPrincipal)))
+	case cs.principal != nil:
+		sr.PrincipalMatch = !notPrincipalExempts(cs.principal, caller)
+		if !sr.PrincipalMatch && e.explain {
+			e.sep(from)
+			e.say("principal ", caller.String(), " is exempted by NotPrincipal ", cs.principal.desc)
 		}
 	case resourcePolicy:
-		why = append(why, "the statement has no Principal, so in a resource-based policy it names no caller")
+		if e.explain {
+			e.sep(from)
+			e.say("the statement has no Principal, so in a resource-based policy it names no caller")
+		}
 	default:
 		sr.PrincipalMatch = true // identity policies apply to their own principal
 	}
 
-	if len(st.NotAction) > 0 || st.Action == nil {
-		sr.ActionMatch = !anyWildcard(st.NotAction, e.req.Action)
-		if !sr.ActionMatch {
-			why = append(why, fmt.Sprintf("action %s is excluded by NotAction %s", e.req.Action, quoteList(st.NotAction)))
+	matched := false
+	for i := range cs.actions {
+		if cs.actions[i].match(e.req.Action, true) {
+			matched = true
+			break
+		}
+	}
+	if cs.notAction {
+		sr.ActionMatch = !matched
+		if !sr.ActionMatch && e.explain {
+			e.sep(from)
+			e.say("action ", e.req.Action, " is excluded by NotAction ", cs.actionDesc)
 		}
 	} else {
-		sr.ActionMatch = anyWildcard(st.Action, e.req.Action)
-		if !sr.ActionMatch {
-			why = append(why, "action "+e.req.Action+" does not match Action "+quoteList(st.Action))
+		sr.ActionMatch = matched
+		if !sr.ActionMatch && e.explain {
+			e.sep(from)
+			e.say("action ", e.req.Action, " does not match Action ", cs.actionDesc)
 		}
 	}
 
 	switch {
 	case !st.HasResource:
 		sr.ResourceMatch = true // the resource the policy is attached to
-	case st.NotResource != nil:
-		m, unresolved, missing := e.anyResource(st.NotResource)
+	case cs.notResource:
+		m, unresolved, missing := e.anyResource(cs.resources)
 		// An unresolved variable makes its value fail to match, and failing
 		// to match cannot be what NotResource is satisfied by: IAM documents
 		// that "any attempt to match it fails and causes the statement to be
 		// invalid", so the statement does not apply.
 		sr.ResourceMatch = !m && !unresolved
-		switch {
-		case m:
-			why = append(why, fmt.Sprintf("resource %s is excluded by NotResource %s", e.req.Resource, quoteList(st.NotResource)))
-		case unresolved:
-			why = append(why, fmt.Sprintf("NotResource %s holds a policy variable that cannot be resolved (its key is absent from the request or has several values), so the statement cannot apply", quoteList(st.NotResource)))
+		if e.explain {
+			switch {
+			case m:
+				e.sep(from)
+				e.say("resource ", e.req.Resource, " is excluded by NotResource ", cs.resourceDesc)
+			case unresolved:
+				e.sep(from)
+				e.say("NotResource ", cs.resourceDesc, " holds a policy variable that cannot be resolved (its key is absent from the request or has several values), so the statement cannot apply")
+			}
 		}
 		stmtMissing = stmtMissing || missing
 		resourceUnknown = missing && !m
 	default:
-		m, _, missing := e.anyResource(st.Resource)
+		m, _, missing := e.anyResource(cs.resources)
 		sr.ResourceMatch = m
-		if !m {
-			r := "resource " + e.req.Resource + " does not match Resource " + quoteList(st.Resource)
+		if !m && e.explain {
+			e.sep(from)
+			e.say("resource ", e.req.Resource, " does not match Resource ", cs.resourceDesc)
 			if missing {
-				r += " (a policy variable in it names a key absent from the request)"
+				e.say(" (a policy variable in it names a key absent from the request)")
 			}
-			why = append(why, r)
 		}
 		stmtMissing = stmtMissing || missing
 		resourceUnknown = missing && !m
@@ -343,33 +583,44 @@ func (e *evaluation) evalStatement(name string, st *Statement, resourcePolicy bo
 
 	sr.ConditionMatch = true
 	otherFailure := false
-	for i := range st.Conditions {
-		ok, reason, missing := e.evalCondition(&st.Conditions[i])
-		stmtMissing = stmtMissing || missing
-		if !ok {
-			sr.ConditionMatch = false
-			sr.FailedConditions = append(sr.FailedConditions, ConditionFailure{Condition: st.Conditions[i], Reason: reason, MissingKey: missing})
-			why = append(why, reason)
-			otherFailure = otherFailure || !missing
+	for i := range cs.conds {
+		mark := len(e.buf)
+		if e.explain {
+			e.sep(from)
 		}
+		at := len(e.buf)
+		ok, missing := e.evalCondition(&cs.conds[i])
+		stmtMissing = stmtMissing || missing
+		if ok {
+			e.buf = e.buf[:mark]
+			continue
+		}
+		sr.ConditionMatch = false
+		e.fails = append(e.fails, ConditionFailure{Condition: *cs.conds[i].c, MissingKey: missing})
+		e.failSpans = append(e.failSpans, span{at, len(e.buf)})
+		otherFailure = otherFailure || !missing
 	}
+	sp.failTo = len(e.fails)
 
 	sr.Applies = sr.PrincipalMatch && sr.ActionMatch && sr.ResourceMatch && sr.ConditionMatch
 	sr.DependsOnMissingKey = stmtMissing && sr.PrincipalMatch && sr.ActionMatch && !otherFailure &&
 		(sr.ResourceMatch || resourceUnknown)
-	if sr.Applies {
-		sr.Reason = "applies: principal, action, resource and every condition match"
-		if len(st.Conditions) == 0 {
-			sr.Reason = "applies: principal, action and resource match"
-		}
-		if st.NotPrincipal != nil {
-			sr.Reason = "applies: NotPrincipal " + describePrincipals(st.NotPrincipal) + " does not exempt " +
-				e.req.Principal.String() + notPrincipalHint(e.req.Principal) + "; action, resource and every condition match"
-		}
-	} else {
-		sr.Reason = strings.Join(why, "; ")
+	if !e.explain {
+		return
 	}
-	return sr
+	if sr.Applies {
+		e.buf = e.buf[:from]
+		switch {
+		case st.NotPrincipal != nil:
+			e.say("applies: NotPrincipal ", cs.notPrincipalDesc, " does not exempt ", caller.String(),
+				notPrincipalHint(*caller), "; action, resource and every condition match")
+		case len(st.Conditions) == 0:
+			sp.fixed = "applies: principal, action and resource match"
+		default:
+			sp.fixed = "applies: principal, action, resource and every condition match"
+		}
+	}
+	sp.from, sp.to = from, len(e.buf)
 }
 
 // notPrincipalHint says what NotPrincipal must name to exempt p.
@@ -387,101 +638,141 @@ func notPrincipalHint(p Principal) string {
 	return ""
 }
 
-func anyWildcard(patterns []string, s string) bool {
-	for _, p := range patterns {
-		if MatchWildcard(p, s, true) {
-			return true
-		}
-	}
-	return false
-}
-
 // anyResource reports whether the request resource matches one of the
 // values (case-sensitive, after variable substitution), whether a variable
 // left one of them unresolved (and so unmatchable), and whether that was for
 // want of a key absent from the request.
-func (e *evaluation) anyResource(values []string) (matched, unresolved, missing bool) {
-	for _, v := range values {
-		val, miss, ok := e.expandResource(v)
-		if len(miss) > 0 {
-			e.noteMissing(miss...)
-			missing = true
+func (e *evaluation) anyResource(rs []cResource) (matched, unresolved, missing bool) {
+	for i := range rs {
+		r := &rs[i]
+		if r.tpl == nil {
+			if r.glob.match(e.req.Resource, false) {
+				return true, unresolved, missing
+			}
+			continue
 		}
+		pat, miss, ok := e.expand(r.tpl)
+		missing = missing || miss
 		if !ok {
 			unresolved = true
 			continue
 		}
-		if val.like(e.req.Resource) {
+		if g := patternGlob(pat); g.match(e.req.Resource, false) {
 			return true, unresolved, missing
 		}
 	}
 	return false, unresolved, missing
 }
 
-// evalCondition tests one key of a Condition block. missing reports that the
-// outcome rests on a key absent from the request.
-func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missing bool) {
-	op := c.op
-	if !op.valid() {
-		var err error
-		if op, err = parseOperator(c.Operator); err != nil {
-			return false, fmt.Sprintf("condition %s %s: %v", c.Operator, c.Key, err), false
+// expand substitutes policy variables: ${key} takes the request's single
+// value for key, ${key, 'default'} falls back to default when the key is
+// absent, ${*}, ${?} and ${$} are literal. A variable whose key is absent
+// (or multi-valued) and has no default leaves the value unresolved (!ok):
+// it then matches nothing; an absent key is noted as missing.
+func (e *evaluation) expand(t *template) (pat pattern, missing, ok bool) {
+	pat = make(pattern, 0, 64)
+	ok = true
+	for i := range t.parts {
+		part := &t.parts[i]
+		switch {
+		case part.variable:
+			vals, present, _ := e.lookup(part.key)
+			switch {
+			case present && len(vals) == 1:
+				pat = appendLiteral(pat, vals[0], false)
+			case part.hasDef:
+				// The default also stands in for a multi-valued key, which
+				// cannot be substituted.
+				pat = appendLiteral(pat, part.def, false)
+			default:
+				if !present {
+					e.noteMissing(part.canonLower, part.canon)
+					missing = true
+				}
+				ok = false
+			}
+		case part.char != 0:
+			pat = append(pat, patChar{r: part.char})
+		default:
+			pat = appendLiteral(pat, part.text, part.wild)
 		}
 	}
-	label := "condition " + c.Operator + " " + c.Key
-	vals, present := e.lookup(c.Key)
-	_, given := e.ctx[strings.ToLower(c.Key)]
+	return pat, missing, ok
+}
+
+func appendLiteral(p pattern, s string, wild bool) pattern {
+	for _, r := range s {
+		p = append(p, patChar{r: r, wild: wild && (r == '*' || r == '?')})
+	}
+	return p
+}
+
+// evalCondition tests one key of a Condition block; explaining, it writes
+// why it failed. missing reports that the outcome rests on a key absent
+// from the request.
+func (e *evaluation) evalCondition(cc *cCondition) (ok, missing bool) {
+	c := cc.c
+	if cc.opErr != nil {
+		if e.explain {
+			e.say("condition ", c.Operator, " ", c.Key, ": ", cc.opErr.Error())
+		}
+		return false, false
+	}
+	op := cc.op
+	vals, present, given := e.lookup(cc.key)
 	if present && op.set != noSet && allEmpty(vals) {
 		present = false // an empty set, which the set qualifiers treat like a missing key
 	}
 	// A key the request gives as an empty set is known, not missing: the
 	// answer cannot change for want of it.
 	if !present && !given {
-		e.noteMissing(c.Key)
+		e.noteMissing(e.keys[cc.key], cc.canon)
 		missing = true
 	}
 
 	if op.base.fam == famNull {
-		for _, v := range c.Values {
-			wantAbsent, err := parseBool(v)
-			if err == nil && wantAbsent == !present {
-				return true, "", missing
+		for _, wantAbsent := range cc.nullWant {
+			if wantAbsent == !present {
+				return true, missing
 			}
 		}
 		if present {
-			return false, fmt.Sprintf("%s: key is present in the request, the policy wants it absent", label), false
+			e.fail(cc, ": key is present in the request, the policy wants it absent")
+			return false, false
 		}
-		return false, fmt.Sprintf("%s: key is absent from the request, the policy wants it present", label), missing
+		e.fail(cc, ": key is absent from the request, the policy wants it present")
+		return false, missing
 	}
 
 	if !present {
 		switch {
 		case op.ifExists, op.set == forAllValues, op.set == noSet && op.base.negated:
-			return true, "", missing
+			return true, missing
 		}
 		if given {
-			return false, fmt.Sprintf("%s: the request gives the key an empty value", label), false
+			e.fail(cc, ": the request gives the key an empty value")
+			return false, false
 		}
-		return false, fmt.Sprintf("%s: key is absent from the request", label), true
+		e.fail(cc, ": key is absent from the request")
+		return false, true
 	}
 
-	wild := op.base.name == "StringLike" || op.base.name == "StringNotLike" || op.base.fam == famARN
-	pats := make([]policyValue, 0, len(c.Values))
+	pats := cc.vals
 	unresolved := false
-	for _, v := range c.Values {
-		if !op.base.variables {
-			pats = append(pats, policyValue{s: v})
-			continue
-		}
-		p, miss, resolved := e.expand(v, wild)
-		if len(miss) > 0 {
-			e.noteMissing(miss...)
-			missing = true
-		}
-		if resolved {
-			pats = append(pats, p)
-		} else {
-			unresolved = true
+	if cc.tpls != nil {
+		pats = make([]policyValue, 0, len(cc.vals))
+		for i, t := range cc.tpls {
+			if t == nil {
+				pats = append(pats, cc.vals[i])
+				continue
+			}
+			pat, miss, resolved := e.expand(t)
+			missing = missing || miss
+			if resolved {
+				pats = append(pats, op.base.value(pat.String(), pat))
+			} else {
+				unresolved = true
+			}
 		}
 	}
 	// A value whose variable cannot be resolved matches nothing. For a
@@ -489,26 +780,15 @@ func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missin
 	// IAM documents that "any attempt to match it fails and causes the
 	// statement to be invalid", so the condition fails.
 	if unresolved && op.base.negated {
-		return false, fmt.Sprintf("%s: a policy variable in %s cannot be resolved (its key is absent from the request or has several values), so the condition cannot hold", label, quoteList(c.Values)), missing
+		e.fail(cc, ": a policy variable in ", cc.valuesDesc, " cannot be resolved (its key is absent from the request or has several values), so the condition cannot hold")
+		return false, missing
 	}
 	var cmpErr error
-	one := func(v string) bool {
-		for _, p := range pats {
-			m, err := op.base.cmp(v, p)
-			if err != nil && cmpErr == nil {
-				cmpErr = err
-			}
-			if m {
-				return true
-			}
-		}
-		return false
-	}
 	switch op.set {
 	case noSet:
 		pos := false
 		for _, v := range vals {
-			if one(v) {
+			if anyValue(op.base, v, pats, &cmpErr) {
 				pos = true
 				break
 			}
@@ -516,7 +796,7 @@ func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missin
 		ok = pos != op.base.negated
 	case forAnyValue:
 		for _, v := range vals {
-			if one(v) != op.base.negated {
+			if anyValue(op.base, v, pats, &cmpErr) != op.base.negated {
 				ok = true
 				break
 			}
@@ -524,20 +804,47 @@ func (e *evaluation) evalCondition(c *Condition) (ok bool, reason string, missin
 	case forAllValues:
 		ok = true
 		for _, v := range vals {
-			if one(v) == op.base.negated {
+			if anyValue(op.base, v, pats, &cmpErr) == op.base.negated {
 				ok = false
 				break
 			}
 		}
 	}
 	if ok {
-		return true, "", missing
+		return true, missing
 	}
-	reason = fmt.Sprintf("%s: request value %s does not satisfy it against %s", label, quoteList(vals), quoteList(c.Values))
-	if cmpErr != nil {
-		reason += " (" + cmpErr.Error() + ")"
+	if e.explain {
+		e.say(cc.label, ": request value ")
+		e.buf = appendQuoteList(e.buf, vals)
+		e.say(" does not satisfy it against ", cc.valuesDesc)
+		if cmpErr != nil {
+			e.say(" (", cmpErr.Error(), ")")
+		}
 	}
-	return false, reason, missing
+	return false, missing
+}
+
+// fail writes why a condition failed.
+func (e *evaluation) fail(cc *cCondition, why ...string) {
+	if e.explain {
+		e.say(cc.label)
+		e.say(why...)
+	}
+}
+
+// anyValue reports whether request value v satisfies the operator's
+// positive test against one of the policy values, noting the first error.
+func anyValue(b *baseOp, v string, pats []policyValue, cmpErr *error) bool {
+	for i := range pats {
+		m, err := b.cmp(v, &pats[i])
+		if err != nil && *cmpErr == nil {
+			*cmpErr = err
+		}
+		if m {
+			return true
+		}
+	}
+	return false
 }
 
 func allEmpty(vals []string) bool {
@@ -549,17 +856,18 @@ func allEmpty(vals []string) bool {
 	return true
 }
 
-// quoteList writes "a" for one value and ["a", "b"] for several. Every
-// statement that does not apply gets a reason, so this is on the hot path.
+// quoteList writes "a" for one value and ["a", "b"] for several.
 func quoteList(vals []string) string {
 	if len(vals) == 1 {
 		return strconv.Quote(vals[0])
 	}
-	n := 2
-	for _, v := range vals {
-		n += len(v) + 4
+	return string(appendQuoteList(nil, vals))
+}
+
+func appendQuoteList(b []byte, vals []string) []byte {
+	if len(vals) == 1 {
+		return strconv.AppendQuote(b, vals[0])
 	}
-	b := make([]byte, 0, n)
 	b = append(b, '[')
 	for i, v := range vals {
 		if i > 0 {
@@ -567,7 +875,7 @@ func quoteList(vals []string) string {
 		}
 		b = strconv.AppendQuote(b, v)
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }
 
 func describePrincipals(p *Principals) string {

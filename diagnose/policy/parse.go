@@ -33,6 +33,8 @@ type Policy struct {
 	Version    string // as written; "" when absent (evaluated as 2008-10-17)
 	ID         string
 	Statements []Statement
+
+	compiled *compiled // by Parse, for Evaluate
 }
 
 // Effect is a statement's effect.
@@ -146,6 +148,7 @@ func Parse(data []byte) (*Policy, error) {
 	default:
 		return nil, typeError("Statement", stmts, "an object or a list of objects")
 	}
+	p.compiled = compile(p)
 	return p, nil
 }
 

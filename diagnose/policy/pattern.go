@@ -25,15 +25,6 @@ func (p pattern) String() string {
 	return b.String()
 }
 
-func (p pattern) hasWild() bool {
-	for _, c := range p {
-		if c.wild {
-			return true
-		}
-	}
-	return false
-}
-
 func literalPattern(s string, wild bool) pattern {
 	p := make(pattern, 0, len(s))
 	for _, r := range s {
@@ -43,7 +34,9 @@ func literalPattern(s string, wild bool) pattern {
 }
 
 // MatchWildcard reports whether s matches pattern, where * matches any run of
-// characters (also none) and ? exactly one character.
+// characters (also none) and ? exactly one character. It takes time linear
+// in len(s) for patterns whose runs between stars hold no ?, and at most
+// len(s) times the longest run otherwise: it never backtracks.
 func MatchWildcard(pattern, s string, caseInsensitive bool) bool {
 	if !strings.ContainsAny(pattern, "*?") {
 		if caseInsensitive {
@@ -51,174 +44,225 @@ func MatchWildcard(pattern, s string, caseInsensitive bool) bool {
 		}
 		return pattern == s
 	}
-	// The same linear-time glob as pattern.match, on strings, so the common
-	// case (no policy variables) allocates nothing.
-	pi, si := 0, 0
-	starPi, starSi := -1, 0
-	for si < len(s) {
-		r, size := utf8.DecodeRuneInString(s[si:])
-		if pi < len(pattern) {
-			pr, psize := utf8.DecodeRuneInString(pattern[pi:])
-			if pr == '*' {
-				starPi, starSi = pi, si
-				pi += psize
-				continue
-			}
-			if pr == '?' || pr == r || (caseInsensitive && unicode.ToLower(pr) == unicode.ToLower(r)) {
-				pi += psize
-				si += size
-				continue
-			}
-		}
-		if starPi < 0 {
-			return false
-		}
-		_, starSize := utf8.DecodeRuneInString(s[starSi:])
-		starSi += starSize
-		pi, si = starPi+1, starSi
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
+	g := stringGlob(pattern)
+	return g.match(s, caseInsensitive)
 }
 
-// match is the usual linear-time glob: on a mismatch, retry from the last
-// star with one more character consumed by it.
+// match is MatchWildcard for a substituted pattern; its characters compare
+// rune by rune whether or not it holds a wildcard.
 func (p pattern) match(s string, caseInsensitive bool) bool {
-	if caseInsensitive {
-		s = strings.ToLower(s)
+	g := patternGlob(p)
+	return g.match(s, caseInsensitive)
+}
+
+// anyRune stands for the ? wildcard in a globRun.
+const anyRune rune = -1
+
+// A glob is a wildcard pattern split at its * wildcards into runs of
+// characters. A string matches when the first run matches its start, the
+// last run its end, and the runs between them occur in order: taking each at
+// its leftmost place is always right, so matching never backtracks.
+type glob struct {
+	// plain: the pattern is a string without wildcards, compared whole
+	// (strings.EqualFold when case-insensitive).
+	plain bool
+	text  string
+	runs  []globRun // len(runs) == stars+1
+}
+
+type globRun struct {
+	runes []rune // anyRune for ?
+	// ascii: every rune is ASCII or anyRune; lower holds them lower-cased.
+	ascii bool
+	lower []rune
+	// lit is the run as text when strings.Index can find it: no ?, valid
+	// UTF-8 without U+FFFD (which an invalid byte of s decodes to), so that
+	// byte equality at a rune start is rune equality.
+	lit    string
+	hasLit bool
+}
+
+func stringGlob(s string) glob {
+	if !strings.ContainsAny(s, "*?") {
+		return glob{plain: true, text: s}
 	}
-	pi, si := 0, 0
-	starPi, starSi := -1, 0
-	for si < len(s) {
-		r, size := utf8.DecodeRuneInString(s[si:])
-		if pi < len(p) {
-			c := p[pi]
-			if c.wild && c.r == '*' {
-				starPi, starSi = pi, si
-				pi++
-				continue
-			}
-			pr := c.r
-			if caseInsensitive {
-				pr = unicode.ToLower(pr)
-			}
-			if (c.wild && c.r == '?') || pr == r {
-				pi++
-				si += size
-				continue
+	g := glob{text: s}
+	var cur []rune
+	for _, r := range s {
+		switch r {
+		case '*':
+			g.runs = append(g.runs, newRun(cur))
+			cur = nil
+		case '?':
+			cur = append(cur, anyRune)
+		default:
+			cur = append(cur, r)
+		}
+	}
+	g.runs = append(g.runs, newRun(cur))
+	return g
+}
+
+func patternGlob(p pattern) glob {
+	g := glob{text: p.String()}
+	var cur []rune
+	for _, c := range p {
+		switch {
+		case c.wild && c.r == '*':
+			g.runs = append(g.runs, newRun(cur))
+			cur = nil
+		case c.wild && c.r == '?':
+			cur = append(cur, anyRune)
+		default:
+			cur = append(cur, c.r)
+		}
+	}
+	g.runs = append(g.runs, newRun(cur))
+	return g
+}
+
+func newRun(runes []rune) globRun {
+	r := globRun{runes: runes, hasLit: true}
+	for _, c := range runes {
+		if c == anyRune || c == utf8.RuneError {
+			r.hasLit = false
+			break
+		}
+	}
+	if r.hasLit {
+		r.lit = string(runes)
+	}
+	r.ascii = true
+	for _, c := range runes {
+		if c >= utf8.RuneSelf {
+			r.ascii = false
+			break
+		}
+	}
+	if r.ascii {
+		r.lower = make([]rune, len(runes))
+		for i, c := range runes {
+			r.lower[i] = c
+			if 'A' <= c && c <= 'Z' {
+				r.lower[i] = c + 'a' - 'A'
 			}
 		}
-		if starPi < 0 {
+	}
+	return r
+}
+
+// prefix matches the run at the start of s and returns where it ends.
+func (r *globRun) prefix(s string, ci bool) (int, bool) {
+	if r.hasLit && !ci {
+		return len(r.lit), strings.HasPrefix(s, r.lit)
+	}
+	return r.at(s, 0, ci)
+}
+
+// at matches the run at byte offset i of s and returns where it ends.
+func (r *globRun) at(s string, i int, ci bool) (int, bool) {
+	if ci && r.ascii {
+		// ASCII bytes fold by arithmetic; a non-ASCII rune of s may still
+		// lower-case to an ASCII letter (the Kelvin sign), so it takes the
+		// general path.
+		j := i
+		for _, pr := range r.lower {
+			if j >= len(s) {
+				return 0, false
+			}
+			c := s[j]
+			if c >= utf8.RuneSelf {
+				return r.atRunes(s, i, ci)
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if pr != anyRune && rune(c) != pr {
+				return 0, false
+			}
+			j++
+		}
+		return j, true
+	}
+	return r.atRunes(s, i, ci)
+}
+
+func (r *globRun) atRunes(s string, i int, ci bool) (int, bool) {
+	for _, pr := range r.runes {
+		if i >= len(s) {
+			return 0, false
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if pr != anyRune && pr != c && (!ci || unicode.ToLower(pr) != unicode.ToLower(c)) {
+			return 0, false
+		}
+		i += size
+	}
+	return i, true
+}
+
+// find returns the end of the run's leftmost occurrence in s at or after i.
+func (r *globRun) find(s string, i int, ci bool) (int, bool) {
+	if len(r.runes) == 0 {
+		return i, true
+	}
+	if r.hasLit && !ci {
+		// Every byte that starts the run's valid UTF-8 starts a rune of s.
+		j := strings.Index(s[i:], r.lit)
+		if j < 0 {
+			return 0, false
+		}
+		return i + j + len(r.lit), true
+	}
+	for ; i < len(s); i += runeLen(s[i:]) {
+		if end, ok := r.at(s, i, ci); ok {
+			return end, true
+		}
+	}
+	return 0, false
+}
+
+func runeLen(s string) int {
+	_, n := utf8.DecodeRuneInString(s)
+	return n
+}
+
+func (g *glob) match(s string, ci bool) bool {
+	if g.plain {
+		if ci {
+			return strings.EqualFold(g.text, s)
+		}
+		return g.text == s
+	}
+	first := &g.runs[0]
+	if len(g.runs) == 1 {
+		if first.hasLit && !ci {
+			return s == first.lit
+		}
+		end, ok := first.at(s, 0, ci)
+		return ok && end == len(s)
+	}
+	pos, ok := first.prefix(s, ci)
+	if !ok {
+		return false
+	}
+	for k := 1; k < len(g.runs)-1; k++ {
+		if pos, ok = g.runs[k].find(s, pos, ci); !ok {
 			return false
 		}
-		_, starSize := utf8.DecodeRuneInString(s[starSi:])
-		starSi += starSize
-		pi, si = starPi+1, starSi
 	}
-	for pi < len(p) && p[pi].wild && p[pi].r == '*' {
-		pi++
+	// The last run ends s: it starts as many runes before the end as it has.
+	last := &g.runs[len(g.runs)-1]
+	if last.hasLit && !ci {
+		return len(s)-pos >= len(last.lit) && strings.HasSuffix(s, last.lit)
 	}
-	return pi == len(p)
-}
-
-// policyValue is a policy value ready to compare: its text and, when policy
-// variables were substituted, the pattern that keeps literal and wildcard
-// characters apart (nil otherwise, the common and allocation-free case).
-type policyValue struct {
-	s   string
-	pat pattern
-}
-
-// like matches x against the value with * and ? as wildcards.
-func (v policyValue) like(x string) bool {
-	if v.pat != nil {
-		return v.pat.match(x, false)
+	n := utf8.RuneCountInString(s[pos:]) - len(last.runes)
+	if n < 0 {
+		return false
 	}
-	return MatchWildcard(v.s, x, false)
-}
-
-// expand substitutes policy variables in a policy value (2012-10-17 only):
-// ${key} takes the request's single value for key (names case-insensitive),
-// ${key, 'default'} falls back to default when the key is absent, and ${*},
-// ${?}, ${$} stand for literal *, ? and $. A variable whose key is absent
-// (or multi-valued) and has no default leaves the value unresolved: it then
-// matches nothing, and the key is reported as missing.
-func (e *evaluation) expand(s string, wild bool) (val policyValue, missing []string, ok bool) {
-	if !e.variables || !strings.Contains(s, "${") {
-		return policyValue{s: s}, nil, true
+	for ; n > 0; n-- {
+		pos += runeLen(s[pos:])
 	}
-	pat := make(pattern, 0, len(s))
-	ok = true
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			break
-		}
-		pat = append(pat, literalPattern(s[:i], wild)...)
-		body := strings.TrimSpace(s[i+2 : i+j])
-		s = s[i+j+1:]
-		switch body {
-		case "*", "?", "$":
-			pat = append(pat, patChar{r: rune(body[0])})
-			continue
-		}
-		key, def, hasDef := body, "", false
-		if k, d, found := strings.Cut(body, ","); found {
-			d = strings.TrimSpace(d)
-			if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
-				key, def, hasDef = strings.TrimSpace(k), d[1:len(d)-1], true
-			}
-		}
-		vals, present := e.lookup(key)
-		switch {
-		case present && len(vals) == 1:
-			pat = append(pat, literalPattern(vals[0], false)...)
-		case hasDef:
-			// The default also stands in for a multi-valued key, which
-			// cannot be substituted; '' writes a single quote.
-			pat = append(pat, literalPattern(strings.ReplaceAll(def, "''", "'"), false)...)
-		default:
-			if !present {
-				missing = append(missing, canonicalKey(key))
-			}
-			ok = false
-		}
-	}
-	pat = append(pat, literalPattern(s, wild)...)
-	return policyValue{s: pat.String(), pat: pat}, missing, ok
-}
-
-// expandResource substitutes policy variables in a Resource or NotResource
-// value. IAM takes variables "only in the resource portion of the ARN", after
-// the fifth colon; before it (service, region, account) and in a value that is
-// not an ARN, ${...} is literal text, which no request resource carries.
-func (e *evaluation) expandResource(s string) (val policyValue, missing []string, ok bool) {
-	if !e.variables || !strings.Contains(s, "${") {
-		return policyValue{s: s}, nil, true
-	}
-	cut, colons := -1, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			colons++
-			if colons == 5 {
-				cut = i + 1
-				break
-			}
-		}
-	}
-	if cut < 0 || !strings.Contains(s[cut:], "${") {
-		return policyValue{s: s}, nil, true
-	}
-	tail, missing, ok := e.expand(s[cut:], true)
-	if tail.pat == nil {
-		tail.pat = literalPattern(tail.s, true)
-	}
-	pat := append(literalPattern(s[:cut], true), tail.pat...)
-	return policyValue{s: pat.String(), pat: pat}, missing, ok
+	end, ok := last.at(s, pos, ci)
+	return ok && end == len(s)
 }

@@ -166,8 +166,8 @@ func (p Principal) hasAccount() bool {
 
 // arnParts splits an IAM/STS ARN into partition, service, account, resource.
 func arnParts(s string) (partition, service, account, resource string, ok bool) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
+	parts, ok := splitARN(s)
+	if !ok || parts[0] != "arn" {
 		return "", "", "", "", false
 	}
 	return parts[1], parts[2], parts[4], parts[5], true
@@ -226,18 +226,16 @@ const (
 // names the role and its sessions; a session ARN names that session.
 // Wildcards other than a lone "*" are not supported by IAM in Principal and
 // match nothing.
-func principalMatches(ps *Principals, p Principal) principalMatch {
-	if ps.Wildcard {
+//
+// {"AWS": "*"} is documented as equivalent to "*": everyone, anonymous
+// callers included; compilePrincipals folds it into wildcard.
+func principalMatches(cp *cPrincipals, p *Principal) principalMatch {
+	if cp.wildcard {
 		return directMatch
 	}
+	ps := cp.p
 	best := noMatch
-	for _, v := range ps.AWS {
-		if v == "*" {
-			// {"AWS": "*"} is documented as equivalent to "*": everyone,
-			// anonymous callers included.
-			return directMatch
-		}
-		e := classifyAWSPrincipal(v)
+	for _, e := range cp.entries {
 		switch e.kind {
 		case "account":
 			if p.hasAccount() && p.Account == e.account {
@@ -270,7 +268,7 @@ func principalMatches(ps *Principals, p Principal) principalMatch {
 	return best
 }
 
-func serviceOrOtherMatches(ps *Principals, p Principal) bool {
+func serviceOrOtherMatches(ps *Principals, p *Principal) bool {
 	for _, v := range ps.Service {
 		if v == "*" || (p.Type == TypeService && strings.EqualFold(v, p.Service)) {
 			return true
@@ -296,17 +294,14 @@ func serviceOrOtherMatches(ps *Principals, p Principal) bool {
 // assumed-role session is exempt only when both its session ARN and its
 // role ARN are named (AWS may check the role before the session). Naming
 // the account as well is AWS's recommended practice and harmless here.
-func notPrincipalExempts(ps *Principals, p Principal) bool {
-	if ps.Wildcard {
+func notPrincipalExempts(cp *cPrincipals, p *Principal) bool {
+	if cp.wildcard {
 		return true
 	}
+	ps := cp.p
 	var accountNamed, userNamed, roleNamed, sessionNamed, fedNamed bool
-	for _, v := range ps.AWS {
-		if v == "*" {
-			return true
-		}
-		e := classifyAWSPrincipal(v)
-		if e.kind == "other" || e.account != p.Account {
+	for _, e := range cp.entries {
+		if e.account != p.Account {
 			continue
 		}
 		switch e.kind {

@@ -17,7 +17,7 @@ func describe(sr StatementResult) string {
 	return s + " of " + sr.Policy
 }
 
-func (e *evaluation) summarize(res Result, f identityFacts, resAllows []StatementResult) string {
+func (e *evaluation) summarize(res Result, f identityFacts, firstResAllow StatementResult) string {
 	what := fmt.Sprintf("%s on %s for %s", e.req.Action, e.req.Resource, e.req.Principal)
 	var b strings.Builder
 	switch res.Decision {
@@ -49,7 +49,7 @@ func (e *evaluation) summarize(res Result, f identityFacts, resAllows []Statemen
 			}
 		case f.given && f.resAllowed:
 			// Same account, and the resource policy names only the account.
-			fmt.Fprintf(&b, "Implicitly denied: %s names the caller's account %s, not the caller, which delegates to the account's identity-based policies, and none of them allows %s.", describe(resAllows[0]), e.req.Principal.Account, what)
+			fmt.Fprintf(&b, "Implicitly denied: %s names the caller's account %s, not the caller, which delegates to the account's identity-based policies, and none of them allows %s.", describe(firstResAllow), e.req.Principal.Account, what)
 		default:
 			fmt.Fprintf(&b, "Implicitly denied: no statement allows %s.", what)
 			if c, ok := closest(res.Statements, ""); ok {

@@ -1,0 +1,278 @@
+package policy
+
+import (
+	"strings"
+)
+
+// Parse compiles every policy for evaluation: keys lower-cased, principals
+// classified, patterns split, policy values parsed and operators resolved,
+// so that Evaluate repeats none of it per request. A Policy is read-only
+// once parsed; one built by hand is compiled anew at each evaluation.
+
+// compiled is a policy ready to evaluate.
+type compiled struct {
+	stmts []cStatement
+	keys  []string // condition and variable keys consulted, lower-cased; a slot each
+	conds int      // conditions in all statements
+	// of is the statement list compiled, to notice a Policy built by hand or
+	// whose Statements were replaced after Parse.
+	of *Statement
+}
+
+type cStatement struct {
+	st *Statement
+
+	principal    *cPrincipals // Principal or NotPrincipal; nil when absent
+	notPrincipal bool
+
+	notAction  bool // NotAction given, or no Action at all
+	actions    []glob
+	actionDesc string
+
+	resources    []cResource
+	notResource  bool
+	resourceDesc string
+
+	notPrincipalDesc string
+
+	conds []cCondition
+}
+
+type cPrincipals struct {
+	p        *Principals
+	wildcard bool // "*" or {"AWS": "*"}
+	entries  []principalEntry
+	desc     string
+}
+
+// cResource is a Resource or NotResource value: a glob, or the template of
+// a value with policy variables in its resource part.
+type cResource struct {
+	glob glob
+	tpl  *template
+}
+
+type cCondition struct {
+	c          *Condition
+	op         operator
+	opErr      error // the operator of a hand-built Condition does not parse
+	key        int   // slot of the condition key
+	canon      string
+	label      string
+	valuesDesc string
+	// vals holds the values parsed for the operator; tpls[i] is non-nil
+	// where vals[i] holds a policy variable to substitute per request.
+	vals []policyValue
+	tpls []*template
+	// nullWant holds the Null operator's parsed values (true: key absent).
+	nullWant []bool
+}
+
+// template is a policy value with ${...} variables.
+type template struct {
+	parts []tplPart
+}
+
+type tplPart struct {
+	text       string // literal text, its * and ? wildcards when wild
+	wild       bool
+	char       rune // a ${*}, ${?} or ${$}: that character, never a wildcard
+	variable   bool
+	key        int // slot of the variable's key
+	canon      string
+	canonLower string
+	def        string
+	hasDef     bool
+}
+
+type compiler struct {
+	c     *compiled
+	slots map[string]int
+	vars  bool
+}
+
+func (k *compiler) slot(key string) int {
+	lk := strings.ToLower(key)
+	if i, ok := k.slots[lk]; ok {
+		return i
+	}
+	if k.slots == nil {
+		k.slots = map[string]int{}
+	}
+	k.slots[lk] = len(k.c.keys)
+	k.c.keys = append(k.c.keys, lk)
+	return len(k.c.keys) - 1
+}
+
+func compile(p *Policy) *compiled {
+	k := &compiler{c: &compiled{stmts: make([]cStatement, len(p.Statements))}, vars: p.Version == Version2012}
+	if len(p.Statements) > 0 {
+		k.c.of = &p.Statements[0]
+	}
+	for i := range p.Statements {
+		k.statement(&k.c.stmts[i], &p.Statements[i])
+	}
+	return k.c
+}
+
+// compiledOf returns p's compiled form, compiling a hand-built policy.
+func compiledOf(p *Policy) *compiled {
+	if c := p.compiled; c != nil && len(c.stmts) == len(p.Statements) && (len(p.Statements) == 0 || c.of == &p.Statements[0]) {
+		return c
+	}
+	return compile(p)
+}
+
+func (k *compiler) statement(cs *cStatement, st *Statement) {
+	cs.st = st
+	switch {
+	case st.Principal != nil:
+		cs.principal = compilePrincipals(st.Principal)
+	case st.NotPrincipal != nil:
+		cs.principal, cs.notPrincipal = compilePrincipals(st.NotPrincipal), true
+	}
+	actions := st.Action
+	if len(st.NotAction) > 0 || st.Action == nil {
+		cs.notAction, actions = true, st.NotAction
+	}
+	cs.actions = make([]glob, len(actions))
+	for i, a := range actions {
+		cs.actions[i] = stringGlob(a)
+	}
+	cs.actionDesc = quoteList(actions)
+	if st.NotPrincipal != nil {
+		cs.notPrincipalDesc = describePrincipals(st.NotPrincipal)
+	}
+	res := st.Resource
+	if st.NotResource != nil {
+		res, cs.notResource = st.NotResource, true
+	}
+	if st.HasResource {
+		cs.resources = make([]cResource, len(res))
+		for i, v := range res {
+			cs.resources[i] = k.resource(v)
+		}
+		cs.resourceDesc = quoteList(res)
+	}
+	cs.conds = make([]cCondition, len(st.Conditions))
+	k.c.conds += len(st.Conditions)
+	for i := range st.Conditions {
+		k.condition(&cs.conds[i], &st.Conditions[i])
+	}
+}
+
+func compilePrincipals(ps *Principals) *cPrincipals {
+	cp := &cPrincipals{p: ps, wildcard: ps.Wildcard, desc: describePrincipals(ps)}
+	for _, v := range ps.AWS {
+		if v == "*" {
+			cp.wildcard = true
+			continue
+		}
+		if e := classifyAWSPrincipal(v); e.kind != "other" {
+			cp.entries = append(cp.entries, e)
+		}
+	}
+	return cp
+}
+
+// resource compiles a Resource value. IAM takes variables "only in the
+// resource portion of the ARN", after the fifth colon; before it (service,
+// region, account) and in a value that is not an ARN, ${...} is literal
+// text, which no request resource carries.
+func (k *compiler) resource(s string) cResource {
+	if !k.vars || !strings.Contains(s, "${") {
+		return cResource{glob: stringGlob(s)}
+	}
+	cut, colons := -1, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			colons++
+			if colons == 5 {
+				cut = i + 1
+				break
+			}
+		}
+	}
+	if cut < 0 || !strings.Contains(s[cut:], "${") {
+		return cResource{glob: stringGlob(s)}
+	}
+	tail := k.template(s[cut:], true)
+	tail.parts = append([]tplPart{{text: s[:cut], wild: true}}, tail.parts...)
+	return cResource{tpl: tail}
+}
+
+// template splits a value holding ${...} into its parts: ${key} takes the
+// request's single value for key (names case-insensitive), ${key, 'default'}
+// falls back to default when the key is absent, and ${*}, ${?}, ${$} stand
+// for literal *, ? and $.
+func (k *compiler) template(s string, wild bool) *template {
+	t := &template{}
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		if i > 0 {
+			t.parts = append(t.parts, tplPart{text: s[:i], wild: wild})
+		}
+		body := strings.TrimSpace(s[i+2 : i+j])
+		s = s[i+j+1:]
+		switch body {
+		case "*", "?", "$":
+			t.parts = append(t.parts, tplPart{char: rune(body[0])})
+			continue
+		}
+		key, def, hasDef := body, "", false
+		if kk, d, found := strings.Cut(body, ","); found {
+			d = strings.TrimSpace(d)
+			if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
+				key, def, hasDef = strings.TrimSpace(kk), strings.ReplaceAll(d[1:len(d)-1], "''", "'"), true
+			}
+		}
+		t.parts = append(t.parts, tplPart{variable: true, key: k.slot(key), canon: canonicalKey(key), canonLower: strings.ToLower(canonicalKey(key)), def: def, hasDef: hasDef})
+	}
+	if s != "" {
+		t.parts = append(t.parts, tplPart{text: s, wild: wild})
+	}
+	return t
+}
+
+func (k *compiler) condition(cc *cCondition, c *Condition) {
+	cc.c = c
+	cc.op = c.op
+	if !cc.op.valid() {
+		cc.op, cc.opErr = parseOperator(c.Operator)
+	}
+	cc.key = k.slot(c.Key)
+	cc.canon = canonicalKey(c.Key)
+	cc.label = "condition " + c.Operator + " " + c.Key
+	cc.valuesDesc = quoteList(c.Values)
+	if cc.opErr != nil {
+		return
+	}
+	base := cc.op.base
+	if base.fam == famNull {
+		for _, v := range c.Values {
+			if b, err := parseBool(v); err == nil {
+				cc.nullWant = append(cc.nullWant, b)
+			}
+		}
+		return
+	}
+	wild := base.like()
+	cc.vals = make([]policyValue, len(c.Values))
+	for i, v := range c.Values {
+		if base.variables && k.vars && strings.Contains(v, "${") {
+			if cc.tpls == nil {
+				cc.tpls = make([]*template, len(c.Values))
+			}
+			cc.tpls[i] = k.template(v, wild)
+			continue
+		}
+		cc.vals[i] = base.value(v, nil)
+	}
+}
