@@ -4,108 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
-	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 )
-
-// liveFlags are the flags of every command that reads AWS (why, snapshot).
-func liveFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "profile", Usage: "AWS `PROFILE` for the source account (default: the SDK chain: AWS_PROFILE, environment, SSO, credential_process)"},
-		&cli.StringFlag{Name: "region", Usage: "source `REGION` (default: AWS_REGION or the profile's region)"},
-		&cli.StringSliceFlag{Name: "dest-profile", Usage: "read destination account `ACCOUNT=PROFILE` with that profile (repeatable)"},
-		&cli.StringFlag{Name: "assume-role", Usage: "role `NAME` to assume in each destination account (arn:aws:iam::ACCOUNT:role/NAME)"},
-		&cli.StringFlag{Name: "external-id", Usage: "external `ID` for --assume-role"},
-		&cli.StringFlag{Name: "since", Value: "7d", Usage: "search CloudTrail from this long ago (7d, 36h) or this RFC 3339 `TIME`"},
-		&cli.IntFlag{Name: "max-events", Value: collect.DefaultMaxEvents, Usage: "read at most `N` CloudTrail events per account and region"},
-		&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up on AWS after this `DURATION`"},
-	}
-}
-
-// captureOptions turns the live flags (and --repo) into CaptureOptions. Its
-// errors are usage errors.
-func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
-	now := time.Now()
-	opts := collect.CaptureOptions{
-		Repository: c.String("repo"),
-		Profile:    c.String("profile"),
-		Region:     c.String("region"),
-		AssumeRole: c.String("assume-role"),
-		ExternalID: c.String("external-id"),
-		MaxEvents:  c.Int("max-events"),
-		Now:        now,
-	}
-	for _, kv := range c.StringSlice("dest-profile") {
-		account, profile, ok := strings.Cut(kv, "=")
-		if !ok || !awsid.IsAccountID(account) || profile == "" {
-			return opts, usageErrorf("--dest-profile %q: want ACCOUNT=PROFILE with a 12-digit account ID", kv)
-		}
-		if opts.DestProfiles == nil {
-			opts.DestProfiles = map[string]string{}
-		}
-		if prev, dup := opts.DestProfiles[account]; dup && prev != profile {
-			return opts, usageErrorf("--dest-profile: account %s is given two profiles (%s and %s): give one", account, prev, profile)
-		}
-		opts.DestProfiles[account] = profile
-	}
-	if strings.HasPrefix(opts.AssumeRole, "arn:") || strings.Contains(opts.AssumeRole, "/") {
-		return opts, usageErrorf("--assume-role %q: give the role name only; ecrdoctor builds arn:aws:iam::ACCOUNT:role/NAME for each destination account", opts.AssumeRole)
-	}
-	if opts.ExternalID != "" && opts.AssumeRole == "" {
-		return opts, usageErrorf("--external-id needs --assume-role")
-	}
-	if opts.MaxEvents <= 0 {
-		return opts, usageErrorf("--max-events must be positive")
-	}
-	if c.Duration("timeout") <= 0 {
-		return opts, usageErrorf("--timeout must be positive")
-	}
-	since, err := awsid.ParseTime(c.String("since"), now, false)
-	if err != nil {
-		return opts, usageErrorf("--since: %v", err)
-	}
-	opts.Since = since
-	if w := c.App.ErrWriter; isTerminal(w) {
-		opts.Progress = w
-	}
-	return opts, nil
-}
-
-// liveContext bounds a live run by --timeout and cancels it on Ctrl-C.
-func liveContext(c *cli.Context) (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	ctx, cancel := context.WithTimeout(ctx, c.Duration("timeout"))
-	return ctx, func() { cancel(); stop() }
-}
-
-// liveError words a failed capture for the user (exit 3).
-func liveError(c *cli.Context, ctx context.Context, err error) error {
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return inputErrorf("reading AWS: timed out after %v; raise --timeout or narrow --since", c.Duration("timeout"))
-	case errors.Is(ctx.Err(), context.Canceled):
-		return inputErrorf("reading AWS: interrupted")
-	}
-	return inputError(err)
-}
-
-// printWarnings writes capture warnings on stderr, always.
-func printWarnings(w io.Writer, warnings []string) {
-	for _, msg := range warnings {
-		fmt.Fprintf(w, "ecrdoctor: warning: %s\n", msg)
-	}
-}
 
 func snapshotCommand(s IO) *cli.Command {
 	return &cli.Command{
@@ -146,17 +54,11 @@ Examples:
 			if c.String("out") == "" {
 				return usageErrorf("snapshot: --out is required (the folder to write the snapshot to, e.g. --out ./my-repo-snapshot)")
 			}
-			opts, err := captureOptions(c)
+			live, err := parseLiveOptions(c)
 			if err != nil {
 				return err
 			}
-			out := c.String("out")
-			if err := checkOutDir(out, c.Bool("force")); err != nil {
-				return err
-			}
-			ctx, cancel := liveContext(c)
-			defer cancel()
-			return runSnapshot(ctx, c, s, opts, out)
+			return runSnapshot(c.Context, s, snapshotOptions{Out: c.String("out"), Force: c.Bool("force"), Live: live})
 		}),
 	}
 }
@@ -175,9 +77,22 @@ func checkOutDir(dir string, force bool) error {
 	return nil
 }
 
+// snapshotOptions are the snapshot command line, parsed. The repository is
+// Live.Capture.Repository.
+type snapshotOptions struct {
+	Out   string
+	Force bool
+	Live  liveOptions
+}
+
 // runSnapshot captures into a fresh folder beside out and moves it into
 // place at the end, so an interrupted run leaves no half-written snapshot.
-func runSnapshot(ctx context.Context, c *cli.Context, s IO, opts collect.CaptureOptions, out string) error {
+// It can be called without a command line.
+func runSnapshot(ctx context.Context, s IO, o snapshotOptions) error {
+	out, opts := o.Out, o.Live.Capture
+	if err := checkOutDir(out, o.Force); err != nil {
+		return err
+	}
 	parent := filepath.Dir(filepath.Clean(out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return inputErrorf("--out %s: %v", out, err)
@@ -188,13 +103,11 @@ func runSnapshot(ctx context.Context, c *cli.Context, s IO, opts collect.Capture
 	}
 	defer os.RemoveAll(tmp)
 	start := time.Now()
-	stats, err := collect.Capture(ctx, opts, tmp)
-	if stats != nil {
-		printWarnings(s.Err, stats.Warnings)
-	}
+	stats, err := capture(ctx, s, o.Live, tmp)
 	if err != nil {
-		return liveError(c, ctx, err)
+		return err
 	}
+	printWarnings(s.Err, stats.Warnings)
 	if err := install(tmp, out); err != nil {
 		return inputErrorf("writing %s: %v", out, err)
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/render"
 )
 
-// whyOptions are the flags of `ecrdoctor why`.
+// whyOptions are the flags of `ecrdoctor why`. Without Snapshot the
+// diagnosis reads AWS, as Live says.
 type whyOptions struct {
 	Repo          string
 	Snapshot      string
@@ -23,6 +24,7 @@ type whyOptions struct {
 	SourceAccount string
 	Region        string
 	Output        string
+	Live          liveOptions
 }
 
 func whyCommand(s IO) *cli.Command {
@@ -79,15 +81,12 @@ when something could not be read: read the verdict), 1 a problem was found,
 				}
 				return runWhy(c.Context, s, opts)
 			}
-			capture, err := captureOptions(c)
+			live, err := parseLiveOptions(c)
 			if err != nil {
 				return err
 			}
-			// Before the capture: a mistyped path should not cost the AWS calls.
-			if err := checkEventPaths(opts.Events); err != nil {
-				return err
-			}
-			return runWhyLive(c, s, opts, capture)
+			opts.Live = live
+			return runWhy(c.Context, s, opts)
 		}),
 	}
 }
@@ -128,63 +127,54 @@ func checkEventPaths(paths []string) error {
 	return nil
 }
 
-// runWhyLive captures the snapshot folder from AWS into a temporary folder
-// and diagnoses it exactly as `why --snapshot` would.
-func runWhyLive(c *cli.Context, s IO, o whyOptions, capture collect.CaptureOptions) error {
-	ctx, cancel := liveContext(c)
-	defer cancel()
-	tmp, err := os.MkdirTemp("", "ecrdoctor-why-")
-	if err != nil {
-		return inputErrorf("creating a temporary folder: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	stats, err := collect.Capture(ctx, capture, tmp)
-	if err != nil {
-		if stats != nil {
-			printWarnings(s.Err, stats.Warnings)
-		}
-		return liveError(c, ctx, err)
-	}
-	snap, err := collect.LoadDir(ctx, tmp, collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In, Live: true})
-	if err != nil {
-		return inputErrorf("reading what was captured: %w", err)
-	}
-	snap.APICalls = stats.APICalls // the capture's warnings are in its snapshot.json
-	if err := diagnose.CheckRepository(snap); err != nil {
-		return usageErrorf("--repo %s: %v", o.Repo, err)
-	}
-	report, err := diagnose.Analyze(snap)
-	if err != nil {
-		return inputErrorf("diagnosing: %w", err)
-	}
-	return writeReport(s, report, o.Output)
-}
-
+// runWhy diagnoses a snapshot folder, or AWS read live into a temporary
+// one: one pipeline, so a live answer and the answer from its snapshot are
+// the same. It can be called without a command line.
 func runWhy(ctx context.Context, s IO, o whyOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if fi, err := os.Stat(o.Snapshot); err != nil {
-		return inputErrorf("--snapshot %s: %v", o.Snapshot, errors.Unwrap(err))
-	} else if !fi.IsDir() {
-		return inputErrorf("--snapshot %s: not a folder", o.Snapshot)
+	if o.Snapshot != "" {
+		if fi, err := os.Stat(o.Snapshot); err != nil {
+			return inputErrorf("--snapshot %s: %v", o.Snapshot, errors.Unwrap(err))
+		} else if !fi.IsDir() {
+			return inputErrorf("--snapshot %s: not a folder", o.Snapshot)
+		}
 	}
+	// Before the capture: a mistyped path should not cost the AWS calls.
 	if err := checkEventPaths(o.Events); err != nil {
 		return err
 	}
-	snap, err := collect.LoadDir(ctx, o.Snapshot, collect.LoadOptions{
-		Repository:    o.Repo,
-		SourceAccount: o.SourceAccount,
-		SourceRegion:  o.Region,
-		Events:        o.Events,
-		Stdin:         s.In,
-	})
-	if errors.Is(err, collect.ErrSourceUnknown) || errors.Is(err, collect.ErrRepositoryMismatch) {
+	dir := o.Snapshot
+	load := collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In}
+	var stats *collect.CaptureStats
+	if o.Snapshot == "" {
+		tmp, err := os.MkdirTemp("", "ecrdoctor-why-")
+		if err != nil {
+			return inputErrorf("creating a temporary folder: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		live := o.Live
+		live.Capture.Repository = o.Repo
+		if stats, err = capture(ctx, s, live, tmp); err != nil {
+			return err
+		}
+		dir, load.Live = tmp, true
+	} else {
+		load.SourceAccount, load.SourceRegion = o.SourceAccount, o.Region
+	}
+	snap, err := collect.LoadDir(ctx, dir, load)
+	switch {
+	case err != nil && load.Live:
+		return inputErrorf("reading what was captured: %w", err)
+	case errors.Is(err, collect.ErrSourceUnknown) || errors.Is(err, collect.ErrRepositoryMismatch):
 		// Settled by a flag: a usage error.
 		return usageErrorf("reading snapshot: %v", err)
-	}
-	if err != nil {
+	case err != nil:
 		return inputErrorf("reading snapshot: %w", err)
+	}
+	if stats != nil {
+		snap.APICalls = stats.APICalls // the capture's warnings are in its snapshot.json
 	}
 	if err := diagnose.CheckRepository(snap); err != nil {
 		return usageErrorf("--repo %s: %v", o.Repo, err)
