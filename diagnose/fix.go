@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -12,81 +11,58 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
-// attachFix computes the destination's fix, verifies it with the evaluator
-// and attaches it to the root-cause finding.
-func (a *analysis) attachFix(c *destCheck) error {
-	target := -1
-	for i, f := range c.findings {
-		if f.Severity == SeverityError {
-			target = i
-			break
-		}
+// The fix is built by one step after the checks, for the destination's
+// root cause: its first error in rank order.
+
+// grantFixes is the rule that says whether the root cause is fixed by a
+// grant in the destination's registry policy: yes, unless its check gave it
+// steps of its own (a source-side cause, a failure in the source account, a
+// denial by a policy ecrdoctor does not read, an explicit Deny CloudTrail
+// names while the destination is unreadable). CONDITION_NOT_SATISFIED is the
+// one code that has both: its steps are a caveat about the condition the
+// grant makes moot, and come first.
+func grantFixes(root Finding) bool {
+	return root.Fix == nil || root.Code == CodeConditionNotSatisfied
+}
+
+// attachFix builds the destination's fix, verifies it with the evaluator
+// and attaches it to the root cause.
+func attachFix(d *destination, found []Finding) {
+	target := slices.IndexFunc(found, func(f Finding) bool { return f.Severity == SeverityError })
+	if target < 0 || !grantFixes(found[target]) {
+		return
 	}
-	if target < 0 {
-		return nil
+	fix := buildFix(d, found)
+	if prior := found[target].Fix; prior != nil {
+		fix.Steps = append(slices.Clone(prior.Steps), fix.Steps...)
 	}
-	fix := a.buildFix(c)
-	if prior := c.findings[target].Fix; prior != nil {
-		if c.findings[target].Code == CodeConditionNotSatisfied {
-			// The caveat about bypassing a condition comes before the
-			// policy that bypasses it.
-			fix.Steps = append(slices.Clone(prior.Steps), fix.Steps...)
-		} else {
-			fix.Steps = append(fix.Steps, prior.Steps...)
-		}
-	}
-	if d := firstDenial(c.denied); d != nil && d.Kind == trail.KindExplicit && d.PolicyType != trail.PolicyResource {
+	if den := d.denial; den != nil && den.Kind == trail.KindExplicit && den.PolicyType != trail.PolicyResource {
 		// The evaluator reads only the registry policy: it cannot vouch
 		// for a request an SCP (or another policy) denies outright.
 		fix.Verified = false
 		fix.Steps = append([]string{fmt.Sprintf("The newest recorded denial is an explicit Deny in %s, which no registry policy can override: the grant below is still needed, but replication keeps failing until that Deny is changed. %s",
-			withArticle(d.PolicyType), denyStep(d, a.snap.Source.Account))}, fix.Steps...)
-		c.findings[target].Detail += fmt.Sprintf(" CloudTrail's newest denial, however, names an explicit Deny in %s.", withArticle(d.PolicyType))
+			withArticle(den.PolicyType), denyStep(den, d.Source.Account))}, fix.Steps...)
+		found[target].Detail += fmt.Sprintf(" CloudTrail's newest denial, however, names an explicit Deny in %s.", withArticle(den.PolicyType))
 	}
-	c.findings[target].Fix = fix
-	return nil
+	found[target].Fix = fix
 }
 
-// withArticle puts "a" or "an" before a policy type.
-func withArticle(policyType string) string {
-	policyType = orPolicy(policyType)
-	if strings.ContainsRune("aeiouAEIOU", rune(policyType[0])) {
-		return "an " + policyType
-	}
-	return "a " + policyType
-}
-
-// denyStep says where to look for an explicit Deny of the replication role.
-func denyStep(d *trail.Denial, source string) string {
-	where := map[string]string{
-		trail.PolicySCP:         " (attached in AWS Organizations to the source account " + source + " or an organizational unit above it)",
-		trail.PolicyRCP:         " (attached in AWS Organizations to the destination account or an organizational unit above it)",
-		trail.PolicyVPCEndpoint: " (of the VPC endpoint the request went through)",
-		trail.PolicyResource:    " (the destination's registry policy)",
-	}[d.PolicyType]
-	arn := ""
-	if d.PolicyARN != "" {
-		arn = " " + d.PolicyARN
-	}
-	return fmt.Sprintf("Find the Deny statement matching ecr:ReplicateImage in the %s%s%s, and narrow it or exempt the replication role of account %s: an explicit Deny cannot be overridden by any Allow.",
-		orPolicy(d.PolicyType), arn, where, source)
-}
-
-func (a *analysis) buildFix(c *destCheck) *Fix {
-	s := a.snap
-	src, dst := s.Source.Account, c.d.loc
+// buildFix is the registry policy that grants what is missing, verified
+// against every request that failed.
+func buildFix(d *destination, found []Finding) *Fix {
+	src, dst := d.Source.Account, d.Destination
 	actions := []string{actionReplicate}
-	if c.policy != nil && a.evaluate(c.policy, a.request(c, actionReplicate)).Decision == policy.DecisionAllow {
+	if d.registry != nil && d.replicate.Decision == policy.DecisionAllow {
 		actions = nil // already allowed: grant only what is missing
 	}
-	if c.repo != triYes {
+	if d.RepositoryExists != TriYes {
 		actions = append(actions, actionCreate)
 	}
 	existing := ""
-	if c.known && c.policy != nil {
-		existing = c.text
+	if d.registry != nil {
+		existing = d.RegistryPolicy.Text
 	}
-	merged, sid, err := mergeGrant(existing, src, dst, c.d.prefixes, actions)
+	merged, sid, err := mergeGrant(existing, src, dst, d.Prefixes, actions)
 	if err != nil {
 		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows %s %s: %v", dst, awsid.AccountRootARN(dst.Region, src), strings.Join(actions, " and "), err)}}
 	}
@@ -98,7 +74,7 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 	var blockers []string
 	if perr == nil {
 		for _, act := range actions {
-			res := policy.Evaluate(p, a.request(c, act))
+			res := policy.Evaluate(p, d.request(act))
 			if res.Decision != policy.DecisionAllow {
 				verified = false
 				for _, st := range res.Deciding {
@@ -109,11 +85,11 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 				}
 			}
 		}
-		for _, e := range c.denied {
-			if e.RepositoryARN == "" || e.RepositoryARN == c.arn {
+		for _, e := range d.Denied {
+			if e.RepositoryARN == "" || e.RepositoryARN == d.arn {
 				continue
 			}
-			req := a.request(c, "ecr:"+e.EventName)
+			req := d.request("ecr:" + e.EventName)
 			req.Resource = e.RepositoryARN
 			if policy.Evaluate(p, req).Decision != policy.DecisionAllow {
 				verified = false
@@ -127,7 +103,7 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 				strings.Join(blockers, ", "), dst, src, src))
 		return fix
 	}
-	if issues := policy.CheckRegistryPolicy(compactJSON(string(merged)), p, a.scope(c.reg)); len(issues) > 0 {
+	if issues := policy.CheckRegistryPolicy(compactJSON(string(merged)), p, d.Scope); len(issues) > 0 {
 		var msgs []string
 		for _, iss := range issues {
 			msgs = append(msgs, iss.Message)
@@ -143,20 +119,20 @@ func (a *analysis) buildFix(c *destCheck) *Fix {
 	fix.Verified = true
 
 	switch {
-	case !c.known:
+	case d.RegistryPolicy.State == PolicyUnknown:
 		fix.Verified = false
 		fix.Steps = append(fix.Steps,
 			fmt.Sprintf("ecrdoctor could not read the current registry policy of %s. put-registry-policy replaces the whole policy: first run `aws ecr get-registry-policy --region %s` with account %s's credentials; "+
 				"if it returns RegistryPolicyNotFoundException, apply the policy below as it is, otherwise add statement %q to the existing policy.", dst, dst.Region, dst.Account, sid))
 	case existing != "":
 		fix.Steps = append(fix.Steps, fmt.Sprintf("Put this registry policy in account %s, region %s: it keeps the existing %d statement(s) unchanged and adds statement %q, which allows account %s %s.",
-			dst.Account, dst.Region, len(c.policy.Statements), sid, src, strings.Join(actions, " and ")))
+			dst.Account, dst.Region, len(d.registry.doc.Statements), sid, src, strings.Join(actions, " and ")))
 	default:
 		fix.Steps = append(fix.Steps, fmt.Sprintf("Create this registry policy in account %s, region %s: statement %q allows account %s %s.", dst.Account, dst.Region, sid, src, strings.Join(actions, " and ")))
 	}
 	fix.Steps = append(fix.Steps, fmt.Sprintf("Apply it with the aws command below, run with credentials of account %s (for example --profile <destination profile>), or with the Terraform resource below in a configuration for that account and region.", dst.Account))
-	if c.misplaced != nil {
-		fix.Steps = append(fix.Steps, misplacedRemovalSteps(c.misplaced, s.Repository, dst)...)
+	if slices.ContainsFunc(found, func(f Finding) bool { return f.Code == CodeGrantInRepositoryPolicy }) {
+		fix.Steps = append(fix.Steps, misplacedRemovalSteps(d.repoPolicy.text, d.repoGrants, d.Repository, dst)...)
 	}
 	fix.Steps = append(fix.Steps, "ECR does not retry failed replications: once the policy is in place, push the affected images again so they replicate.")
 	return fix
@@ -239,12 +215,12 @@ func grantResources(dst Location, prefixes []string) []string {
 
 // misplacedRemovalSteps say how to take the replication grant out of the
 // repository policy.
-func misplacedRemovalSteps(m *misplaced, repo string, dst Location) []string {
-	top, stmts, _ := splitPolicy(m.text)
+func misplacedRemovalSteps(text string, grants []policy.StatementResult, repo string, dst Location) []string {
+	top, stmts, _ := splitPolicy(text)
 	drop := map[int]bool{}
 	var names []string
 	manual := false
-	for _, sr := range m.statements {
+	for _, sr := range grants {
 		names = append(names, statementName(sr))
 		if sr.Index < len(stmts) && onlyReplicationActions(stmts[sr.Index]) {
 			drop[sr.Index] = true
@@ -299,111 +275,4 @@ func onlyReplicationActions(stmt json.RawMessage) bool {
 		}
 	}
 	return len(acts) > 0
-}
-
-// terraformRegistryPolicy is the aws_ecr_registry_policy resource that puts
-// the merged policy.
-func terraformRegistryPolicy(dst Location, src string, merged []byte) string {
-	body := strings.ReplaceAll(string(merged), "${", "$${")
-	body = strings.ReplaceAll(body, "%{", "%%{")
-	var b strings.Builder
-	fmt.Fprintf(&b, "# In account %s, region %s: a registry has one registry policy per region,\n", dst.Account, dst.Region)
-	fmt.Fprintf(&b, "# so this replaces any other aws_ecr_registry_policy there.\n")
-	fmt.Fprintf(&b, "resource \"aws_ecr_registry_policy\" \"replication_from_%s\" {\n", src)
-	b.WriteString("  policy = <<-EOT\n")
-	for _, line := range strings.Split(body, "\n") {
-		b.WriteString("    " + line + "\n")
-	}
-	b.WriteString("  EOT\n}")
-	return b.String()
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// compactJSON returns text without insignificant whitespace (or text itself
-// when it is not JSON).
-func compactJSON(text string) string {
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(text)); err != nil {
-		return text
-	}
-	return b.String()
-}
-
-// statementJSON returns the compact text of statement index of a policy.
-func statementJSON(text string, index int) string {
-	_, stmts, err := splitPolicy(text)
-	if err != nil || index < 0 || index >= len(stmts) {
-		return compactJSON(text)
-	}
-	return compactJSON(string(stmts[index]))
-}
-
-// splitPolicy returns a policy's top-level elements and its statements as
-// written, whether Statement is one object or a list.
-func splitPolicy(text string) (map[string]json.RawMessage, []json.RawMessage, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(text), &top); err != nil {
-		return nil, nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	st := bytes.TrimSpace(top["Statement"])
-	switch {
-	case len(st) == 0:
-		return top, nil, nil
-	case st[0] == '[':
-		var list []json.RawMessage
-		if err := json.Unmarshal(st, &list); err != nil {
-			return nil, nil, fmt.Errorf("Statement: %w", err)
-		}
-		return top, list, nil
-	}
-	return top, []json.RawMessage{st}, nil
-}
-
-// nearestARN returns the pattern in candidates closest to arn.
-func nearestARN(candidates []string, arn string) string {
-	best, bestD := "", -1
-	for _, c := range candidates {
-		d := EditDistance(c, arn)
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// describeARNDifference says which ARN field differs between the pattern a
-// statement names and the repository ARN.
-func describeARNDifference(pattern, arn string) string {
-	p := strings.SplitN(pattern, ":", 6)
-	r := strings.SplitN(arn, ":", 6)
-	if len(p) != 6 || p[0] != "arn" {
-		return fmt.Sprintf("%q is not an ECR repository ARN of the form arn:aws:ecr:REGION:ACCOUNT:repository/NAME.", pattern)
-	}
-	names := []string{"prefix", "partition", "service", "region", "account", "resource"}
-	var diffs []string
-	for i := 1; i < 6; i++ {
-		if !policy.MatchWildcard(p[i], r[i], false) {
-			switch names[i] {
-			case "service":
-				diffs = append(diffs, fmt.Sprintf("the service is %q instead of \"ecr\"", p[i]))
-			case "resource":
-				diffs = append(diffs, fmt.Sprintf("the repository part is %q instead of %q", p[i], r[i]))
-			default:
-				diffs = append(diffs, fmt.Sprintf("the %s is %q instead of %q", names[i], p[i], r[i]))
-			}
-		}
-	}
-	if len(diffs) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("The nearest one, %s, was probably meant for %s: %s.", pattern, arn, strings.Join(diffs, "; "))
 }

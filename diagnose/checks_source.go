@@ -1,0 +1,66 @@
+package diagnose
+
+import (
+	"fmt"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
+)
+
+// Checks of the source registry's replication rules: is the repository
+// replicated anywhere, and to a registry other than its own?
+
+func replicationNotConfigured(f *Facts) *Finding {
+	if !f.Rules.Known || len(f.Rules.Rules) > 0 {
+		return nil
+	}
+	return &Finding{
+		Summary: fmt.Sprintf("The source registry %s has no replication rules, so %s is not replicated anywhere.", f.Source, f.Repository),
+		Detail: fmt.Sprintf("describe-registry in account %s, region %s returns an empty replicationConfiguration. Replication is configured per region on the source registry; "+
+			"if images are pushed to %s, the rules must be created there with put-replication-configuration (Terraform: aws_ecr_replication_configuration). "+
+			"Several Terraform roots that each declare aws_ecr_replication_configuration overwrite one another.", f.Source.Account, f.Source.Region, f.Source.Region),
+		Evidence: []Evidence{{Kind: EvidenceReplicationConfiguration, Source: f.Rules.Source, Text: `"replicationConfiguration": {"rules": []}`}},
+		Fix: &Fix{Steps: []string{
+			fmt.Sprintf("Create a replication rule in %s that names the destination registries (and a filter that covers %q, or none).", f.Source.Region, f.Repository),
+		}},
+	}
+}
+
+func filterDoesNotMatch(f *Facts) *Finding {
+	if !f.Rules.Known || len(f.Rules.Rules) == 0 {
+		return nil
+	}
+	var prefixes []string
+	for _, rule := range f.Rules.Rules {
+		if _, ok := awsid.Covers(rule.RepositoryFilters, f.Repository); ok && len(rule.Destinations) > 0 {
+			return nil
+		}
+		for _, flt := range rule.RepositoryFilters {
+			prefixes = append(prefixes, flt.Filter)
+		}
+	}
+	return &Finding{
+		Summary: fmt.Sprintf("No replication rule's filter covers %s: the rules only replicate repositories starting with %s.", f.Repository, quoteList(prefixes)),
+		Detail: fmt.Sprintf("Every rule in %s has repository filters of type PREFIX_MATCH, and none of %s is a prefix of %q, so ECR never attempts to replicate it (no ReplicateImage call is made). "+
+			"The nearest filter is %q. Filters are plain name prefixes without wildcards.", f.Source, quoteList(prefixes), f.Repository, nearestPrefix(prefixes, f.Repository)),
+		Evidence: []Evidence{{Kind: EvidenceReplicationConfiguration, Source: f.Rules.Source, Text: "repositoryFilters: " + quoteList(prefixes)}},
+		Fix: &Fix{Steps: []string{
+			fmt.Sprintf("Add %q (or a shorter prefix of it) as a PREFIX_MATCH filter to the rule that should replicate it, or add a rule for it.", f.Repository),
+			"Only images pushed after the rule changes are replicated: push the images you need again.",
+		}},
+	}
+}
+
+// destinationIsSource: a rule names the source registry as a destination.
+func destinationIsSource(d *destination) *Finding {
+	if d.path != pathSource {
+		return nil
+	}
+	return &Finding{
+		Summary: fmt.Sprintf("A replication rule names the source registry itself (%s) as its destination.", d.Source),
+		Detail: "A registry cannot replicate to itself: AWS rejects such a rule (\"Replication destination cannot be the same as the source registry\"), " +
+			"and nothing is replicated for it. The registryId or region of the destination is probably wrong.",
+		Evidence: []Evidence{{Kind: EvidenceReplicationConfiguration, Source: d.RulesSource,
+			Text: fmt.Sprintf(`{"region": %q, "registryId": %q}`, d.Source.Region, d.Source.Account)}},
+		Fix: &Fix{Steps: []string{"Correct the destination's registryId and region in the replication rule, or remove that destination."}},
+	}
+}

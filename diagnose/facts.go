@@ -1,0 +1,136 @@
+package diagnose
+
+import (
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
+)
+
+// Facts is what the checks know about the replication of one repository,
+// whatever it was read from: a snapshot (FactsFromSnapshot), and later a
+// Terraform configuration or one pair of a registry scan. Diagnose turns it
+// into a Report. Checks only read it.
+type Facts struct {
+	Repository string
+	Source     Location
+	// Rules are the source registry's replication rules.
+	Rules RulesFact
+	// Destinations are the registries the rules send the repository to
+	// (inferred from evidence when Rules is unknown), in rule order.
+	Destinations []DestinationFacts
+	// Events says how much CloudTrail evidence was read.
+	Events EventSummary
+	// Warnings are reads that failed or input that was skipped, worded
+	// "{what}: {why}"; Diagnose adds its own.
+	Warnings []string
+	// APICalls counts live AWS calls per service (nil otherwise).
+	APICalls map[string]int
+}
+
+// RulesFact is the source registry's replication configuration.
+type RulesFact struct {
+	// Known is false when it could not be read; Why says why.
+	Known bool
+	Why   string
+	// Source names where it was read, for evidence.
+	Source string
+	Rules  []ReplicationRule
+}
+
+// Tri is a fact that may be unknown.
+type Tri int
+
+const (
+	TriUnknown Tri = iota
+	TriYes
+	TriNo
+)
+
+// PolicyState says whether a policy is known, and whether it exists.
+type PolicyState int
+
+const (
+	PolicyUnknown PolicyState = iota // not read, or the read failed
+	PolicyAbsent                     // known not to exist (RegistryPolicyNotFoundException)
+	PolicyPresent
+)
+
+// PolicyFact is one policy document as the checks see it.
+type PolicyFact struct {
+	State PolicyState
+	// Text is the document as its author wrote it (PolicyPresent).
+	Text string
+	// Source names where it was read: a file, an API call, a Terraform
+	// address.
+	Source string
+	// Err is the error text of a read that failed (PolicyUnknown) or that
+	// said the policy does not exist (PolicyAbsent); "" otherwise.
+	Err string
+	// Why says why an unknown policy is unknown ("not collected", Err).
+	Why string
+}
+
+// RegionPolicy is a registry policy of the destination account in another
+// region than the destination's.
+type RegionPolicy struct {
+	Region string
+	Policy PolicyFact
+}
+
+// ImageStatus is one replication status of one image of the repository.
+type ImageStatus struct {
+	Image  string // tag or digest
+	Source string
+	Status ImageReplicationStatus
+}
+
+// DestinationFacts is what is known about one destination of the
+// repository. Only Destination, Source and Repository are required; an
+// empty field means "nothing known" (no events, policy unknown).
+type DestinationFacts struct {
+	Repository  string
+	Source      Location
+	Destination Location
+	// Prefixes are the filter prefixes of the rules that replicate to this
+	// destination ("" for a rule without filters): the fix's grant is
+	// scoped to them.
+	Prefixes []string
+	// RulesSource names where the rule that names this destination was
+	// read, for evidence.
+	RulesSource string
+	// DeleteReplicationRules name the rules ("rules[0]") that send the
+	// repository here and replicate deletions too.
+	DeleteReplicationRules []string
+
+	RegistryPolicy PolicyFact
+	// Scope is the destination's REGISTRY_POLICY_SCOPE (V1, V2), "" when
+	// unknown.
+	Scope string
+	// RepositoryPolicy is the destination repository's own policy.
+	RepositoryPolicy PolicyFact
+	// RepositoryExists tells whether the destination repository exists;
+	// RepositoriesSource names where that was read.
+	RepositoryExists   Tri
+	RepositoriesSource string
+	// OtherRegions are the destination account's registry policies in
+	// other regions, sorted by region.
+	OtherRegions []RegionPolicy
+
+	// Denied are the replication calls to this destination that ECR
+	// denied, newest first; Succeeded those that succeeded.
+	Denied    []trail.Event
+	Succeeded []trail.Event
+	// NewestFailedOtherwise is true when the newest call failed for a
+	// reason that is no ECR access denial (a KMS key, a quota), which the
+	// checks do not judge.
+	NewestFailedOtherwise bool
+	// Failed are the FAILED replication statuses; Completed the images
+	// whose replication here is COMPLETE.
+	Failed    []ImageStatus
+	Completed []string
+
+	// Warnings are about this destination's facts ("{what}: {why}"); the
+	// report lists them in destination order.
+	Warnings []string
+}
+
+// CrossAccount reports whether the destination is in another account.
+func (d *DestinationFacts) CrossAccount() bool { return d.Destination.Account != d.Source.Account }
