@@ -31,6 +31,7 @@ const (
 	docReplicationPolicy = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions-create-replication.html"
 	docRegistryPolicy    = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions.html"
 	docReplicationStatus = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication-status.html"
+	docRepositoryPolicy  = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html"
 	docCloudTrail        = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/logging-using-cloudtrail.html"
 )
 
@@ -107,7 +108,52 @@ var Catalogue = []CodeInfo{
 		Title: "A rule covering the repository replicates deletions: an image missing in the destination may have been deleted in the source on purpose.",
 		Help: "With deleteReplication enabled on a replication rule, ECR replicates tag removals, deletions by digest and lifecycle-policy expiries from the source to the destination. " +
 			"Before treating a missing destination image as a replication failure, look for its deletion in the source (its lifecycle policy, BatchDeleteImage in CloudTrail)."},
+
+	// Codes only `lint` reports: mistakes in a configuration that AWS
+	// rejects at apply, or that apply silently undoes.
+	{Code: CodeRepositoryPolicyHasResource, Severity: SeverityError, Mode: "FM-02", Doc: docRepositoryPolicy,
+		Title: "A repository policy has a `Resource` element: AWS rejects it at apply (\"Invalid repository policy provided\").",
+		Help: "A repository policy applies to its own repository and may not name a Resource or NotResource; SetRepositoryPolicy fails with \"Invalid repository policy provided\". " +
+			"A statement with a Resource that grants ecr:ReplicateImage is a registry policy statement: it belongs in aws_ecr_registry_policy."},
+	{Code: CodeRegistryPolicyDuplicated, Severity: SeverityError, Mode: "FM-25", Doc: docRegistryPolicy,
+		Title: "Two `aws_ecr_registry_policy` resources for one registry and region: the last apply wins.",
+		Help: "ECR keeps one registry policy per account and region. Each aws_ecr_registry_policy replaces the whole policy, so two of them overwrite each other on every apply. " +
+			"Merge their statements into one resource."},
+	{Code: CodeReplicationConfigurationDuplicated, Severity: SeverityError, Mode: "FM-25", Doc: docReplication,
+		Title: "Two `aws_ecr_replication_configuration` resources for one registry and region: the last apply wins.",
+		Help: "ECR keeps one replication configuration per account and region. Each aws_ecr_replication_configuration replaces all rules, so two of them overwrite each other. " +
+			"Put every rule in one resource."},
+	{Code: CodeRegistryPolicyV1Action, Severity: SeverityError, Mode: "FM-24", Doc: docRegistryPolicy,
+		Title: "The registry policy names an action that registry policy scope `V1` refuses.",
+		Help: "Under REGISTRY_POLICY_SCOPE V1 a registry policy may name only ecr:ReplicateImage, ecr:CreateRepository and ecr:BatchImportUpstreamImage; PutRegistryPolicy refuses any other action " +
+			"(\"Invalid registry policy provided\"). Keep replication statements to those actions, or switch the scope to V2."},
+	{Code: CodeReplicationFilterInvalid, Severity: SeverityError, Mode: "FM-11", Doc: docReplication,
+		Title: "A repository filter is not a `PREFIX_MATCH` name prefix (wrong type, or a `*`).",
+		Help: "The only filter type is PREFIX_MATCH, and a filter is a plain repository-name prefix of 2 to 256 characters: a wildcard such as my-repo/* is rejected by PutReplicationConfiguration. " +
+			"Write the prefix without the wildcard."},
+	{Code: CodeReplicationTooManyDestinations, Severity: SeverityError, Mode: "FM-10", Doc: docReplication,
+		Title: "The rules name more than 25 unique destinations.",
+		Help:  "ECR accepts at most 25 unique destinations across all rules of a registry (a quota that cannot be raised). Remove destinations or replicate in stages."},
+	{Code: CodePolicyDuplicateSid, Severity: SeverityWarning, Doc: docRegistryPolicy,
+		Title: "Two statements of one policy have the same `Sid`.",
+		Help:  "A Sid names a statement and must be unique within its policy; statements merged by Sid (aws_iam_policy_document source and override documents) silently replace each other. Give each statement its own Sid."},
+	{Code: CodeDestinationNotInConfiguration, Severity: SeverityInfo, Doc: docReplicationPolicy,
+		Title: "A destination account is not in the files: lint its configuration too, or run `ecrdoctor why` after apply.",
+		Help: "The replication rule names a registry whose account no provider of the files manages, so its registry policy cannot be checked here. " +
+			"Lint that account's configuration together with this one (several paths are one configuration), or diagnose it with ecrdoctor why once applied."},
 }
+
+// Codes only lint reports (see the end of Catalogue).
+const (
+	CodeRepositoryPolicyHasResource        = "REPOSITORY_POLICY_HAS_RESOURCE"
+	CodeRegistryPolicyDuplicated           = "REGISTRY_POLICY_DUPLICATED"
+	CodeReplicationConfigurationDuplicated = "REPLICATION_CONFIGURATION_DUPLICATED"
+	CodeRegistryPolicyV1Action             = "REGISTRY_POLICY_V1_ACTION"
+	CodeReplicationFilterInvalid           = "REPLICATION_FILTER_INVALID"
+	CodeReplicationTooManyDestinations     = "REPLICATION_TOO_MANY_DESTINATIONS"
+	CodePolicyDuplicateSid                 = "POLICY_DUPLICATE_SID"
+	CodeDestinationNotInConfiguration      = "DESTINATION_NOT_IN_CONFIGURATION"
+)
 
 // Lookup returns the catalogue entry of code.
 func Lookup(code string) (CodeInfo, bool) {

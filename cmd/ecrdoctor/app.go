@@ -227,6 +227,7 @@ Examples:
 			eventsCommand(s),
 			snapshotCommand(s),
 			athenaDDLCommand(s),
+			lintCommand(s),
 		},
 	}
 	for _, cmd := range app.Commands {

@@ -452,7 +452,10 @@ func (m *moduleInst) dynamic(b *hclsyntax.Block, ctx *hcl.EvalContext, blocks ma
 func (m *moduleInst) evalResource(r *resourceDecl) {
 	what := m.prefix() + r.key()
 	insts, shape := m.expand(r.block.Body, m.ctx, what)
-	prov := m.provider(r)
+	var prov *Provider
+	if usesProvider[r.mode+" "+r.typ] {
+		prov = m.provider(r)
+	}
 	vals := make([]cty.Value, len(insts))
 	for i, in := range insts {
 		ctx := m.child(m.ctx, in)
@@ -466,7 +469,9 @@ func (m *moduleInst) evalResource(r *resourceDecl) {
 		vals[i] = cty.ObjectVal(obj)
 		if m.l.done {
 			m.l.cfg.Resources++
-			m.record(r, what+in.suffix, obj, ctx, prov)
+			if prov != nil {
+				m.record(r, what+in.suffix, obj, ctx, prov)
+			}
 		}
 	}
 	v := combine(insts, shape, vals)
@@ -661,8 +666,22 @@ func partition(region string) string {
 	return "aws"
 }
 
+// usesProvider lists the resources whose values lint takes from their
+// provider's account and region.
+var usesProvider = map[string]bool{
+	"managed aws_ecr_repository": true, "data aws_ecr_repository": true, "managed aws_ecr_registry_policy": true,
+	"managed aws_ecr_replication_configuration": true, "managed aws_ecr_repository_policy": true,
+	"managed aws_ecr_account_setting": true, "data aws_caller_identity": true, "data aws_region": true, "data aws_partition": true,
+}
+
 // enrich adds what the provider computes to the resources lint models.
 func (m *moduleInst) enrich(r *resourceDecl, obj map[string]cty.Value, p *Provider) {
+	if p == nil {
+		if r.mode == "data" && r.typ == "aws_iam_policy_document" {
+			m.policyDocument(r, obj)
+		}
+		return
+	}
 	acct, region := cty.StringVal(p.Account.ID), cty.StringVal(p.Region)
 	part := partition(p.Region)
 	repoAttrs := func(name cty.Value, registry cty.Value) {
@@ -699,7 +718,11 @@ func (m *moduleInst) enrich(r *resourceDecl, obj map[string]cty.Value, p *Provid
 	case "data aws_partition":
 		obj["partition"], obj["id"] = cty.StringVal(part), cty.StringVal(part)
 		obj["dns_suffix"] = cty.StringVal("amazonaws.com")
-	case "data aws_iam_policy_document":
+	}
+}
+
+func (m *moduleInst) policyDocument(r *resourceDecl, obj map[string]cty.Value) {
+	{
 		doc, err := renderPolicyDocument(obj)
 		switch {
 		case err != nil:

@@ -77,6 +77,10 @@ type Registry struct {
 	// Providers names the providers that manage it.
 	Providers []*Provider
 
+	// PolicyScope is the REGISTRY_POLICY_SCOPE of an aws_ecr_account_setting
+	// ("" when the files do not set it).
+	PolicyScope string
+
 	Replication        []*Replication
 	RegistryPolicies   []*Policy
 	Repositories       []*Repository

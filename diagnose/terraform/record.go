@@ -19,7 +19,7 @@ func (m *moduleInst) record(r *resourceDecl, addr string, obj map[string]cty.Val
 		return
 	}
 	switch r.typ {
-	case "aws_ecr_repository", "aws_ecr_registry_policy", "aws_ecr_repository_policy", "aws_ecr_replication_configuration":
+	case "aws_ecr_repository", "aws_ecr_registry_policy", "aws_ecr_repository_policy", "aws_ecr_replication_configuration", "aws_ecr_account_setting":
 	default:
 		return
 	}
@@ -45,6 +45,10 @@ func (m *moduleInst) record(r *resourceDecl, addr string, obj map[string]cty.Val
 		}
 		pol.Repository = name
 		reg.RepositoryPolicies = append(reg.RepositoryPolicies, pol)
+	case "aws_ecr_account_setting":
+		if name, _ := str(obj["name"]); name == "REGISTRY_POLICY_SCOPE" {
+			reg.PolicyScope, _ = str(obj["value"])
+		}
 	case "aws_ecr_replication_configuration":
 		reg.Replication = append(reg.Replication, m.replication(r, obj, src))
 	}
