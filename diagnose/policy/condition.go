@@ -235,8 +235,12 @@ func parseOperator(name string) (operator, error) {
 		}
 		return operator{}, fmt.Errorf("%s", msg)
 	}
-	if op.base.fam == famNull && (op.ifExists || op.set != noSet) {
-		return operator{}, fmt.Errorf("unknown condition operator %q: Null takes neither IfExists nor a set qualifier", name)
+	// IAM refuses NullIfExists ("You can add IfExists to the end of any
+	// condition operator name except the Null condition"), but stores
+	// ForAllValues:Null and ForAnyValue:Null, which its policy checks say
+	// always hold and never hold: see the evaluation.
+	if op.base.fam == famNull && op.ifExists {
+		return operator{}, fmt.Errorf("unknown condition operator %q: Null takes no IfExists (IAM: \"You can add IfExists to the end of any condition operator name except the Null condition\")", name)
 	}
 	return op, nil
 }

@@ -347,3 +347,63 @@ func TestDerivedKeysForReplication(t *testing.T) {
 		t.Fatalf("override ignored: %s", r.Decision)
 	}
 }
+
+// AWS stores ForAllValues:Null and ForAnyValue:Null, so a policy holding
+// them must be evaluated, not refused (issue 9 item 19). IAM's policy check
+// reference, "Access Analyzer policy check reference"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html),
+// lists the set qualifiers with Null among its warnings, not its errors, as
+// holding always (ForAllValues:Null) and never (ForAnyValue:Null); the set
+// operator page agrees for the empty case: "The ForAllValues set operator
+// also returns true if there are no context keys in the request"
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html).
+// Its Null with if exists check is an error, and the condition operator
+// page says "You can add IfExists to the end of any condition operator name
+// except the Null condition", so NullIfExists stays refused.
+func TestNullWithSetQualifiers(t *testing.T) {
+	present := ctx("aws:TagKeys", "team")
+	cases := []struct {
+		name string
+		cond string
+		ctx  map[string][]string
+		want bool
+	}{
+		{"ForAllValues:Null true, key absent", `{"ForAllValues:Null": {"aws:TagKeys": "true"}}`, nil, true},
+		{"ForAllValues:Null true, key present", `{"ForAllValues:Null": {"aws:TagKeys": "true"}}`, present, true},
+		{"ForAllValues:Null false, key absent", `{"ForAllValues:Null": {"aws:TagKeys": "false"}}`, nil, true},
+		{"ForAllValues:Null false, key present", `{"ForAllValues:Null": {"aws:TagKeys": "false"}}`, present, true},
+		{"ForAnyValue:Null true, key absent", `{"ForAnyValue:Null": {"aws:TagKeys": "true"}}`, nil, false},
+		{"ForAnyValue:Null true, key present", `{"ForAnyValue:Null": {"aws:TagKeys": "true"}}`, present, false},
+		{"ForAnyValue:Null false, key absent", `{"ForAnyValue:Null": {"aws:TagKeys": "false"}}`, nil, false},
+		{"ForAnyValue:Null false, key present", `{"ForAnyValue:Null": {"aws:TagKeys": "false"}}`, present, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse([]byte(`{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*", "Condition": ` + tc.cond + `}}`))
+			if err != nil {
+				t.Fatalf("a policy AWS stores is refused: %v", err)
+			}
+			r := Evaluate(p, Request{Principal: anyone, Action: "ecr:TagResource", Resource: "*", Context: tc.ctx})
+			if got := r.Decision == DecisionAllow; got != tc.want {
+				t.Fatalf("applies = %v, want %v: %s", got, tc.want, r.Summary)
+			}
+			// The answer rests on no key, so none is reported missing.
+			if len(r.MissingContextKeys) != 0 || r.Statements[0].DependsOnMissingKey {
+				t.Errorf("missing keys %v, depends on a missing key %v; want none", r.MissingContextKeys, r.Statements[0].DependsOnMissingKey)
+			}
+			if !tc.want && !strings.Contains(r.Statements[0].Reason, "ForAnyValue:Null as false whatever the request holds") {
+				t.Errorf("reason %q does not say why", r.Statements[0].Reason)
+			}
+		})
+	}
+	for _, op := range []string{"NullIfExists", "ForAllValues:NullIfExists", "ForAnyValue:NullIfExists"} {
+		_, err := Parse([]byte(`{"Statement": {"Effect": "Allow", "Action": "a", "Condition": {"` + op + `": {"k": "true"}}}}`))
+		if err == nil || !strings.Contains(err.Error(), "Null takes no IfExists") {
+			t.Errorf("%s: error %v, want it refused as Null with IfExists", op, err)
+		}
+	}
+	// The values are still booleans, as for Null.
+	if _, err := Parse([]byte(`{"Statement": {"Effect": "Allow", "Action": "a", "Condition": {"ForAnyValue:Null": {"k": "maybe"}}}}`)); err == nil {
+		t.Error("ForAnyValue:Null with value maybe parses")
+	}
+}

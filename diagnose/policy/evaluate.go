@@ -725,12 +725,22 @@ func (e *evaluation) evalCondition(cc *cCondition) (ok, missing bool) {
 	}
 	// A key the request gives as an empty set is known, not missing: the
 	// answer cannot change for want of it.
-	if !present && !given {
+	if !present && !given && (op.base.fam != famNull || op.set == noSet) {
 		e.noteMissing(e.keys[cc.key], cc.canon)
 		missing = true
 	}
 
 	if op.base.fam == famNull {
+		// IAM's policy checks document ForAllValues:Null as always true and
+		// ForAnyValue:Null as always false, whatever the request holds, so
+		// neither rests on the key.
+		switch op.set {
+		case forAllValues:
+			return true, false
+		case forAnyValue:
+			e.fail(cc, ": IAM evaluates ForAnyValue:Null as false whatever the request holds (to test whether the key is present, use Null without a set qualifier)")
+			return false, false
+		}
 		for _, wantAbsent := range cc.nullWant {
 			if wantAbsent == !present {
 				return true, missing
