@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,7 +68,7 @@ Examples:
 			&cli.StringSliceFlag{Name: "region", Usage: "only trail folders and records of this `REGION` (repeatable)"},
 			&cli.BoolFlag{Name: "all", Usage: "also list successful replication calls"},
 			&cli.BoolFlag{Name: "any", Usage: "list every AccessDenied event, whatever the action and caller"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT`: text or json"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT`: text (a table, newest first), json or jsonl (one event per line); json and jsonl are written as events are found, in that order"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable file or malformed record (exit 3)"},
 			&cli.IntFlag{Name: "workers", Usage: "files read at once", DefaultText: "one per CPU"},
 			&cli.StringFlag{Name: "delivery-margin", Value: "2h", Usage: "open trail files delivered up to `DURATION` after --until (CloudTrail delivers within minutes; widen it for late deliveries)"},
@@ -91,8 +92,8 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 	if len(o.Paths) == 0 {
 		return o, usageErrorf("events: give at least one PATH (a file, a folder, or - for stdin)")
 	}
-	if o.Output != "text" && o.Output != "json" {
-		return o, usageErrorf("events: --output must be text or json, not %q", o.Output)
+	if o.Output != "text" && o.Output != "json" && o.Output != "jsonl" {
+		return o, usageErrorf("events: --output must be text, json or jsonl, not %q", o.Output)
 	}
 	if c.Bool("all") && c.Bool("any") {
 		return o, usageErrorf("events: --all and --any cannot be used together")
@@ -207,6 +208,9 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	if s.ErrTerminal && o.Trail.Progress == nil {
 		o.Trail.Progress = s.Err
 	}
+	if o.Output == "json" || o.Output == "jsonl" {
+		return streamEvents(ctx, s, o)
+	}
 	res, err := trail.Read(ctx, o.Paths, s.In, o.Trail)
 	if err != nil {
 		return inputErrorf("events: %v", err)
@@ -214,12 +218,7 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(s.Err, "ecrdoctor: warning: %s\n", w)
 	}
-	if o.Output == "json" {
-		err = writeEventsJSON(s.Out, res)
-	} else {
-		err = writeEventsText(s.Out, res, o.Trail.Filter)
-	}
-	if err != nil {
+	if err := writeEventsText(s.Out, res, o.Trail.Filter); err != nil {
 		return err
 	}
 	if err := scanProblem(res, slices.Contains(o.Paths, "-")); err != nil {
@@ -231,6 +230,99 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 		}
 	}
 	return nil
+}
+
+// streamEvents writes JSON or JSON lines as the events are found, holding
+// none of them: a million denials take the memory of one.
+func streamEvents(ctx context.Context, s IO, o eventsOptions) error {
+	out := &eventStream{w: bufio.NewWriterSize(s.Out, 64<<10), lines: o.Output == "jsonl"}
+	res, err := trail.Stream(ctx, o.Paths, s.In, o.Trail, out.event)
+	if werr := out.end(res, err); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return inputErrorf("events: %v", err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(s.Err, "ecrdoctor: warning: %s\n", w)
+	}
+	if err := scanProblem(res, slices.Contains(o.Paths, "-")); err != nil {
+		return err
+	}
+	if out.failed {
+		return findingsExit()
+	}
+	return nil
+}
+
+// eventStream writes the events JSON document (format_version 1: events,
+// then scanned, warnings and incomplete_files) one event at a time, or one
+// event per line.
+type eventStream struct {
+	w      *bufio.Writer
+	lines  bool
+	n      int
+	failed bool // an event that failed was written
+}
+
+func (j *eventStream) event(e trail.Event) error {
+	if e.Failed() {
+		j.failed = true
+	}
+	var b []byte
+	var err error
+	if j.lines {
+		b, err = json.Marshal(e)
+		b = append(b, '\n')
+	} else {
+		if j.n == 0 {
+			j.w.WriteString("{\n  \"format_version\": \"1\",\n  \"events\": [\n    ")
+		} else {
+			j.w.WriteString(",\n    ")
+		}
+		b, err = json.MarshalIndent(e, "    ", "  ")
+	}
+	if err != nil {
+		return err
+	}
+	j.n++
+	_, err = j.w.Write(b)
+	return err
+}
+
+// end closes the document. A read that failed after some events were
+// written closes it with an "error" member, so that it stays valid JSON;
+// one that failed before writes nothing.
+func (j *eventStream) end(res *trail.Result, rerr error) error {
+	if !j.lines {
+		switch {
+		case rerr != nil && j.n == 0:
+		case rerr != nil:
+			msg, _ := json.Marshal("events: " + rerr.Error())
+			fmt.Fprintf(j.w, "\n  ],\n  \"error\": %s\n}\n", msg)
+		default:
+			if j.n == 0 {
+				j.w.WriteString("{\n  \"format_version\": \"1\",\n  \"events\": [],\n")
+			} else {
+				j.w.WriteString("\n  ],\n")
+			}
+			for i, f := range []struct {
+				name string
+				v    any
+			}{{"scanned", res.Scanned}, {"warnings", res.Warnings}, {"incomplete_files", res.Incomplete}} {
+				b, err := json.MarshalIndent(f.v, "  ", "  ")
+				if err != nil {
+					return err
+				}
+				sep := ",\n"
+				if i == 2 {
+					sep = "\n}\n"
+				}
+				fmt.Fprintf(j.w, "  %q: %s%s", f.name, b, sep)
+			}
+		}
+	}
+	return j.w.Flush()
 }
 
 // scanProblem is the exit-3 error of a scan that cannot stand as "nothing
@@ -258,16 +350,6 @@ func scanProblem(res *trail.Result, stdin bool) error {
 		return inputErrorf("events: no CloudTrail file found: the given folders hold no .json, .json.gz, .jsonl or .jsonl.gz file")
 	}
 	return nil
-}
-
-func writeEventsJSON(w io.Writer, res *trail.Result) error {
-	doc := struct {
-		FormatVersion string `json:"format_version"`
-		*trail.Result
-	}{"1", res}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
 }
 
 func writeEventsText(w io.Writer, res *trail.Result, filter trail.Filter) error {

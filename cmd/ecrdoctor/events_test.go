@@ -113,3 +113,35 @@ func TestRunEventsProgressFollowsIO(t *testing.T) {
 		})
 	}
 }
+
+// TestEventsJSONStaysValid: streamed JSON is one valid document whatever
+// happens: events then a --strict stop (the document closes with "error"),
+// no events at all, and JSON lines are one valid event per line.
+func TestEventsJSONStaysValid(t *testing.T) {
+	seed := writeTemp(t, "a-seed.json", seedTrail)
+	broken := writeTemp(t, "b-broken.json", `{"Records":[{"eventVersion":"1.08","eventName":"ReplicateImage","errorCode`)
+	empty := writeTemp(t, "empty.json", `{"Records":[]}`)
+	cases := []struct {
+		name string
+		args []string
+		want int
+		key  string
+	}{
+		{"events, then a strict stop", []string{"events", "--strict", "--workers", "1", seed, broken, "-o", "json"}, exitInput, `"error": "events: `},
+		{"no events", []string{"events", empty, "-o", "json"}, exitOK, `"events": []`},
+		{"events", []string{"events", seed, "-o", "json"}, exitFindings, `"incomplete_files": []`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "", tc.args...)
+			if code != tc.want || !json.Valid([]byte(stdout)) || !strings.Contains(stdout, tc.key) {
+				t.Fatalf("exit %d (want %d), valid %v, want %q in:\n%s\nstderr: %s", code, tc.want, json.Valid([]byte(stdout)), tc.key, stdout, stderr)
+			}
+		})
+	}
+	code, stdout, _ := run(t, "", "events", seed, seed, "-o", "jsonl")
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if code != exitFindings || len(lines) != 1 || !json.Valid([]byte(lines[0])) {
+		t.Fatalf("jsonl: exit %d, %d lines (one event, repeated in two files, is one line):\n%s", code, len(lines), stdout)
+	}
+}

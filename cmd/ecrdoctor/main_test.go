@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -63,5 +67,36 @@ func TestExitCodesForUsageErrors(t *testing.T) {
 				t.Errorf("stderr does not explain the usage error: %q", stderr)
 			}
 		})
+	}
+}
+
+// TestMemoryLimitFollowsLiveHeap: with more live heap than the starting
+// soft limit, the limit moves above it after a collection (a limit below the
+// live heap makes the collector run without pause), and it never drops
+// below minHeapLimit.
+func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	var stop atomic.Bool
+	defer func() { stop.Store(true); runtime.GC(); debug.SetMemoryLimit(old) }()
+	debug.SetMemoryLimit(minHeapLimit)
+	followLiveHeap(&stop)
+	keep := make([][]byte, 0, 200)
+	for range 200 {
+		keep = append(keep, make([]byte, 1<<20))
+	}
+	var limit int64
+	for range 50 { // the finalizer runs after a collection, on its own goroutine
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		if limit = debug.SetMemoryLimit(-1); limit >= 2*200<<20 {
+			break
+		}
+	}
+	runtime.KeepAlive(keep)
+	if limit < 2*200<<20 {
+		t.Fatalf("soft limit %d MiB with 200 MiB live", limit>>20)
+	}
+	if heapLimit(1<<20) != minHeapLimit {
+		t.Fatalf("a small heap's limit is %d", heapLimit(1<<20))
 	}
 }

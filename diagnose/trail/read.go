@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -40,15 +41,73 @@ type job struct {
 // A file that cannot be read or understood becomes a warning and the scan
 // goes on, unless opts.Strict, when the first such problem is the error.
 func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*Result, error) {
+	return readAll(ctx, paths, stdin, opts, nil)
+}
+
+// Stream is Read that hands each event to emit as soon as it is found
+// rather than holding them all, so that its memory does not grow with the
+// number of events (but for 16 bytes per event id, to drop repeats). Events
+// come in the order they are found, file by file with files read in
+// parallel, not sorted; the Result has no Events. emit is never called by
+// two goroutines at once; an error from it stops the read and is returned.
+func Stream(ctx context.Context, paths []string, stdin io.Reader, opts Options, emit func(Event) error) (*Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sk := &sink{emit: emit, cancel: cancel, seen: make(map[[2]uint64]struct{}), seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	res, err := readAll(ctx, paths, stdin, opts, sk)
+	if sk.err != nil {
+		return nil, sk.err
+	}
+	return res, err
+}
+
+// sink passes a Stream's events on, once per event id.
+type sink struct {
+	mu     sync.Mutex
+	emit   func(Event) error
+	err    error
+	cancel func()
+	// seen holds two independent 64-bit hashes of each event id: a
+	// collision, which would drop an event, is out of reach (~1e-26 for a
+	// million ids), at a tenth of the memory of the ids themselves.
+	seen  map[[2]uint64]struct{}
+	seeds [2]maphash.Seed
+}
+
+func (sk *sink) add(e Event) {
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	if sk.err != nil {
+		return
+	}
+	if e.EventID != "" {
+		k := [2]uint64{maphash.String(sk.seeds[0], e.EventID), maphash.String(sk.seeds[1], e.EventID)}
+		if _, dup := sk.seen[k]; dup {
+			return
+		}
+		sk.seen[k] = struct{}{}
+	}
+	if err := sk.emit(e); err != nil {
+		sk.err = err
+		sk.cancel()
+	}
+}
+
+func readAll(ctx context.Context, paths []string, stdin io.Reader, opts Options, sk *sink) (*Result, error) {
 	res := &Result{Events: []Event{}, Warnings: []string{}, Incomplete: []string{}}
 	jobs, useStdin, err := plan(paths, opts, res)
 	if err != nil {
 		return nil, err
 	}
+	newSc := func() *scanner {
+		sc := newScanner(opts)
+		sc.sink = sk
+		return sc
+	}
 	results := make([]fileResult, len(jobs))
 	var stdinResult fileResult
 	if useStdin {
-		stdinResult = newScanner(opts).scanFile("(stdin)", stdin)
+		stdinResult = newSc().scanFile("(stdin)", &countingReader{r: stdin, ctx: ctx, n: new(atomic.Int64)})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -73,7 +132,7 @@ func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			return results[i].err
 		}
 		return nil
-	}, func() *scanner { return newScanner(opts) })
+	}, newSc)
 	prog.stop()
 	if opts.Strict && stdinResult.err != nil {
 		return nil, stdinResult.err
@@ -110,7 +169,9 @@ func Read(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			res.Events = append(res.Events, e)
 		}
 	}
-	sortEvents(res.Events)
+	if sk == nil {
+		sortEvents(res.Events)
+	}
 	return res, nil
 }
 

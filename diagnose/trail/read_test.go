@@ -552,3 +552,43 @@ func TestDeliveryMargin(t *testing.T) {
 		t.Errorf("a 6h margin opened %d files, want %d", res.Scanned.Files, want)
 	}
 }
+
+// TestStream: Stream hands over the events Read returns, once per event id
+// (the same records in two files count once), holding none itself; an
+// error from emit stops the read and is returned.
+func TestStream(t *testing.T) {
+	dir := t.TempDir()
+	var recs []rec
+	for i := range 50 {
+		recs = append(recs, seedRec(fmt.Sprintf("s%02d", i)))
+	}
+	writeFile(t, dir, "a.json.gz", gz(t, trailFile(t, recs[:30]...)))
+	writeFile(t, dir, "b.json", trailFile(t, recs[20:]...)) // 10 repeats
+	writeFile(t, dir, "c.json", lookupOutput(t, false, recs[45:]...))
+	want := ids(read(t, []string{dir}, nil, Options{Workers: 2}).Events)
+	slices.Sort(want)
+	var got []string
+	res, err := Stream(context.Background(), []string{dir}, nil, Options{Workers: 2}, func(e Event) error {
+		got = append(got, e.EventID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if len(want) != 50 || !slices.Equal(got, want) {
+		t.Fatalf("streamed %d events %v, Read gave %d", len(got), got, len(want))
+	}
+	if len(res.Events) != 0 || res.Scanned.Files != 3 || res.Scanned.Records != 30+30+5 {
+		t.Fatalf("result %d events, scanned %+v", len(res.Events), res.Scanned)
+	}
+	stop := fmt.Errorf("stdout closed")
+	n := 0
+	_, err = Stream(context.Background(), []string{dir}, nil, Options{Workers: 1}, func(e Event) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Fatalf("err %v after %d events, want the emit error after 1", err, n)
+	}
+}

@@ -55,6 +55,16 @@ type scanner struct {
 	buf          []byte
 	br           *bufio.Reader
 	gz           *gzip.Reader
+	sink         *sink // a Stream's: events go there, not into fileResult
+}
+
+// found keeps an event the filter kept.
+func (s *scanner) found(fr *fileResult, e Event) {
+	if s.sink != nil {
+		s.sink.add(e)
+		return
+	}
+	fr.events = append(fr.events, e)
 }
 
 func newScanner(opts Options) *scanner {
@@ -457,7 +467,7 @@ func (s *scanner) records(name string, region []byte, starts []int, index int, f
 		for i := range evs {
 			evs[i].Source = name + "#" + strconv.Itoa(at+i)
 			if s.keep(evs[i]) {
-				fr.events = append(fr.events, evs[i])
+				s.found(fr, evs[i])
 			}
 		}
 		extra += len(evs) - 1 - (stop - r - 1) // pieces joined were one record
@@ -761,7 +771,7 @@ func (s *scanner) record(name string, raw json.RawMessage, fr *fileResult) {
 	}
 	e.Source = name + "#" + strconv.Itoa(index)
 	if s.keep(e) {
-		fr.events = append(fr.events, e)
+		s.found(fr, e)
 	}
 }
 
