@@ -27,7 +27,8 @@ func liveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "external-id", Usage: "external `ID` for --assume-role"},
 		&cli.StringFlag{Name: "since", Value: "7d", Usage: "search CloudTrail from this long ago (7d, 36h) or this RFC 3339 `TIME`"},
 		&cli.IntFlag{Name: "max-events", Value: collect.DefaultMaxEvents, Usage: "read at most `N` CloudTrail events per account and region"},
-		&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up on AWS after this `DURATION`"},
+		&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "stop reading AWS after this `DURATION` and report what was read"},
+		&cli.DurationFlag{Name: "request-timeout", Value: collect.DefaultRequestTimeout, Usage: "give up on one AWS call (its retries included) after this `DURATION`; the rest is still read"},
 	}
 }
 
@@ -80,6 +81,9 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 	}
 	if c.Duration("timeout") <= 0 {
 		return opts, usageErrorf("--timeout must be positive")
+	}
+	if opts.RequestTimeout = c.Duration("request-timeout"); opts.RequestTimeout <= 0 {
+		return opts, usageErrorf("--request-timeout must be positive")
 	}
 	since, err := awsid.ParseTime(c.String("since"), now, false)
 	if err != nil {

@@ -74,7 +74,7 @@ when something could not be read: read the verdict), 1 a problem was found,
 				return err
 			}
 			if opts.Snapshot != "" {
-				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "since", "max-events", "timeout"} {
+				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "since", "max-events", "timeout", "request-timeout"} {
 					if c.IsSet(name) {
 						return usageErrorf("why: --%s reads AWS; it has no effect with --snapshot", name)
 					}

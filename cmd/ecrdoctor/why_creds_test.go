@@ -162,3 +162,24 @@ func TestCredentialProcessSecretsNeverPrinted(t *testing.T) {
 		})
 	})
 }
+
+// TestWhyLiveUnresponsiveDestination: a destination account whose endpoint
+// never answers costs that destination (its reads are warnings saying so,
+// DESTINATION_UNREADABLE), not the report: the source and CloudTrail are
+// still diagnosed.
+func TestWhyLiveUnresponsiveDestination(t *testing.T) {
+	env, dest := seedLive(t)
+	env.Moto.SetUnresponsive(dest.Account)
+	code, stdout, stderr := run(t, "", "why", "--output", "json", "--repo", "my-repo", "--region", "ap-northeast-1",
+		"--assume-role", "EcrdoctorRead", "--since", "3d", "--request-timeout", "2s")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want %d (the CloudTrail denial is still a finding)\n%s", code, exitFindings, stderr)
+	}
+	r := decodeReport(t, stdout)
+	if codes := reportCodes(r); !slices.Contains(codes, "DESTINATION_UNREADABLE") || !slices.Contains(codes, "REPLICATE_IMAGE_DENIED") {
+		t.Errorf("findings = %v, want REPLICATE_IMAGE_DENIED and DESTINATION_UNREADABLE", codes)
+	}
+	if w := strings.Join(r.Warnings, "\n"); !strings.Contains(w, dest.String()) || !strings.Contains(w, "no answer within 2s") {
+		t.Errorf("report warnings do not say the destination did not answer:\n%s", w)
+	}
+}

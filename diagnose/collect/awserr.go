@@ -172,3 +172,5 @@ type readError struct {
 
 func (e *readError) Error() string { return e.what + ": " + explain(e.err, e.iamAction, e.profile) }
 func (e *readError) Unwrap() error { return e.err }
+
+func isDeadline(err error) bool { return errors.Is(err, context.DeadlineExceeded) }

@@ -63,6 +63,10 @@ type CaptureOptions struct {
 	Progress io.Writer
 	// Now is the capture time; zero means time.Now().
 	Now time.Time
+	// RequestTimeout limits each AWS call, retries included; zero means
+	// DefaultRequestTimeout. The run's limit is the context's deadline:
+	// when it passes, Capture keeps what it read and warns of the rest.
+	RequestTimeout time.Duration
 }
 
 // CaptureStats tell what a capture did.
@@ -100,6 +104,7 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 		prog:  newProgress(opts.Progress),
 		dests: map[string]*destAccess{},
 	}
+	c.silent = map[diagnose.Location]bool{}
 	if c.opts.Now.IsZero() {
 		c.opts.Now = time.Now()
 	}
@@ -109,6 +114,8 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 	if c.opts.MaxEvents <= 0 {
 		c.opts.MaxEvents = DefaultMaxEvents
 	}
+	c.sess.limitRequests(c.requestTimeout())
+	c.runCtx = ctx
 	err := c.run(ctx)
 	c.prog.clear()
 	c.stats.APICalls = c.sess.counter.snapshot()
@@ -122,17 +129,26 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 }
 
 type capture struct {
-	opts  CaptureOptions
-	dir   string
-	sess  *session
-	prog  *progress
-	src   aws.Config
-	srcAt diagnose.Location
+	opts   CaptureOptions
+	runCtx context.Context
+	dir    string
+	sess   *session
+	prog   *progress
+	src    aws.Config
+	srcAt  diagnose.Location
 
 	mu    sync.Mutex
 	stats *CaptureStats
 	dests map[string]*destAccess // by foreign account
-	pairs []*trailPair
+	// silent are the registries a read of which got no answer.
+	silent map[diagnose.Location]bool
+	pairs  []*trailPair
+}
+
+func (c *capture) unanswered(loc diagnose.Location) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.silent[loc]
 }
 
 func (c *capture) warnf(format string, a ...any) {
@@ -203,14 +219,21 @@ func (c *capture) run(ctx context.Context) error {
 	}
 
 	dests := matchingDestinations(rcfg, c.opts.Repository)
+	// The first error of the readers is kept; the others never wait to be
+	// heard, however many fail.
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
+	var errMu sync.Mutex
+	var firstErr error
 	goRun := func(fn func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := fn(); err != nil {
-				errs <- err
+				errMu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				errMu.Unlock()
 			}
 		}()
 	}
@@ -244,11 +267,8 @@ func (c *capture) run(ctx context.Context) error {
 		goRun(func() error { return c.lookup(ctx, p) })
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
+	if firstErr != nil {
+		return firstErr
 	}
 	return c.writeEvents()
 }
@@ -265,8 +285,11 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 	}
 	imgs, err := client.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), MaxResults: aws.Int32(1000)})
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if why, abort := c.notReadWhy(err); abort {
+			return c.runCtx.Err()
+		} else if why != "" {
+			c.warnf("%s %s: listing the images of %s: %s", c.srcAt, "DescribeImages", repo, why)
+			return nil
 		}
 		c.warnf("%s %s: listing the images of %s: %s", c.srcAt, "DescribeImages", repo, explain(err, "ecr:DescribeImages", c.opts.Profile))
 		return nil
@@ -387,23 +410,40 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 		return nil // no usable credentials: not collected, already warned
 	}
 	client := c.sess.ecrClient(da.cfg, d.Account, d.Region)
-	if da.own {
-		out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
-		if err := c.record(d, GetRegistryPolicyFile, "ecr:GetRegistryPolicy", func() any { return toRegistryPolicy(out) }, err); err != nil {
-			return err
+	type read struct {
+		name, iamAction string
+		own             bool // needs the account's own credentials
+		call            func() (func() any, error)
+	}
+	reads := []read{
+		{GetRegistryPolicyFile, "ecr:GetRegistryPolicy", true, func() (func() any, error) {
+			out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+			return func() any { return toRegistryPolicy(out) }, err
+		}},
+		{RepositoryPolicyName(repo), "ecr:GetRepositoryPolicy", false, func() (func() any, error) {
+			out, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo), RegistryId: aws.String(d.Account)})
+			return func() any { return toRepositoryPolicy(out) }, err
+		}},
+		{DescribeRepositoriesFile, "ecr:DescribeRepositories", false, func() (func() any, error) {
+			out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}, RegistryId: aws.String(d.Account)})
+			return func() any { return toRepositories(out) }, err
+		}},
+		{GetAccountSettingFile, "ecr:GetAccountSetting", true, func() (func() any, error) {
+			out, err := client.GetAccountSetting(ctx, &ecr.GetAccountSettingInput{Name: aws.String("REGISTRY_POLICY_SCOPE")})
+			return func() any { return toAccountSetting(out) }, err
+		}},
+	}
+	for _, r := range reads {
+		if r.own && !da.own {
+			continue
 		}
-	}
-	rp, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo), RegistryId: aws.String(d.Account)})
-	if err := c.record(d, RepositoryPolicyName(repo), "ecr:GetRepositoryPolicy", func() any { return toRepositoryPolicy(rp) }, err); err != nil {
-		return err
-	}
-	repos, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}, RegistryId: aws.String(d.Account)})
-	if err := c.record(d, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(repos) }, err); err != nil {
-		return err
-	}
-	if da.own {
-		set, err := client.GetAccountSetting(ctx, &ecr.GetAccountSettingInput{Name: aws.String("REGISTRY_POLICY_SCOPE")})
-		if err := c.record(d, GetAccountSettingFile, "ecr:GetAccountSetting", func() any { return toAccountSetting(set) }, err); err != nil {
+		if c.unanswered(d) {
+			// One read got no answer: the others would wait as long.
+			c.warnf("%s %s: not read: an earlier read of %s got no answer", d, r.name, d)
+			continue
+		}
+		out, err := r.call()
+		if err := c.record(d, r.name, r.iamAction, out, err); err != nil {
 			return err
 		}
 	}
@@ -441,7 +481,15 @@ var notFound = map[string]bool{
 
 func (c *capture) recordErr(loc diagnose.Location, name, iamAction string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+		why, abort := c.notReadWhy(err)
+		if abort || why == "" {
+			return err
+		}
+		c.warnf("%s %s: %s", loc, name, why)
+		c.mu.Lock()
+		c.silent[loc] = true
+		c.mu.Unlock()
+		return nil
 	}
 	ae, ok := apiError(err)
 	if !ok {

@@ -77,8 +77,8 @@ func (c *capture) lookup(ctx context.Context, p *trailPair) error {
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+			if err := c.aborted(); err != nil {
+				return err
 			}
 			if page == 0 {
 				return c.recordErr(p.loc, LookupEventsPrefix, "cloudtrail:LookupEvents", err)

@@ -47,6 +47,9 @@ type Moto struct {
 	Statuses map[string][]map[string]string
 	// ExpiredKeys are access keys answered ExpiredTokenException.
 	ExpiredKeys map[string]bool
+	// Unresponsive are accounts whose requests get no answer: the proxy
+	// holds them until the client gives up, as an unreachable endpoint does.
+	Unresponsive map[string]bool
 	// PolicyScope answers GetAccountSetting REGISTRY_POLICY_SCOPE (moto has
 	// none); "V2" when empty.
 	PolicyScope string
@@ -78,7 +81,7 @@ func StartMoto(t testing.TB) *Moto {
 			t.Fatalf("moto_server could not get a port of its own in 3 attempts")
 		}
 	}
-	m := &Moto{MotoURL: motoURL, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, ExpiredKeys: map[string]bool{}, accounts: map[string]string{}}
+	m := &Moto{MotoURL: motoURL, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, ExpiredKeys: map[string]bool{}, Unresponsive: map[string]bool{}, accounts: map[string]string{}}
 	target, _ := url.Parse(motoURL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,9 +91,19 @@ func StartMoto(t testing.TB) *Moto {
 		m.mu.Lock()
 		m.counts[op]++
 		m.mu.Unlock()
-		if key, _, _ := signer(r); m.ExpiredKeys[key] {
+		key, _, _ := signer(r)
+		if m.ExpiredKeys[key] {
 			expired(w, op)
 			return
+		}
+		m.mu.Lock()
+		hold := len(m.Unresponsive) > 0
+		m.mu.Unlock()
+		if hold && key != "" {
+			if acct := m.AccountOf(key); m.unresponsive(acct) {
+				<-r.Context().Done()
+				return
+			}
 		}
 		if m.interceptRegistry(w, r, op) || m.intercept(w, op, body) {
 			return
@@ -105,6 +118,19 @@ func StartMoto(t testing.TB) *Moto {
 // motoBinary finds moto_server on PATH, and only there: where it is
 // installed is the machine's business (.ci/run puts the pyenv shims on PATH).
 func motoBinary() (string, error) { return exec.LookPath("moto_server") }
+
+// SetUnresponsive makes account's requests go unanswered.
+func (m *Moto) SetUnresponsive(account string) {
+	m.mu.Lock()
+	m.Unresponsive[account] = true
+	m.mu.Unlock()
+}
+
+func (m *Moto) unresponsive(account string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.Unresponsive[account]
+}
 
 // Counts returns the requests the proxy saw, by "service:Operation".
 func (m *Moto) Counts() map[string]int {
