@@ -53,7 +53,7 @@ var Catalogue = []CodeInfo{
 	{Code: CodeFilterDoesNotMatch, Severity: SeverityError, Mode: "FM-11", Doc: docReplication,
 		Title: "Rules exist, but no filter prefix covers the repository (the nearest one is named).",
 		Help: "Every replication rule has PREFIX_MATCH repository filters and none is a prefix of the repository name, so ECR never attempts to replicate it. " +
-			"Filters are plain name prefixes without wildcards. Add the name (or a shorter prefix) to a rule's filters, then push the images again."},
+			"Filters are plain name prefixes without wildcards. Add the name (or a shorter prefix) to a rule's filters, then re-drive the images already pushed with a replication backfill (aws ecr start-replication-backfill)."},
 	{Code: CodeDestinationIsSource, Severity: SeverityError, Mode: "FM-13", Doc: docReplication,
 		Title: "A rule replicates the registry to itself.",
 		Help: "A registry cannot replicate to itself: a destination with the source's own account and region replicates nothing. " +
@@ -102,8 +102,9 @@ var Catalogue = []CodeInfo{
 		Help: "ecrdoctor needs ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories and ecr:GetAccountSetting in each destination account and region. " +
 			"Give it a profile or a role for that account (--dest-profile, --assume-role), or collect those files into the snapshot."},
 	{Code: CodeStaleFailures, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationStatus,
-		Title: "The policy allows replication now, but earlier pushes failed and are not retried: push them again.",
-		Help:  "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: push the affected images again."},
+		Title: "The policy allows replication now, but earlier pushes failed and are not retried: re-drive them with a replication backfill.",
+		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: " +
+			"start a replication backfill to that destination (aws ecr start-replication-backfill, with the source credentials), or push the affected images again."},
 	{Code: CodeDeleteReplicationEnabled, Severity: SeverityInfo, Mode: "§10.2", Doc: docReplicationDelete,
 		Title: "A rule covering the repository replicates deletions: an image missing in the destination may have been deleted in the source on purpose.",
 		Help: "With deleteReplication enabled on a replication rule, ECR replicates tag removals, deletions by digest and lifecycle-policy expiries from the source to the destination. " +

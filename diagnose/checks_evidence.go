@@ -112,10 +112,7 @@ func deniedElsewhere(d *destination) *Finding {
 			"ecrdoctor does not read that kind of policy: look at the %s that applies to account %s (or %s) and exempt ECR replication there.",
 			denialSentence(d.Denied), den.PolicyType, d.Destination.Account, src),
 		Evidence: d.failureEvidence(),
-		Fix: &Fix{Steps: []string{
-			elsewhereStep(den, src),
-			"Then push the affected images again: ECR does not retry failed replications.",
-		}},
+		Fix:      elsewhereFix(d, den),
 	}
 }
 
@@ -129,10 +126,12 @@ func staleFailures(d *destination) *Finding {
 	for _, st := range d.Failed {
 		images = appendUnique(images, st.Image)
 	}
-	steps := []string{"ECR does not retry failed replications: push the affected images again (for example retag them and push) so they replicate now."}
+	var steps []string
 	if len(images) > 0 {
 		steps = append(steps, fmt.Sprintf("Images whose replication to %s failed: %s.", d.Destination, strings.Join(images, ", ")))
 	}
+	fix := &Fix{Steps: steps}
+	backfill(fix, d.Source, d.Repository, []Location{d.Destination}, false)
 	last := ""
 	if len(d.Denied) > 0 {
 		last = fmt.Sprintf(" The newest recorded denial is from %s.", rfc3339(d.Denied[0].Time))
@@ -141,8 +140,16 @@ func staleFailures(d *destination) *Finding {
 		Summary:  fmt.Sprintf("The registry policy of %s now allows replication from %s, but earlier replications failed and were not retried.", d.Destination, d.Source.Account),
 		Detail:   "The current registry policy allows ecr:ReplicateImage for the replication role, so the recorded denials predate a policy change." + last,
 		Evidence: d.failureEvidence(),
-		Fix:      &Fix{Steps: steps},
+		Fix:      fix,
 	}
+}
+
+// elsewhereFix changes the policy ecrdoctor does not read, then re-drives
+// the failed images.
+func elsewhereFix(d *destination, den *trail.Denial) *Fix {
+	fix := &Fix{Steps: []string{elsewhereStep(den, d.Source.Account)}}
+	backfill(fix, d.Source, d.Repository, []Location{d.Destination}, true)
+	return fix
 }
 
 // elsewhereStep is the fix for a denial by a policy ecrdoctor does not read.

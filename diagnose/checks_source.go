@@ -43,10 +43,7 @@ func filterDoesNotMatch(f *Facts) *Finding {
 		Detail: fmt.Sprintf("Every rule in %s has repository filters of type PREFIX_MATCH, and none of %s is a prefix of %q, so ECR never attempts to replicate it (no ReplicateImage call is made). "+
 			"The nearest filter is %q. Filters are plain name prefixes without wildcards.", f.Source, quoteList(prefixes), f.Repository, nearestPrefix(prefixes, f.Repository)),
 		Evidence: []Evidence{{Kind: EvidenceReplicationConfiguration, Source: f.Rules.Source, Text: "repositoryFilters: " + quoteList(prefixes)}},
-		Fix: &Fix{Steps: []string{
-			fmt.Sprintf("Add %q (or a shorter prefix of it) as a PREFIX_MATCH filter to the rule that should replicate it, or add a rule for it.", f.Repository),
-			"Only images pushed after the rule changes are replicated: push the images you need again.",
-		}},
+		Fix:      filterFix(f),
 	}
 }
 

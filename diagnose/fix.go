@@ -134,7 +134,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 	if slices.ContainsFunc(found, func(f Finding) bool { return f.Code == CodeGrantInRepositoryPolicy }) {
 		fix.Steps = append(fix.Steps, misplacedRemovalSteps(d.repoPolicy.text, d.repoGrants, d.Repository, dst)...)
 	}
-	fix.Steps = append(fix.Steps, "ECR does not retry failed replications: once the policy is in place, push the affected images again so they replicate.")
+	backfill(fix, d.Source, d.Repository, []Location{dst}, true)
 	return fix
 }
 

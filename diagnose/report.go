@@ -107,7 +107,11 @@ type Fix struct {
 	RegistryPolicy json.RawMessage `json:"registry_policy,omitempty"`
 	AWSCLI         string          `json:"aws_cli,omitempty"`
 	Terraform      string          `json:"terraform,omitempty"`
-	Steps          []string        `json:"steps"`
+	// Backfill holds the aws ecr start-replication-backfill commands
+	// (one a line) that re-drive images already pushed, to run with the
+	// source credentials after the rest of the fix.
+	Backfill string   `json:"backfill,omitempty"`
+	Steps    []string `json:"steps"`
 	// Verified is true when the evaluator confirmed that RegistryPolicy
 	// allows every request that failed.
 	Verified bool `json:"verified"`

@@ -61,6 +61,9 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 			if fx.Terraform != "" {
 				fmt.Fprintf(&b, "Terraform:\n\n```hcl\n%s\n```\n\n", fx.Terraform)
 			}
+			if fx.Backfill != "" {
+				fmt.Fprintf(&b, "Backfill (source credentials, after the rest of the fix):\n\n```sh\n%s\n```\n\n", fx.Backfill)
+			}
 		}
 	}
 	if len(r.Warnings) > 0 {

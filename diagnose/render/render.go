@@ -250,6 +250,10 @@ func writeFixText(b *strings.Builder, st textStyles, f diagnose.Finding) {
 		fmt.Fprintf(b, "\n  Terraform:\n")
 		b.WriteString(indent(st.code.Render(fx.Terraform), "    "))
 	}
+	if fx.Backfill != "" {
+		fmt.Fprintf(b, "\n  Backfill (source credentials, after the rest of the fix):\n")
+		b.WriteString(indent(st.code.Render(fx.Backfill), "    "))
+	}
 }
 
 func findingTitle(i int, f diagnose.Finding) string {
