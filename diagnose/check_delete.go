@@ -32,7 +32,7 @@ func deleteReplicationEnabled(d *destination) *Finding {
 			Text: strings.Join(rules, ", ") + `: "deleteReplication": {"enabled": true}`}},
 		Fix: &Fix{Steps: []string{
 			fmt.Sprintf("If an image is missing in %s, look for its deletion in the source first: the source repository's lifecycle policy (`aws ecr get-lifecycle-policy --region %s --repository-name %s`) and BatchDeleteImage calls in the source account's CloudTrail.",
-				d.Destination, d.Source.Region, shellQuote(d.Repository)),
+				d.Destination, shellQuote(d.Source.Region), shellQuote(d.Repository)),
 			"To keep the destination's copies when the source deletes them, set deleteReplication.enabled to false in that rule (put-replication-configuration replaces the whole configuration: keep the other rules). " +
 				"A Terraform aws_ecr_replication_configuration that does not set delete replication may turn it off again at the next apply: check the provider version you use.",
 		}},

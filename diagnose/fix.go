@@ -114,7 +114,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 	}
 
 	fix.RegistryPolicy = json.RawMessage(merged)
-	fix.AWSCLI = fmt.Sprintf("aws ecr put-registry-policy --region %s --policy-text %s", dst.Region, shellQuote(compactJSON(string(merged))))
+	fix.AWSCLI = fmt.Sprintf("aws ecr put-registry-policy --region %s --policy-text %s", shellQuote(dst.Region), shellQuote(compactJSON(string(merged))))
 	fix.Terraform = terraformRegistryPolicy(dst, src, merged)
 	fix.Verified = true
 
@@ -123,7 +123,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 		fix.Verified = false
 		fix.Steps = append(fix.Steps,
 			fmt.Sprintf("ecrdoctor could not read the current registry policy of %s. put-registry-policy replaces the whole policy: first run `aws ecr get-registry-policy --region %s` with account %s's credentials; "+
-				"if it returns RegistryPolicyNotFoundException, apply the policy below as it is, otherwise add statement %q to the existing policy.", dst, dst.Region, dst.Account, sid))
+				"if it returns RegistryPolicyNotFoundException, apply the policy below as it is, otherwise add statement %q to the existing policy.", dst, shellQuote(dst.Region), dst.Account, sid))
 	case existing != "":
 		fix.Steps = append(fix.Steps, fmt.Sprintf("Put this registry policy in account %s, region %s: it keeps the existing %d statement(s) unchanged and adds statement %q, which allows account %s %s.",
 			dst.Account, dst.Region, len(d.registry.doc.Statements), sid, src, strings.Join(actions, " and ")))
@@ -241,12 +241,12 @@ func misplacedRemovalSteps(text string, grants []policy.StatementResult, repo st
 	}
 	if len(keep) == 0 {
 		return append(steps, fmt.Sprintf("Remove the misplaced grant: %s is the only content of the repository policy of %s, so delete that policy with `aws ecr delete-repository-policy --region %s --repository-name %s` (Terraform: remove the aws_ecr_repository_policy resource).",
-			strings.Join(names, " and "), repo, dst.Region, shellQuote(repo)))
+			strings.Join(names, " and "), repo, shellQuote(dst.Region), shellQuote(repo)))
 	}
 	top["Statement"], _ = json.Marshal(keep)
 	rest, _ := json.Marshal(top)
 	return append(steps, fmt.Sprintf("Remove the misplaced grant (%s) from the repository policy of %s, keeping its other statements: `aws ecr set-repository-policy --region %s --repository-name %s --policy-text %s` (Terraform: delete that statement from the aws_ecr_repository_policy).",
-		strings.Join(names, " and "), repo, dst.Region, shellQuote(repo), shellQuote(string(rest))))
+		strings.Join(names, " and "), repo, shellQuote(dst.Region), shellQuote(repo), shellQuote(string(rest))))
 }
 
 func onlyReplicationActions(stmt json.RawMessage) bool {

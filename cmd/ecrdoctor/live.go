@@ -93,6 +93,16 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 	return opts, nil
 }
 
+// checkRepoFlag refuses a --repo that is not an ECR repository name: the
+// name becomes file names in the snapshot folder and words in the printed
+// commands, so "../x", "/abs" or "a b" must never get that far.
+func checkRepoFlag(cmd, repo string) error {
+	if !awsid.IsRepositoryName(repo) {
+		return usageErrorf("%s: --repo %q is not an ECR repository name: 2 to 256 lower-case letters, digits and . _ -, with / only between parts (team/app)", cmd, repo)
+	}
+	return nil
+}
+
 // capture reads AWS into dir for why and snapshot alike: bounded by the
 // timeout, cancelled on Ctrl-C, with a progress line when stderr is a
 // terminal. A failure is worded for the user (exit 3), after the warnings

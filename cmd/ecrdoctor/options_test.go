@@ -70,3 +70,20 @@ func TestLiveRunsOnOptions(t *testing.T) {
 		t.Errorf("live and offline reports differ:\nlive:    %s\noffline: %s", a, b)
 	}
 }
+
+// TestRepoFlagIsAnECRName: --repo becomes file names and words of printed
+// commands, so anything that is not an ECR repository name is a usage error
+// naming the flag (exit 2), before any file or AWS is read.
+func TestRepoFlagIsAnECRName(t *testing.T) {
+	for _, repo := range []string{"../x", "/etc", "team//app", "My Repo", "a;id"} {
+		for _, args := range [][]string{
+			{"why", "--repo", repo, "--snapshot", "nowhere"},
+			{"snapshot", "--repo", repo, "--out", filepath.Join(t.TempDir(), "out")},
+		} {
+			code, stdout, stderr := run(t, "", args...)
+			if code != exitUsage || !strings.Contains(stderr, "--repo") || !strings.Contains(stderr, "not an ECR repository name") || stdout != "" {
+				t.Errorf("%q: exit %d, stderr %q; want exit 2 naming --repo", args, code, stderr)
+			}
+		}
+	}
+}

@@ -51,6 +51,9 @@ Examples:
 			if c.String("repo") == "" {
 				return usageErrorf("snapshot: --repo is required (the source repository to capture, e.g. --repo my-repo)")
 			}
+			if err := checkRepoFlag("snapshot", c.String("repo")); err != nil {
+				return err
+			}
 			if c.String("out") == "" {
 				return usageErrorf("snapshot: --out is required (the folder to write the snapshot to, e.g. --out ./my-repo-snapshot)")
 			}

@@ -95,6 +95,9 @@ func (o whyOptions) validate() error {
 	if strings.TrimSpace(o.Repo) == "" {
 		return usageErrorf("why: --repo is required (the source repository to diagnose, e.g. --repo my-repo)")
 	}
+	if err := checkRepoFlag("why", o.Repo); err != nil {
+		return err
+	}
 	switch o.Output {
 	case "text", "json", "markdown", "md":
 	default:

@@ -96,6 +96,9 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 	if opts.Repository == "" {
 		return nil, errors.New("capture: no repository given")
 	}
+	if !awsid.IsRepositoryName(opts.Repository) {
+		return nil, fmt.Errorf("capture: %q is not an ECR repository name", opts.Repository)
+	}
 	c := &capture{
 		opts:  opts,
 		dir:   dir,
@@ -303,9 +306,17 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 	}
 	for _, d := range details {
 		id := &ecrtypes.ImageIdentifier{ImageDigest: d.ImageDigest}
-		name := aws.ToString(d.ImageDigest)
-		if len(d.ImageTags) > 0 {
+		// The tag or digest names the status file: only names ECR's
+		// grammar allows may become a path ("../x" would leave the folder).
+		digest, name := aws.ToString(d.ImageDigest), ""
+		if len(d.ImageTags) > 0 && awsid.IsImageTag(d.ImageTags[0]) {
 			name = d.ImageTags[0]
+		} else if awsid.IsImageDigest(digest) {
+			name = digest
+		}
+		if name == "" {
+			c.warnf("%s DescribeImages: an image of %s is skipped: its digest %q or tag %q is not an ECR image name, so it cannot name a file", c.srcAt, repo, digest, strings.Join(d.ImageTags, ","))
+			continue
 		}
 		st, err := client.DescribeImageReplicationStatus(ctx, &ecr.DescribeImageReplicationStatusInput{RepositoryName: aws.String(repo), ImageId: id})
 		if err := c.record(c.srcAt, ReplicationStatusName(repo, name), "ecr:DescribeImageReplicationStatus", func() any { return toReplicationStatus(st) }, err); err != nil {

@@ -3,7 +3,9 @@ package collect_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,8 @@ import (
 type fakeAWS struct {
 	// policyErr is what the destination's GetRegistryPolicy returns.
 	policyErr error
+	// images are the source repository's images.
+	images []ecrtypes.ImageDetail
 }
 
 func (f *fakeAWS) aws() collect.AWS {
@@ -37,7 +41,7 @@ func (f *fakeAWS) aws() collect.AWS {
 			if c.AccessKeyID == "DST" {
 				return &fakeECR{account: dst, policyErr: f.policyErr}
 			}
-			return &fakeECR{account: src, rules: []ecrtypes.ReplicationRule{{
+			return &fakeECR{account: src, images: f.images, rules: []ecrtypes.ReplicationRule{{
 				Destinations: []ecrtypes.ReplicationDestination{{Region: aws.String(srcReg), RegistryId: aws.String(dst)}},
 			}}}
 		},
@@ -48,6 +52,7 @@ func (f *fakeAWS) aws() collect.AWS {
 
 type fakeECR struct {
 	account   string
+	images    []ecrtypes.ImageDetail
 	rules     []ecrtypes.ReplicationRule
 	policyErr error
 }
@@ -63,7 +68,7 @@ func (f *fakeECR) DescribeRepositories(_ context.Context, in *ecr.DescribeReposi
 }
 
 func (f *fakeECR) DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
-	return &ecr.DescribeImagesOutput{}, nil
+	return &ecr.DescribeImagesOutput{ImageDetails: f.images}, nil
 }
 
 func (f *fakeECR) DescribeImageReplicationStatus(context.Context, *ecr.DescribeImageReplicationStatusInput, ...func(*ecr.Options)) (*ecr.DescribeImageReplicationStatusOutput, error) {
@@ -123,5 +128,44 @@ func TestCaptureOnFakes(t *testing.T) {
 	}
 	if _, err := os.Stat(collect.CallFile(dir, dst, srcReg, collect.GetAccountSettingFile)); err != nil {
 		t.Errorf("the rest of the destination was not read: %v", err)
+	}
+}
+
+// TestCaptureUnsafeImageNames: a tag or digest from AWS becomes a file name
+// only when ECR's grammar allows it: an image whose tag would climb out of
+// the folder is named by its digest, one with neither usable is skipped
+// with a warning, and nothing is written outside the folder.
+func TestCaptureUnsafeImageNames(t *testing.T) {
+	t.Parallel()
+	good := "sha256:" + strings.Repeat("ab", 32)
+	now := time.Now()
+	f := &fakeAWS{images: []ecrtypes.ImageDetail{
+		{ImageDigest: aws.String(good), ImageTags: []string{"../../../../escaped"}, ImagePushedAt: aws.Time(now)},
+		{ImageDigest: aws.String("sha256:../../../../escaped2"), ImageTags: []string{"/abs"}, ImagePushedAt: aws.Time(now.Add(-time.Minute))},
+	}}
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "snap")
+	opts := collect.CaptureOptions{Repository: repo, Region: srcReg, AssumeRole: roleName, AWS: f.aws()}
+	stats, err := collect.Capture(context.Background(), opts, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, failed := exists(dir, src, srcReg, collect.ReplicationStatusName(repo, good)); !failed {
+		t.Errorf("the image with an unsafe tag is not stored under its digest")
+	}
+	if w := strings.Join(stats.Warnings, "\n"); !strings.Contains(w, "is skipped") || !strings.Contains(w, "escaped2") {
+		t.Errorf("the image with no usable name is not named in a warning: %q", stats.Warnings)
+	}
+	err = filepath.WalkDir(parent, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), "escaped") {
+			t.Errorf("a file was named after an unsafe name: %s", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect.Capture(context.Background(), collect.CaptureOptions{Repository: "../x", Region: srcReg, AWS: f.aws()}, t.TempDir()); err == nil {
+		t.Error("Capture accepted the repository name ../x")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // The snapshot folder layout (an interface: users build these folders with
@@ -125,10 +127,11 @@ func knownCall(name string) bool {
 	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
 		return true
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
-		return validRepoFolder(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))
+		return awsid.IsRepositoryName(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))
 	case strings.HasPrefix(name, ReplicationStatusDir+"/"):
 		repo, image, found := cutLastSep(strings.TrimPrefix(name, ReplicationStatusDir+"/"), "/")
-		return found && validRepoFolder(repo) && image != ""
+		img := imageFromFileName(image)
+		return found && awsid.IsRepositoryName(repo) && (awsid.IsImageTag(img) || awsid.IsImageDigest(img))
 	}
 	return false
 }

@@ -207,6 +207,9 @@ func (l *loader) readManifest() (*Manifest, error) {
 	if m.Source.Region != "" && !awsid.IsRegion(m.Source.Region) {
 		return nil, fmt.Errorf("%s: source.region %q is not an AWS region name", p, m.Source.Region)
 	}
+	if m.Repository != "" && !awsid.IsRepositoryName(m.Repository) {
+		return nil, fmt.Errorf("%s: repository %q is not an ECR repository name", p, m.Repository)
+	}
 	if m.CapturedAt != "" {
 		if _, err := time.Parse(time.RFC3339, m.CapturedAt); err != nil {
 			return nil, fmt.Errorf("%s: captured_at %q is not an RFC 3339 time (e.g. 2026-11-26T10:00:00Z)", p, m.CapturedAt)
@@ -322,6 +325,10 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 		rel = filepath.ToSlash(rel)
 		call, failed, ok := parseCall(loc.Account, loc.Region, rel)
 		if !ok {
+			if strings.HasSuffix(rel, jsonSuffix) && (strings.HasPrefix(rel, GetRepositoryPolicyDir+"/") || strings.HasPrefix(rel, ReplicationStatusDir+"/")) {
+				l.warnf("%s: skipped: the repository, tag or digest it is named for is not a name ECR allows", p)
+				return nil
+			}
 			l.warnf("%s: skipped: not a file ecrdoctor reads", p)
 			return nil
 		}
@@ -371,10 +378,6 @@ func holdsOutput(p string) bool {
 	return json.Unmarshal(b, &raw) == nil && raw["Error"] == nil
 }
 
-func validRepoFolder(repo string) bool {
-	return repo != "" && !slices.Contains(strings.Split(repo, "/"), "")
-}
-
 func cutLastSep(s, sep string) (before, after string, found bool) {
 	i := strings.LastIndex(s, sep)
 	if i < 0 {
@@ -395,7 +398,10 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 			if err := requireFields(raw, "registryId"); err != nil {
 				return err
 			}
-			return checkRegistryID("registryId", v.RegistryID, acct)
+			if err := checkRegistryID("registryId", v.RegistryID, acct); err != nil {
+				return err
+			}
+			return checkRules(v.ReplicationConfiguration)
 		})
 		reg.DescribeRegistry = r
 		return err
@@ -413,6 +419,9 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 			for i, repo := range v.Repositories {
 				if repo.RepositoryName == "" {
 					return fmt.Errorf("repositories[%d]: repositoryName is missing", i)
+				}
+				if !awsid.IsRepositoryName(repo.RepositoryName) {
+					return fmt.Errorf("repositories[%d].repositoryName %q is not an ECR repository name", i, repo.RepositoryName)
 				}
 				if err := checkRegistryID(fmt.Sprintf("repositories[%d].registryId", i), repo.RegistryID, acct); err != nil {
 					return err
@@ -465,6 +474,9 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 			for i, s := range v.ReplicationStatuses {
 				if s.Status == "" || s.Region == "" || s.RegistryID == "" {
 					return fmt.Errorf("replicationStatuses[%d]: region, registryId and status are all required", i)
+				}
+				if err := checkLocation(fmt.Sprintf("replicationStatuses[%d]", i), s.RegistryID, s.Region); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -598,6 +610,40 @@ func requireFields(raw map[string]json.RawMessage, fields ...string) error {
 		if _, ok := raw[f]; !ok {
 			return fmt.Errorf("%s is missing: is this the output of the right command?", f)
 		}
+	}
+	return nil
+}
+
+// checkRules validates what describe-registry's rules put in the
+// diagnosis and in the printed fix commands: destination accounts and
+// regions, and filter prefixes, each in the grammar AWS gives them.
+func checkRules(rc *diagnose.ReplicationConfiguration) error {
+	if rc == nil {
+		return nil
+	}
+	for i, r := range rc.Rules {
+		for j, d := range r.Destinations {
+			if err := checkLocation(fmt.Sprintf("replicationConfiguration.rules[%d].destinations[%d]", i, j), d.RegistryID, d.Region); err != nil {
+				return err
+			}
+		}
+		for j, f := range r.RepositoryFilters {
+			if !awsid.IsRepositoryFilter(f.Filter) {
+				return fmt.Errorf("replicationConfiguration.rules[%d].repositoryFilters[%d].filter %q is not a filter ECR accepts (a repository name prefix, no wildcards)", i, j, f.Filter)
+			}
+		}
+	}
+	return nil
+}
+
+// checkLocation validates an account id and region read from a file: both
+// end up in printed commands.
+func checkLocation(field, account, region string) error {
+	if !awsid.IsAccountID(account) {
+		return fmt.Errorf("%s.registryId %q is not a 12-digit AWS account ID", field, account)
+	}
+	if !awsid.IsRegion(region) {
+		return fmt.Errorf("%s.region %q is not an AWS region name", field, region)
 	}
 	return nil
 }
@@ -795,6 +841,27 @@ func (l *loader) setCapturedAt(m *Manifest, opts LoadOptions) error {
 	return nil
 }
 
+// checkEvents refuses CloudTrail records whose accounts or regions are not
+// AWS's: they would become destinations, and words of printed commands.
+func checkEvents(events []trail.Event) error {
+	for _, e := range events {
+		for _, f := range []struct {
+			field, value, want string
+			ok                 func(string) bool
+		}{
+			{"recipientAccountId", e.Account, "a 12-digit AWS account ID", awsid.IsAccountID},
+			{"awsRegion", e.Region, "an AWS region name", awsid.IsRegion},
+			{"the destination account", e.Destination.Account, "a 12-digit AWS account ID", awsid.IsAccountID},
+			{"the destination region", e.Destination.Region, "an AWS region name", awsid.IsRegion},
+		} {
+			if f.value != "" && !f.ok(f.value) {
+				return fmt.Errorf("reading CloudTrail events: %s: %s %q is not %s", e.Source, f.field, f.value, f.want)
+			}
+		}
+	}
+	return nil
+}
+
 // readEvents reads the snapshot's CloudTrail files and opts.Events.
 func (l *loader) readEvents(opts LoadOptions) error {
 	paths := append(slices.Clone(l.eventPaths), opts.Events...)
@@ -807,6 +874,11 @@ func (l *loader) readEvents(opts LoadOptions) error {
 	res, err := trail.Read(l.ctx, paths, opts.Stdin, trail.Options{Repository: l.snap.Repository, Filter: trail.FilterAll})
 	if err != nil {
 		return fmt.Errorf("reading CloudTrail events: %w", err)
+	}
+	if res != nil {
+		if err := checkEvents(res.Events); err != nil {
+			return err
+		}
 	}
 	// Collected only if some file could be read: "no events" from
 	// garbage would be taken for "none happened".
