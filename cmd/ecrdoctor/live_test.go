@@ -84,19 +84,19 @@ func TestSnapshotCommandLiveErrors(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"missing region", []string{"snapshot", "--repo", "r", "--out", "OUT"}, nil, exitInput, "pass --region"},
-		{"unknown profile", []string{"snapshot", "--repo", "r", "--out", "OUT", "--profile", "nope", "--region", "eu-west-1"}, nil, exitInput, `AWS profile "nope" does not exist`},
-		{"expired credentials", []string{"snapshot", "--repo", "r", "--out", "OUT", "--region", "eu-west-1"},
+		{"missing region", []string{"snapshot", "--repo", "my-repo", "--out", "OUT"}, nil, exitInput, "pass --region"},
+		{"unknown profile", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--profile", "nope", "--region", "eu-west-1"}, nil, exitInput, `AWS profile "nope" does not exist`},
+		{"expired credentials", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--region", "eu-west-1"},
 			func() { env.Moto.ExpiredKeys[awstest.SourceKey] = true }, exitInput, "credentials have expired"},
-		{"timeout", []string{"snapshot", "--repo", "r", "--out", "OUT", "--region", "eu-west-1", "--timeout", "1ns"}, nil, exitInput, "timed out after 1ns"},
-		{"bad dest-profile", []string{"snapshot", "--repo", "r", "--out", "OUT", "--dest-profile", "prod"}, nil, exitUsage, "ACCOUNT=PROFILE"},
-		{"two profiles for one account", []string{"snapshot", "--repo", "r", "--out", "OUT", "--dest-profile", "222222222222=a", "--dest-profile", "222222222222=b"}, nil, exitUsage,
+		{"timeout", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--region", "eu-west-1", "--timeout", "1ns"}, nil, exitInput, "timed out after 1ns"},
+		{"bad dest-profile", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--dest-profile", "prod"}, nil, exitUsage, "ACCOUNT=PROFILE"},
+		{"two profiles for one account", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--dest-profile", "222222222222=a", "--dest-profile", "222222222222=b"}, nil, exitUsage,
 			"account 222222222222 is given two profiles (a and b)"},
-		{"unknown dest-profile", []string{"snapshot", "--repo", "r", "--out", "OUT", "--region", "eu-west-1", "--dest-profile", "222222222222=nope"}, nil, exitInput,
+		{"unknown dest-profile", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--region", "eu-west-1", "--dest-profile", "222222222222=nope"}, nil, exitInput,
 			`--dest-profile 222222222222=nope: AWS profile "nope" does not exist`},
-		{"role ARN instead of name", []string{"snapshot", "--repo", "r", "--out", "OUT", "--assume-role", "arn:aws:iam::1:role/x"}, nil, exitUsage, "role name only"},
-		{"bad since", []string{"snapshot", "--repo", "r", "--out", "OUT", "--since", "last week"}, nil, exitUsage, "--since"},
-		{"external id alone", []string{"snapshot", "--repo", "r", "--out", "OUT", "--external-id", "x"}, nil, exitUsage, "--assume-role"},
+		{"role ARN instead of name", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--assume-role", "arn:aws:iam::1:role/x"}, nil, exitUsage, "role name only"},
+		{"bad since", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--since", "last week"}, nil, exitUsage, "--since"},
+		{"external id alone", []string{"snapshot", "--repo", "my-repo", "--out", "OUT", "--external-id", "x"}, nil, exitUsage, "--assume-role"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
