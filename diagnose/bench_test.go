@@ -39,3 +39,13 @@ func BenchmarkAnalyzeLargePolicy(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkAnalyzeSeed(b *testing.B) {
+	snap := load(b, "seed-grant-in-repository-policy")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := diagnose.Analyze(snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,57 +2,26 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/fixtures"
 )
 
-// TestWhyExitCodes pins the exit code a runbook or ticket bot branches on:
-// 0 healthy (or only warnings/info), 1 a finding of severity error.
+// TestWhyExitCodes pins the exit code a runbook or ticket bot branches on,
+// for every fixture as its expect.json states it: 0 healthy (or only
+// warnings/info), 1 a finding of severity error.
 func TestWhyExitCodes(t *testing.T) {
-	want := map[string]int{
-		"seed-grant-in-repository-policy": exitFindings,
-		"hand-made":                       exitFindings,
-		"healthy":                         exitOK,
-		"stale-failures":                  exitOK,
-		"delete-replication-enabled":      exitOK,
-		"condition-unknown":               exitOK,
-		"destination-unreadable":          exitOK,
-		"replication-not-configured":      exitFindings,
-		"filter-does-not-match":           exitFindings,
-		"destination-is-source":           exitFindings,
-		"registry-policy-missing":         exitFindings,
-		"registry-policy-in-other-region": exitFindings,
-		"principal-mismatch":              exitFindings,
-		"resource-mismatch":               exitFindings,
-		"action-not-granted":              exitFindings,
-		"create-repository-not-allowed":   exitFindings,
-		"explicit-deny":                   exitFindings,
-		"condition-not-satisfied":         exitFindings,
-		"replicate-image-denied":          exitFindings,
-		"multiple-faults":                 exitFindings,
+	list, err := fixtures.Snapshots()
+	if err != nil {
+		t.Fatal(err)
 	}
-	dirs, _ := filepath.Glob(filepath.Join("..", "..", "fixtures", "*"))
-	seen := 0
-	for _, dir := range dirs {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			continue
-		}
-		name := filepath.Base(dir)
-		if name == "terraform" { // configurations for lint, not snapshots
-			continue
-		}
-		code, ok := want[name]
-		if !ok {
-			t.Errorf("fixture %s has no expected exit code in this test", name)
-			continue
-		}
-		seen++
-		t.Run(name, func(t *testing.T) {
-			got, stdout, stderr := run(t, "", "why", "--repo", "my-repo", "--snapshot", dir, "--output", "json")
-			if got != code {
-				t.Fatalf("exit code = %d, want %d\nstderr: %s", got, code, stderr)
+	for _, x := range list {
+		t.Run(x.Name, func(t *testing.T) {
+			got, stdout, stderr := run(t, "", "why", "--repo", x.Repository, "--snapshot", x.Dir, "--output", "json")
+			if got != x.Exit {
+				t.Fatalf("exit code = %d, want %d\nstderr: %s", got, x.Exit, stderr)
 			}
 			var r struct {
 				Verdict string `json:"verdict"`
@@ -60,13 +29,10 @@ func TestWhyExitCodes(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 				t.Fatalf("stdout is not JSON: %v", err)
 			}
-			if (r.Verdict == "failing") != (code == exitFindings) {
-				t.Errorf("verdict %q does not agree with exit code %d", r.Verdict, code)
+			if r.Verdict != x.Verdict {
+				t.Errorf("verdict %q, want %q", r.Verdict, x.Verdict)
 			}
 		})
-	}
-	if seen != len(want) {
-		t.Errorf("ran %d fixtures, want %d", seen, len(want))
 	}
 }
 

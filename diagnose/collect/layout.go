@@ -39,8 +39,11 @@ const (
 	ReplicationStatusDir     = "describe-image-replication-status"
 	LookupEventsPrefix       = "lookup-events"
 	CloudTrailDir            = "cloudtrail"
-	errorSuffix              = ".error.json"
-	jsonSuffix               = ".json"
+	// ExpectFile is a fixture's expected diagnosis (fixtures/<name>/):
+	// for tests, never read as a snapshot, and not reported as skipped.
+	ExpectFile  = "expect.json"
+	errorSuffix = ".error.json"
+	jsonSuffix  = ".json"
 )
 
 // Manifest is DIR/snapshot.json.

@@ -230,6 +230,7 @@ func (l *loader) walk() error {
 		switch {
 		case name == ManifestFile && !followsToDir(l.path(name), e):
 			l.touch(e)
+		case name == ExpectFile && !followsToDir(l.path(name), e):
 		case name == CloudTrailDir && followsToDir(l.path(name), e):
 			if err := l.walkCloudTrail(); err != nil {
 				return err

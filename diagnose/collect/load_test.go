@@ -484,6 +484,7 @@ func TestLoadDirNotASnapshot(t *testing.T) {
 func TestLoadDirSkippedFiles(t *testing.T) {
 	dir := writeSnapshot(t, with(baseFiles, map[string]string{
 		"README.md":                  "how I made this\n",
+		"expect.json":                `{"codes":[]}`, // a fixture's expectation: not reported
 		"notes/ticket.txt":           "INC-123\n",
 		"111111111111/whoami.json":   `{"Account":"111111111111"}`,
 		"111111111111/global/x.json": `{}`,
