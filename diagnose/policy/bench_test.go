@@ -137,3 +137,33 @@ func BenchmarkEvaluateReference(b *testing.B) {
 		reference.Evaluate(p, req)
 	}
 }
+
+// BenchmarkHostileWildcard matches the patterns that make a backtracking
+// glob slow (a*a*...b, *aaa...b, *a?a?...b) against 100,000 characters.
+func BenchmarkHostileWildcard(b *testing.B) {
+	for _, tc := range wildcardCases() {
+		b.Run(strings.ReplaceAll(tc.name, " ", "_"), func(b *testing.B) {
+			for b.Loop() {
+				MatchWildcard(tc.pattern, tc.s, false)
+			}
+		})
+	}
+}
+
+// BenchmarkHostileMissingKeys evaluates a policy whose every statement
+// consults its own absent key: noting them must stay linear.
+func BenchmarkHostileMissingKeys(b *testing.B) {
+	for _, n := range []int{2000, 10000} {
+		stmts := make([]string, n)
+		for i := range stmts {
+			stmts[i] = fmt.Sprintf(`{"Effect": "Allow", "Principal": "*", "Action": "ecr:ReplicateImage", "Condition": {"StringEquals": {"s:k%d": "v"}}}`, i)
+		}
+		p := mustParse(b, policyOf(stmts))
+		b.Run(fmt.Sprintf("statements=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Decide(p, nil, benchRequest)
+			}
+		})
+	}
+}

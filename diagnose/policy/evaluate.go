@@ -311,9 +311,10 @@ type evaluation struct {
 	derived [4]string
 	// keys and slots are the current policy's condition keys and what the
 	// request holds for each, looked up on first use.
-	keys    []string
-	slots   []slot
-	missing []missingKey
+	keys      []string
+	slots     []slot
+	missing   []missingKey
+	missingAt map[string]int // index of missing, once it is long
 
 	buf       []byte // explain: every reason, one after another
 	spans     []stmtSpan
@@ -445,13 +446,31 @@ func (e *evaluation) lookup(i int) (vals []string, present, given bool) {
 }
 
 func (e *evaluation) noteMissing(lower, canonical string) {
-	for i := range e.missing {
-		if e.missing[i].lower == lower {
+	if e.missingAt != nil {
+		if i, ok := e.missingAt[lower]; ok {
 			e.missing[i].canonical = canonical
 			return
 		}
+	} else {
+		for i := range e.missing {
+			if e.missing[i].lower == lower {
+				e.missing[i].canonical = canonical
+				return
+			}
+		}
 	}
 	e.missing = append(e.missing, missingKey{lower, canonical})
+	// A policy may consult thousands of absent keys; past a few, index
+	// them so that noting one stays constant time.
+	switch n := len(e.missing); {
+	case n == 16:
+		e.missingAt = make(map[string]int, 64)
+		for i, k := range e.missing {
+			e.missingAt[k.lower] = i
+		}
+	case n > 16:
+		e.missingAt[lower] = n - 1
+	}
 }
 
 func (e *evaluation) missingKeys() []string {
