@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,5 +86,37 @@ func TestRepoFlagIsAnECRName(t *testing.T) {
 				t.Errorf("%q: exit %d, stderr %q; want exit 2 naming --repo", args, code, stderr)
 			}
 		}
+	}
+}
+
+// TestSnapshotUnknownRepository: `snapshot --repo` of a repository the
+// source does not have fails as live why does (exit 2, naming the call
+// that said so), and writes no folder.
+func TestSnapshotUnknownRepository(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	env.Build(awstest.Scenario{
+		Repository: "my-repo", Region: dest.Region, Images: 1,
+		Rules:        []awstest.Rule{{Destinations: []diagnose.Location{dest}}},
+		Destinations: map[diagnose.Location]awstest.Destination{dest: {RepositoryExists: true}},
+	})
+	out := filepath.Join(t.TempDir(), "snap")
+	var stdout, stderr bytes.Buffer
+	err := runSnapshot(context.Background(), IO{Out: &stdout, Err: &stderr}, snapshotOptions{Out: out, Live: liveOptions{Capture: collect.CaptureOptions{
+		Repository: "my-repox", Region: dest.Region, AssumeRole: "EcrdoctorRead",
+		AWS: collect.AWS{LoadConfig: env.LoadConfig, CloudTrail: env.CloudTrail},
+	}}})
+	code := exitCode(err, &stderr)
+	if code != exitUsage || stdout.Len() != 0 {
+		t.Fatalf("exit %d, stdout %q; want exit 2 and nothing on stdout\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"--repo my-repox:", "has no repository my-repox", "aws ecr describe-repositories ("} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
+		t.Errorf("a failed snapshot left %v behind", entries)
 	}
 }

@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 )
 
 func snapshotCommand(s IO) *cli.Command {
@@ -32,8 +31,9 @@ read across accounts is read (the destination repository, where its repository
 policy allows); the registry policy, policy scope and CloudTrail need that
 account's own credentials, and are reported as not read.
 
-DIR must be empty or absent; --force writes into a DIR that holds an earlier snapshot,
-replacing its snapshot.json and account folders and keeping every other file.
+DIR must be empty or absent; --force replaces an earlier snapshot in DIR, its
+snapshot.json and account folders, once the new one is complete, keeping every other
+file. A folder that holds files but no snapshot is never written to, even with --force.
 
 Examples:
   ecrdoctor snapshot --repo my-repo --out ./my-repo-snapshot
@@ -43,7 +43,7 @@ Examples:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "source repository `NAME` (required)"},
 			&cli.StringFlag{Name: "out", Usage: "snapshot folder `DIR` to write (required)"},
-			&cli.BoolFlag{Name: "force", Usage: "write into a DIR that is not empty (replaces an earlier snapshot's files)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace the earlier snapshot in DIR (only a snapshot: other folders are refused)"},
 		}, liveFlags()...),
 		Action: action(func(c *cli.Context) error {
 			// Checked here rather than by the flag library, which prints the
@@ -66,20 +66,6 @@ Examples:
 	}
 }
 
-// checkOutDir refuses to write into a folder holding files, unless forced.
-func checkOutDir(dir string, force bool) error {
-	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil
-	case err != nil:
-		return inputErrorf("--out %s: %v", dir, err)
-	case len(entries) > 0 && !force:
-		return usageErrorf("--out %s is not empty: choose a new folder, or pass --force to replace the snapshot in it", dir)
-	}
-	return nil
-}
-
 // snapshotOptions are the snapshot command line, parsed. The repository is
 // Live.Capture.Repository.
 type snapshotOptions struct {
@@ -88,31 +74,39 @@ type snapshotOptions struct {
 	Live  liveOptions
 }
 
-// runSnapshot captures into a fresh folder beside out and moves it into
-// place at the end, so an interrupted run leaves no half-written snapshot.
-// It can be called without a command line.
+// runSnapshot captures into a staging folder and puts it in place at the
+// end (collect.Out), so an interrupted run leaves no half-written snapshot
+// and an earlier one whole. It can be called without a command line.
 func runSnapshot(ctx context.Context, s IO, o snapshotOptions) error {
-	out, opts := o.Out, o.Live.Capture
-	if err := checkOutDir(out, o.Force); err != nil {
-		return err
+	opts := o.Live.Capture
+	out, err := collect.OpenOut(o.Out, o.Force)
+	switch {
+	case errors.Is(err, collect.ErrOutNotEmpty):
+		return usageErrorf("--out %s is not empty: choose a new folder, or pass --force to replace the snapshot in it", o.Out)
+	case errors.Is(err, collect.ErrOutNotSnapshot):
+		return usageErrorf("--out %s: %v; choose a new or empty folder: ecrdoctor replaces only a snapshot it wrote, even with --force", o.Out, err)
+	case err != nil:
+		return inputErrorf("--out %s: %v", o.Out, err)
 	}
-	parent := filepath.Dir(filepath.Clean(out))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return inputErrorf("--out %s: %v", out, err)
-	}
-	tmp, err := os.MkdirTemp(parent, ".ecrdoctor-snapshot-")
-	if err != nil {
-		return inputErrorf("--out %s: %v", out, err)
-	}
-	defer os.RemoveAll(tmp)
+	defer out.Abort()
 	start := time.Now()
-	stats, err := capture(ctx, s, o.Live, tmp)
+	stats, err := capture(ctx, s, o.Live, out.Dir())
 	if err != nil {
 		return err
 	}
 	printWarnings(s.Err, stats.Warnings)
-	if err := install(tmp, out); err != nil {
-		return inputErrorf("writing %s: %v", out, err)
+	// A repository the source does not have is the user's mistake, as in
+	// a live why: say so with the nearest names rather than write a
+	// snapshot of nothing.
+	snap, err := collect.LoadDir(ctx, out.Dir(), collect.LoadOptions{Repository: opts.Repository, Live: true})
+	if err != nil {
+		return inputErrorf("reading what was captured: %w", err)
+	}
+	if err := diagnose.CheckRepository(snap); err != nil {
+		return usageErrorf("--repo %s: %v", opts.Repository, err)
+	}
+	if err := out.Commit(); err != nil {
+		return inputErrorf("writing %s: %v", o.Out, err)
 	}
 	var calls []string
 	total := 0
@@ -121,58 +115,9 @@ func runSnapshot(ctx context.Context, s IO, o snapshotOptions) error {
 		total += stats.APICalls[svc]
 	}
 	fmt.Fprintf(s.Out, "Wrote the snapshot of %s (source %s) to %s: %d API calls (%s) in %.1fs, %d CloudTrail events read, %d for the repository.\n",
-		opts.Repository, stats.Source, out, total, strings.Join(calls, ", "), time.Since(start).Seconds(), stats.EventsScanned, stats.EventsMatched)
-	fmt.Fprintf(s.Out, "Diagnose it with: ecrdoctor why --repo %s --snapshot %s\n", opts.Repository, out)
+		opts.Repository, stats.Source, o.Out, total, strings.Join(calls, ", "), time.Since(start).Seconds(), stats.EventsScanned, stats.EventsMatched)
+	fmt.Fprintf(s.Out, "Diagnose it with: ecrdoctor why --repo %s --snapshot %s\n", opts.Repository, diagnose.ShellQuote(o.Out))
 	return nil
-}
-
-// install moves the captured folder's entries into out: the manifest and
-// the account folders replace their namesakes; other files in out are kept.
-func install(tmp, out string) error {
-	if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
-		return os.Rename(tmp, out)
-	}
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		dst := filepath.Join(out, e.Name())
-		if err := os.RemoveAll(dst); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(tmp, e.Name()), dst); err != nil {
-			return err
-		}
-	}
-	// Account folders of an earlier capture that this one did not write
-	// would mix two captures: remove them too.
-	old, err := os.ReadDir(out)
-	if err != nil {
-		return err
-	}
-	for _, e := range old {
-		if e.IsDir() && awsid.IsAccountID(e.Name()) {
-			if _, err := os.Stat(filepath.Join(tmp, e.Name())); err == nil {
-				continue
-			}
-			if !capturedEntry(entries, e.Name()) {
-				if err := os.RemoveAll(filepath.Join(out, e.Name())); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func capturedEntry(entries []os.DirEntry, name string) bool {
-	for _, e := range entries {
-		if e.Name() == name {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedCallKeys(m map[string]int) []string {
