@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -48,6 +50,11 @@ type AWS struct {
 	ECR        func(aws.Config, ...func(*ecr.Options)) ECRAPI
 	CloudTrail func(aws.Config, ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient
 	STS        func(aws.Config, ...func(*sts.Options)) STSAPI
+	// Athena, S3 and Lake (CloudTrail Lake queries) build the clients of
+	// events' query engines and S3 reader; nil means the SDK's.
+	Athena func(aws.Config, ...func(*athena.Options)) AthenaAPI
+	S3     func(aws.Config, ...func(*s3.Options)) S3API
+	Lake   func(aws.Config, ...func(*cloudtrail.Options)) LakeAPI
 }
 
 // STSAPI is what capture needs of STS: who the credentials are, and roles.

@@ -25,6 +25,9 @@ const (
 	sideSource = "source"
 	sideDest   = "destination"
 	sideBoth   = "both"
+	// sideEvents: the credentials events runs with to read a trail's
+	// bucket, an Athena table or a CloudTrail Lake event data store.
+	sideEvents = "events"
 )
 
 // allowedOperations is the allow-list of the read-only guard: every
@@ -43,6 +46,20 @@ var allowedOperations = []operation{
 	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
 	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},
 	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents", sideBoth},
+	// events at organization scale (the credentials events runs with): S3
+	// reads, and the query engines. A query writes its results to Athena's
+	// output location and costs what it scans; StopQueryExecution and
+	// CancelQuery only end ecrdoctor's own query (an interrupt, --timeout)
+	// and change nothing else.
+	{"S3", "ListObjectsV2", "s3:ListBucket", sideEvents},
+	{"S3", "GetObject", "s3:GetObject", sideEvents},
+	{"Athena", "StartQueryExecution", "athena:StartQueryExecution", sideEvents},
+	{"Athena", "GetQueryExecution", "athena:GetQueryExecution", sideEvents},
+	{"Athena", "GetQueryResults", "athena:GetQueryResults", sideEvents},
+	{"Athena", "StopQueryExecution", "athena:StopQueryExecution", sideEvents},
+	{"CloudTrail", "StartQuery", "cloudtrail:StartQuery", sideEvents},
+	{"CloudTrail", "GetQueryResults", "cloudtrail:GetQueryResults", sideEvents},
+	{"CloudTrail", "CancelQuery", "cloudtrail:CancelQuery", sideEvents},
 	// Credential exchanges: they change nothing in an account.
 	{"STS", "AssumeRole", "sts:AssumeRole", sideSource},
 	{"STS", "GetCallerIdentity", "", ""},         // needs no permission, cannot be denied

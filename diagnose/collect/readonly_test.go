@@ -119,10 +119,11 @@ func TestREADMEPolicyMatchesAllowList(t *testing.T) {
 		t.Fatal("README.md has no iam-policy section")
 	}
 	blocks := regexp.MustCompile("(?s)```json\n(.*?)```").FindAllSubmatch(m[1], -1)
-	if len(blocks) != 2 {
-		t.Fatalf("the iam-policy section has %d JSON policies, want one for the source side and one for the destination side", len(blocks))
+	sides := []string{sideSource, sideDest, sideEvents}
+	if len(blocks) != len(sides) {
+		t.Fatalf("the iam-policy section has %d JSON policies, want one for the source side, one for the destination side and one for events at organization scale", len(blocks))
 	}
-	for i, side := range []string{sideSource, sideDest} {
+	for i, side := range sides {
 		var doc struct {
 			Statement []struct {
 				Effect string

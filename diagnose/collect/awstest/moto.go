@@ -53,6 +53,9 @@ type Moto struct {
 	// PolicyScope answers GetAccountSetting REGISTRY_POLICY_SCOPE (moto has
 	// none); "V2" when empty.
 	PolicyScope string
+	// AthenaScanned is every Athena query's DataScannedInBytes (moto's is 0).
+	AthenaScanned int64
+	athenaPages   int
 
 	accounts map[string]string // access key -> account, learnt from moto
 	// replication keeps each registry's replication configuration as it
@@ -105,7 +108,7 @@ func StartMoto(t testing.TB) *Moto {
 				return
 			}
 		}
-		if m.interceptRegistry(w, r, op) || m.intercept(w, op, body) {
+		if m.athena(w, r, op, body) || m.interceptRegistry(w, r, op) || m.intercept(w, op, body) {
 			return
 		}
 		proxy.ServeHTTP(w, r)
