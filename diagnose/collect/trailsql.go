@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"regexp"
@@ -24,6 +25,10 @@ type TrailQuery struct {
 	Accounts, Regions []string
 	Since, Until      time.Time // zero: unbounded
 	Filter            trail.Filter
+	// DeliveryMargin is how long after Until a file may be delivered and
+	// hold events before it (0: trail.DefaultDeliveryMargin); the day
+	// partitions read end with it.
+	DeliveryMargin time.Duration
 }
 
 // Query is the SQL of one question and the values bound to its ?
@@ -331,14 +336,16 @@ func (d dialect) build(q TrailQuery) (string, error) {
 		where = append(where, d.in(d.region, q.Regions))
 	}
 	if d.datePartition != "" {
-		// Day folders are delivery days: a file of the day after --until
-		// may still hold events before it.
+		// Day folders are delivery days: a file delivered within the margin
+		// after --until may still hold events before it, as trail.Read
+		// prunes local folders.
 		const day = "2006/01/02"
 		if !q.Since.IsZero() {
 			where = append(where, d.datePartition+" >= "+d.bind(sqlString(q.Since.UTC().Format(day))))
 		}
 		if !q.Until.IsZero() {
-			where = append(where, d.datePartition+" <= "+d.bind(sqlString(q.Until.UTC().Add(24*time.Hour).Format(day))))
+			margin := cmp.Or(q.DeliveryMargin, trail.DefaultDeliveryMargin)
+			where = append(where, d.datePartition+" <= "+d.bind(sqlString(q.Until.UTC().Add(margin).Format(day))))
 		}
 	}
 	if !q.Since.IsZero() {

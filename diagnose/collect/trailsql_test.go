@@ -88,7 +88,7 @@ func TestAthenaQueryBindsEveryValue(t *testing.T) {
 			t.Errorf("%q is in the query text, not bound:\n%s", v, q.SQL)
 		}
 	}
-	want := []string{"'123456789012'", "'eu-central-2'", "'2024/05/01'", "'2024/05/04'", "'2024-05-01T00:00:00Z'", "'2024-05-03T00:00:00Z'", "':repository/my-repo'", "'my-repo'", "':repository/my-repo'"}
+	want := []string{"'123456789012'", "'eu-central-2'", "'2024/05/01'", "'2024/05/03'", "'2024-05-01T00:00:00Z'", "'2024-05-03T00:00:00Z'", "':repository/my-repo'", "'my-repo'", "':repository/my-repo'"}
 	if !reflect.DeepEqual(q.Params, want) {
 		t.Errorf("params = %q\nwant %q", q.Params, want)
 	}

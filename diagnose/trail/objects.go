@@ -43,25 +43,8 @@ func ReadObjects(ctx context.Context, objs []Object, opts Options) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Events: []Event{}, Warnings: []string{}}
-	seen := map[string]bool{}
-	for _, fr := range results {
-		res.Scanned.Files++
-		if fr.fileFailed && fr.records == 0 {
-			res.Unreadable++
-		}
-		res.Scanned.Records += fr.records
-		res.Warnings = append(res.Warnings, fr.warnings...)
-		for _, e := range fr.events {
-			if e.EventID != "" {
-				if seen[e.EventID] {
-					continue
-				}
-				seen[e.EventID] = true
-			}
-			res.Events = append(res.Events, e)
-		}
-	}
+	res := &Result{Events: []Event{}, Warnings: []string{}, Incomplete: []string{}}
+	res.merge(results)
 	sortEvents(res.Events)
 	return res, nil
 }

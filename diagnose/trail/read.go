@@ -141,10 +141,20 @@ func readAll(ctx context.Context, paths []string, stdin io.Reader, opts Options,
 		return nil, err
 	}
 
-	seen := make(map[string]bool)
 	if useStdin {
 		results = append(results, stdinResult)
 	}
+	res.merge(results)
+	if sk == nil {
+		sortEvents(res.Events)
+	}
+	return res, nil
+}
+
+// merge adds the files' results to res, in order, keeping one event per
+// event id (the events are not sorted).
+func (res *Result) merge(results []fileResult) {
+	seen := make(map[string]bool)
 	for _, fr := range results {
 		if fr.notTrail {
 			res.Scanned.SkippedFiles++
@@ -169,10 +179,6 @@ func readAll(ctx context.Context, paths []string, stdin io.Reader, opts Options,
 			res.Events = append(res.Events, e)
 		}
 	}
-	if sk == nil {
-		sortEvents(res.Events)
-	}
-	return res, nil
 }
 
 // sortEvents puts the newest first; ties go by id and source so that output

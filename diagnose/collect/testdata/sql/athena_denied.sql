@@ -34,7 +34,7 @@ ORDER BY eventtime DESC
 '222222222222'
 'ap-northeast-1'
 '2024/05/01'
-'2024/05/04'
+'2024/05/03'
 '2024-05-01T00:00:00Z'
 '2024-05-03T00:00:00Z'
 ':repository/team/app'
