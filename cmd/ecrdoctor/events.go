@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -23,6 +24,7 @@ type eventsOptions struct {
 	Paths  []string
 	Output string // "text" or "json"
 	Trail  trail.Options
+	Source eventsSource // S3, Athena or Lake instead of local files
 }
 
 func eventsCommand(s IO) *cli.Command {
@@ -46,6 +48,14 @@ Trail files are delivered after the events they hold: within the day after
 --until only files whose name says they were delivered up to --delivery-margin
 (2h) after it are opened.
 
+At organization scale, PATH may be s3://BUCKET[/PREFIX] (the trail's bucket:
+only the accounts, regions and days asked are listed, and the files stream
+through the same reader, --workers GETs at a time, 16 by default), or instead
+of PATHs --athena-table DB.TABLE (the table 'ecrdoctor athena-ddl' prints) or
+--lake EVENT_DATA_STORE run one query; stderr says what it scanned and cost.
+--profile and --aws-region choose the credentials and the region of the
+bucket, workgroup or store; --timeout bounds the read, and ^C stops a query.
+
 --since and --until take an RFC 3339 time, a date (UTC; --until includes that
 day) or a duration back from now: 7d, 36h, 90m, 2w. --until is exclusive.
 
@@ -59,8 +69,10 @@ Examples:
   ecrdoctor events events.json --output json
   ecrdoctor events s3-sync/AWSLogs --account 111111111111 --region ap-northeast-1 \
       --since 2024-05-01 --until 2024-05-03 --all
-  zcat trail.json.gz | ecrdoctor events - --any`,
-		Flags: []cli.Flag{
+  zcat trail.json.gz | ecrdoctor events - --any
+  ecrdoctor events s3://org-trail-logs/AWSLogs/o-exampleorgid/ --since 2024-05-10 --until 2024-05-10
+  ecrdoctor events --athena-table security.cloudtrail_logs_org --workgroup primary --repo my-repo --since 30d`,
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "repo", Usage: "only this repository (exact name, or its ARN)"},
 			&cli.StringFlag{Name: "since", Usage: "only events at or after `TIME` (RFC 3339, date, or 7d/36h ago)"},
 			&cli.StringFlag{Name: "until", Usage: "only events before `TIME` (RFC 3339, date, or 7d/36h ago)"},
@@ -72,7 +84,7 @@ Examples:
 			&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable file or malformed record (exit 3)"},
 			&cli.IntFlag{Name: "workers", Usage: "files read at once", DefaultText: "one per CPU"},
 			&cli.StringFlag{Name: "delivery-margin", Value: "2h", Usage: "open trail files delivered up to `DURATION` after --until (CloudTrail delivers within minutes; widen it for late deliveries)"},
-		},
+		}, eventsSourceFlags()...),
 		Action: action(func(c *cli.Context) error {
 			opts, err := parseEventsOptions(c, time.Now())
 			if err != nil {
@@ -89,7 +101,10 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 		return eventsOptions{}, err
 	}
 	o := eventsOptions{Paths: paths, Output: c.String("output")}
-	if len(o.Paths) == 0 {
+	if err := parseEventsSource(c, &o); err != nil {
+		return o, err
+	}
+	if len(o.Paths) == 0 && !o.Source.remote() {
 		return o, usageErrorf("events: give at least one PATH (a file, a folder, or - for stdin)")
 	}
 	if o.Output != "text" && o.Output != "json" && o.Output != "jsonl" {
@@ -211,8 +226,12 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	if o.Output == "json" || o.Output == "jsonl" {
 		return streamEvents(ctx, s, o)
 	}
-	res, err := trail.Read(ctx, o.Paths, s.In, o.Trail)
+	res, err := readEvents(ctx, s, o)
 	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
+		}
 		return inputErrorf("events: %v", err)
 	}
 	for _, w := range res.Warnings {
@@ -221,7 +240,7 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	if err := writeEventsText(s.Out, res, o.Trail.Filter); err != nil {
 		return err
 	}
-	if err := scanProblem(res, slices.Contains(o.Paths, "-")); err != nil {
+	if err := scanProblem(res, slices.Contains(o.Paths, "-") || o.Source.engine()); err != nil {
 		return err
 	}
 	for _, e := range res.Events {
@@ -236,17 +255,21 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 // none of them: a million denials take the memory of one.
 func streamEvents(ctx context.Context, s IO, o eventsOptions) error {
 	out := &eventStream{w: bufio.NewWriterSize(s.Out, 64<<10), lines: o.Output == "jsonl"}
-	res, err := trail.Stream(ctx, o.Paths, s.In, o.Trail, out.event)
+	res, err := streamSource(ctx, s, o, out.event)
 	if werr := out.end(res, err); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
+		}
 		return inputErrorf("events: %v", err)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(s.Err, "ecrdoctor: warning: %s\n", w)
 	}
-	if err := scanProblem(res, slices.Contains(o.Paths, "-")); err != nil {
+	if err := scanProblem(res, slices.Contains(o.Paths, "-") || o.Source.engine()); err != nil {
 		return err
 	}
 	if out.failed {

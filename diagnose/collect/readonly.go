@@ -24,7 +24,7 @@ type operation struct {
 const (
 	sideSource = "source"
 	sideDest   = "destination"
-	sideBoth   = "both"
+	sideBoth   = "both" // source and destination
 	// sideEvents: the credentials events runs with to read a trail's
 	// bucket, an Athena table or a CloudTrail Lake event data store.
 	sideEvents = "events"
@@ -78,7 +78,7 @@ var allowedOperations = []operation{
 func sideActions(side string) []string {
 	var out []string
 	for _, op := range allowedOperations {
-		if op.IAMAction != "" && (op.Sides == side || op.Sides == sideBoth) {
+		if op.IAMAction != "" && (op.Sides == side || op.Sides == sideBoth && side != sideEvents) {
 			out = append(out, op.IAMAction)
 		}
 	}

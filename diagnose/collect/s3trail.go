@@ -72,6 +72,9 @@ func (a AWS) s3Client(cfg aws.Config) S3API {
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
+		// Trail objects carry no checksum of their own: skipping the
+		// check is expected, not worth a line on stderr per object.
+		o.DisableLogOutputChecksumValidationSkipped = true
 	}
 	if a.S3 != nil {
 		return a.S3(cfg, opt)

@@ -71,7 +71,7 @@ type rowEvents struct {
 
 func newRowEvents(source string, opts trail.Options) *rowEvents {
 	return &rowEvents{opts: opts, source: source, seen: map[string]bool{},
-		res: &trail.Result{Events: []trail.Event{}, Warnings: []string{}}}
+		res: &trail.Result{Events: []trail.Event{}, Warnings: []string{}, Incomplete: []string{}}}
 }
 
 // add decodes one row; a row that is not a record becomes a warning.

@@ -232,6 +232,10 @@ var rowColumns = []string{
 	"useridentityprincipalid", "sessionissuerarn", "resourcearns", "repositoryname", "registryid",
 }
 
+// QueryColumns are the columns the Athena and Lake queries select, in
+// order (for tests and stand-ins that answer them).
+func QueryColumns() []string { return append([]string(nil), rowColumns...) }
+
 // AthenaQuery is the query for the table athena-ddl prints (partitions
 // account, region and timestamp), with its parameters.
 func AthenaQuery(table string, q TrailQuery) (Query, error) {

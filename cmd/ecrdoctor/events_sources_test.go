@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
+)
+
+// sourceDenial is the seed denial as an org trail in S3 or an Athena table
+// holds it.
+func sourceDenial() awstest.Event {
+	src, dst, region := "111111111111", "222222222222", "ap-northeast-1"
+	return awstest.Event{ID: "e1", Time: time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC), Account: src, Region: region, SourceAccount: src,
+		DestAccount: dst, DestRegion: region, Repository: "my-repo", ErrorCode: "AccessDenied", ErrorMessage: awstest.DeniedMessage(src, dst, region, "my-repo")}
+}
+
+// TestEventsFromS3: events reads an organization trail's bucket through
+// the SDK's default chain (AWS_ENDPOINT_URL), as a user would.
+func TestEventsFromS3(t *testing.T) {
+	env := awstest.Start(t)
+	client := s3.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(env.Moto.MotoURL),
+		Credentials: credentials.NewStaticCredentialsProvider(awstest.SourceKey, "secret", "")}, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := json.Marshal(map[string]any{"Records": []any{sourceDenial().Record()}})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(doc)
+	zw.Close()
+	for _, day := range []string{"2024/04/30", "2024/05/01", "2024/05/02"} {
+		stamp := strings.ReplaceAll(day, "/", "") + "T1005Z"
+		key := "AWSLogs/o-exampleorgid/111111111111/CloudTrail/ap-northeast-1/" + day + "/111111111111_CloudTrail_ap-northeast-1_" + stamp + "_x.json.gz"
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("org-trail"), Key: aws.String(key), Body: bytes.NewReader(gz.Bytes())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.Moto.ResetCounts()
+	code, stdout, stderr := run(t, "", "events", "s3://org-trail", "--since", "2024-05-01", "--until", "2024-05-01", "--aws-region", "us-east-1", "--account", "111111111111")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1 (a denial)\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "my-repo") || !strings.Contains(stdout, "222222222222 ap-northeast-1") {
+		t.Errorf("the denial is not listed:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "1 file read") {
+		t.Errorf("stderr does not say what S3 read:\n%s", stderr)
+	}
+	gets := 0
+	for op, n := range env.Moto.Counts() {
+		if strings.HasPrefix(op, "s3:GET /org-trail/") {
+			gets += n
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d objects read, want only May 1's", gets)
+	}
+}
+
+// TestEventsFromAthena: --athena-table runs the query and lists what it
+// returns; stderr says what the query scanned.
+func TestEventsFromAthena(t *testing.T) {
+	env := awstest.Start(t)
+	rec, _ := json.Marshal(sourceDenial().Record())
+	var r struct {
+		EventID, EventTime, EventSource, EventName, AWSRegion, RecipientAccountID, ErrorCode, ErrorMessage string
+		UserIdentity                                                                                       struct{ Type, ARN, AccountID string }
+	}
+	json.Unmarshal(rec, &r)
+	vals := map[string]string{"eventid": r.EventID, "eventtime": r.EventTime, "eventsource": r.EventSource, "eventname": r.EventName,
+		"awsregion": r.AWSRegion, "recipientaccountid": "111111111111", "errorcode": r.ErrorCode, "errormessage": r.ErrorMessage,
+		"useridentitytype": r.UserIdentity.Type, "useridentityarn": r.UserIdentity.ARN, "useridentityaccountid": r.UserIdentity.AccountID,
+		"repositoryname": "my-repo", "registryid": "222222222222"}
+	var row []*string
+	for _, c := range collect.QueryColumns() {
+		if v, ok := vals[c]; ok {
+			row = append(row, aws.String(v))
+		} else {
+			row = append(row, nil)
+		}
+	}
+	env.Moto.AthenaResults(t, "us-east-1", collect.QueryColumns(), [][]*string{row})
+	code, stdout, stderr := run(t, "", "events", "--athena-table", "security.trail", "--output-location", "s3://results/ecrdoctor/",
+		"--aws-region", "us-east-1", "--repo", "my-repo", "--since", "2024-05-01", "--until", "2024-05-01")
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1 (a denial)\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "1 denied replication call (my-repo)") {
+		t.Errorf("the denial is not listed:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "scanned, about $") {
+		t.Errorf("stderr does not say what the query scanned:\n%s", stderr)
+	}
+
+	// JSON, for a ticket bot: the same event, and no null list.
+	env.Moto.AthenaResults(t, "us-east-1", collect.QueryColumns(), [][]*string{row})
+	code, stdout, stderr = run(t, "", "events", "--athena-table", "security.trail", "--output-location", "s3://results/ecrdoctor/",
+		"--aws-region", "us-east-1", "--repo", "my-repo", "--since", "2024-05-01", "--until", "2024-05-01", "-o", "json")
+	if code != exitFindings {
+		t.Fatalf("json: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	var doc struct {
+		Events []struct {
+			EventID string `json:"event_id"`
+		}
+		Warnings   []string
+		Incomplete []string `json:"incomplete_files"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("json: %v\n%s", err, stdout)
+	}
+	if len(doc.Events) != 1 || doc.Events[0].EventID != "e1" || doc.Warnings == nil || doc.Incomplete == nil {
+		t.Errorf("json: %s", stdout)
+	}
+}
+
+func TestEventsSourceUsage(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"two sources", []string{"events", "--athena-table", "db.t", "--lake", "eds1"}, "give one source"},
+		{"files and athena", []string{"events", "x.json", "--athena-table", "db.t"}, "cannot be read together"},
+		{"bad table", []string{"events", "--athena-table", `db.t"; DROP`}, "--athena-table"},
+		{"table without database", []string{"events", "--athena-table", "trail"}, "DATABASE.TABLE"},
+		{"bad lake", []string{"events", "--lake", "x y"}, "--lake"},
+		{"bad workgroup", []string{"events", "--athena-table", "db.t", "--workgroup", "a b"}, "--workgroup"},
+		{"bad output location", []string{"events", "--athena-table", "db.t", "--output-location", "results"}, "--output-location"},
+		{"workgroup without athena", []string{"events", "x.json", "--workgroup", "primary"}, "are for --athena-table"},
+		{"bad bucket", []string{"events", "s3://Bad_Bucket/AWSLogs"}, "bucket"},
+		{"bad repository for athena", []string{"events", "--athena-table", "db.t", "--repo", "x' OR '1'='1", "--aws-region", "us-east-1"}, "repository"},
+		{"profile without a remote source", []string{"events", "x.json", "--profile", "p"}, "are for s3://"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "", tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q (stdout %s)", code, stderr, tc.want, stdout)
+			}
+		})
+	}
+}
