@@ -152,7 +152,7 @@ func readEvents(ctx context.Context, s IO, o eventsOptions) (*trail.Result, erro
 		var stats *collect.S3Stats
 		res, stats, err = collect.S3Events(ctx, collect.S3Options{URLs: src.S3URLs, Trail: o.Trail, Profile: src.Profile, Region: src.AWSRegion, AWS: src.AWS, Progress: progress})
 		if stats != nil {
-			fmt.Fprintf(s.Err, "ecrdoctor: S3: %s listed (%s), %s read\n", plural(stats.Lists, "list request"), plural(stats.Prefixes, "day folder"), plural(stats.Keys, "file"))
+			fmt.Fprintf(s.Err, "ecrdoctor: S3: %s over %s, %s read\n", plural(stats.Lists, "list request"), plural(stats.Prefixes, "day folder"), plural(stats.Keys, "file"))
 		}
 	}
 	if err != nil && context.Cause(ctx) != nil && ctx.Err() != nil {

@@ -55,7 +55,7 @@ func TestEventsFromS3(t *testing.T) {
 	if !strings.Contains(stdout, "my-repo") || !strings.Contains(stdout, "222222222222 ap-northeast-1") {
 		t.Errorf("the denial is not listed:\n%s", stdout)
 	}
-	if !strings.Contains(stderr, "1 file read") {
+	if !strings.Contains(stderr, "S3: 4 list requests over 2 day folders, 1 file read") {
 		t.Errorf("stderr does not say what S3 read:\n%s", stderr)
 	}
 	gets := 0

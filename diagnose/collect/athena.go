@@ -247,6 +247,8 @@ func athenaHint(err error) error {
 	switch {
 	case strings.Contains(msg, "injected"):
 		return fmt.Errorf("%w (the table's account or region partition is injected: give --account and --region)", err)
+	case strings.Contains(msg, "WorkGroup"), strings.Contains(msg, "workgroup"):
+		return fmt.Errorf("%w (check --workgroup: it must exist in --aws-region)", err)
 	case strings.Contains(msg, "COLUMN_NOT_FOUND"), strings.Contains(msg, "TABLE_NOT_FOUND"), strings.Contains(msg, "does not exist"):
 		return fmt.Errorf("%w (ecrdoctor queries the table 'ecrdoctor athena-ddl' prints: partitions account, region, timestamp)", err)
 	case strings.Contains(msg, "output location"), strings.Contains(msg, "OutputLocation"):

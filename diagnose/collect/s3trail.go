@@ -103,6 +103,7 @@ func S3Events(ctx context.Context, o S3Options) (*trail.Result, *S3Stats, error)
 	}
 	stats := &S3Stats{}
 	var objs []trail.Object
+	var warnings []string
 	for _, u := range o.URLs {
 		bucket, prefix, err := ParseS3URL(u)
 		if err != nil {
@@ -113,6 +114,7 @@ func S3Events(ctx context.Context, o S3Options) (*trail.Result, *S3Stats, error)
 		p.prog.clear()
 		stats.Lists += int(p.lists.Load())
 		stats.Prefixes += p.days
+		warnings = append(warnings, p.warnings...)
 		if err != nil {
 			return nil, stats, fmt.Errorf("listing %s: %w", u, err)
 		}
@@ -131,6 +133,9 @@ func S3Events(ctx context.Context, o S3Options) (*trail.Result, *S3Stats, error)
 	opts := o.Trail
 	opts.Workers = workers
 	res, err := trail.ReadObjects(ctx, objs, opts)
+	if res != nil {
+		res.Warnings = append(warnings, res.Warnings...)
+	}
 	return res, stats, err
 }
 
@@ -147,8 +152,9 @@ type s3Planner struct {
 	workers int
 	prog    *progress
 
-	lists atomic.Int64
-	days  int
+	lists    atomic.Int64
+	days     int
+	warnings []string
 }
 
 // children lists the folder names right under prefix (which ends in /).
@@ -275,6 +281,9 @@ func (p *s3Planner) plan(ctx context.Context, prefix string) ([]s3Key, error) {
 				return nil, err
 			}
 		}
+	}
+	if len(regionRoots) == 0 {
+		p.warnings = append(p.warnings, fmt.Sprintf("s3://%s/%s: no account folder of the trail layout (AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/) for the question: is the trail's key prefix missing from the URL?", p.bucket, root))
 	}
 	var days []string
 	for _, rr := range regionRoots {

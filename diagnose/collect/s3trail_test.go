@@ -189,6 +189,25 @@ func TestS3EventsReadsOnlyTheDaysAsked(t *testing.T) {
 	}
 }
 
+// TestS3EventsSaysWhenTheLayoutIsMissing: a URL above the trail's own
+// prefix finds no account folder; a warning says so rather than a silent
+// "nothing found".
+func TestS3EventsSaysWhenTheLayoutIsMissing(t *testing.T) {
+	env := awstest.New(t)
+	putTrail(t, env, "prefixed", map[string][]byte{"central/AWSLogs/111111111111/CloudTrail/us-east-1/2024/05/01/x.json": []byte(`{"Records":[]}`)})
+	res, _, err := collect.S3Events(context.Background(), collect.S3Options{URLs: []string{"s3://prefixed"}, Region: "us-east-1", AWS: envAWS(env)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "prefix missing") {
+		t.Errorf("warnings %q, want one asking for the trail's prefix", res.Warnings)
+	}
+	res, _, err = collect.S3Events(context.Background(), collect.S3Options{URLs: []string{"s3://prefixed/central"}, Region: "us-east-1", AWS: envAWS(env)})
+	if err != nil || len(res.Warnings) != 0 || res.Scanned.Files != 1 {
+		t.Errorf("with the prefix: err %v, warnings %q, files %d; want the one file", err, res.Warnings, res.Scanned.Files)
+	}
+}
+
 func TestS3EventsRefusesBadURLs(t *testing.T) {
 	for _, u := range []string{"s3://Bad_Bucket/x", "https://bucket/x", "s3://ab"} {
 		if _, _, err := collect.S3Events(context.Background(), collect.S3Options{URLs: []string{u}, Region: "us-east-1", AWS: collect.AWS{}}); err == nil {
