@@ -217,14 +217,37 @@ func TestS3EventsRefusesBadURLs(t *testing.T) {
 }
 
 // BenchmarkS3Scan reads a month of one account and region's trail files
-// from moto, and the same files from disk: the reader, not the network,
-// should set the pace (compare the MB/s).
+// (3 a day, 500 records each, as a busy account delivers them) from moto,
+// and the same files from disk: compare the MB/s to see whether the reader
+// or the network sets the pace.
 func BenchmarkS3Scan(b *testing.B) {
 	env := awstest.New(b)
-	files := trailLayout(b, 31)
+	files := map[string][]byte{}
+	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	acct, region := "111111111111", "us-east-1"
+	for d := range 31 {
+		for _, h := range []int{0, 8, 16} {
+			delivered := start.AddDate(0, 0, d).Add(time.Duration(h)*time.Hour + 5*time.Minute)
+			var recs []any
+			for i := range 500 {
+				e := awstest.Event{ID: fmt.Sprintf("%s-%d", delivered.Format("20060102T1504"), i), Time: delivered.Add(-4 * time.Minute), Account: acct, Region: region,
+					SourceAccount: acct, DestAccount: "999999999999", DestRegion: region, Repository: fmt.Sprintf("repo-%d", i%40)}
+				if i == 0 {
+					e.ErrorCode, e.ErrorMessage = "AccessDenied", awstest.DeniedMessage(acct, "999999999999", region, e.Repository)
+				}
+				recs = append(recs, e.Record())
+			}
+			doc, _ := json.Marshal(map[string]any{"Records": recs})
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			zw.Write(doc)
+			zw.Close()
+			files[fmt.Sprintf("AWSLogs/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_abcd.json.gz", acct, region, delivered.Format("2006/01/02"), acct, region, delivered.Format("20060102T1504Z"))] = buf.Bytes()
+		}
+	}
 	putTrail(b, env, "org-trail", files)
 	local := writeLocal(b, files)
-	opts := trail.Options{Filter: trail.FilterAll}
+	opts := trail.Options{Since: start, Until: start.AddDate(0, 1, 0)}
 	var size int64
 	for _, v := range files {
 		size += int64(len(v))
