@@ -143,10 +143,16 @@ func compare(ctx context.Context, out, log io.Writer, dir string, size int64, se
 		fmt.Fprintf(out, "  %-28s %7.3fs  (cpu %7.3fs)  %6.0f MB/s of JSON\n", label+":", x.wall.Seconds(), x.cpu.Seconds(), mbps(x.wall))
 	}
 	tScan := sc.wall
-	r := sc.wall.Seconds() / dr.wall.Seconds()
-	fmt.Fprintf(out, "scan / decompress-only, %d workers:  %.3f  (goal <= 1.10)  %s;  by CPU time %.3f\n", w, r, verdict(r <= 1.10), sc.cpu.Seconds()/dr.cpu.Seconds())
-	r1 := sc1.wall.Seconds() / dr1.wall.Seconds()
-	fmt.Fprintf(out, "scan / decompress-only, 1 worker:   %.3f  (goal <= 1.10)  %s;  by CPU time %.3f\n", r1, verdict(r1 <= 1.10), sc1.cpu.Seconds()/dr1.cpu.Seconds())
+	// The goal is on CPU time, which other load on the machine hardly
+	// moves; wall time is shown beside it.
+	for _, p := range []struct {
+		label    string
+		scan, dr *measurement
+	}{{fmt.Sprintf("%d workers:", w), sc, dr}, {"1 worker: ", sc1, dr1}} {
+		rc := p.scan.cpu.Seconds() / p.dr.cpu.Seconds()
+		rw := p.scan.wall.Seconds() / p.dr.wall.Seconds()
+		fmt.Fprintf(out, "scan / decompress-only, %s  CPU time %.3f (goal <= 1.05)  %s;  wall %.3f\n", p.label, rc, verdict(rc <= 1.05), rw)
+	}
 	r2 := sc1.wall.Seconds() / sc2.wall.Seconds()
 	fmt.Fprintf(out, "2 workers vs 1:                     %.2fx (goal >= 1.8)   %s\n", r2, verdict(r2 >= 1.8))
 
