@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,6 +26,9 @@ type whyOptions struct {
 	Region        string
 	Output        string
 	Live          liveOptions
+	// EventsSince and EventsUntil bound the CloudTrail records read
+	// (--since, --until); zero means unbounded.
+	EventsSince, EventsUntil time.Time
 }
 
 func whyCommand(s IO) *cli.Command {
@@ -60,6 +64,7 @@ when something could not be read: read the verdict), 1 a problem was found,
 			&cli.StringSliceFlag{Name: "events", Usage: "CloudTrail `PATH` (LookupEvents output, trail log files or folders, - for stdin); repeatable"},
 			&cli.StringFlag{Name: "source-account", Usage: "source account `ID` (for a snapshot without snapshot.json)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, json or markdown"},
+			&cli.StringFlag{Name: "until", Usage: "only CloudTrail events before `TIME` (RFC 3339, date, or 7d/36h ago); default: the snapshot's capture time"},
 		}, liveFlags()...),
 		Action: action(func(c *cli.Context) error {
 			opts := whyOptions{
@@ -73,8 +78,11 @@ when something could not be read: read the verdict), 1 a problem was found,
 			if err := opts.validate(); err != nil {
 				return err
 			}
+			if err := opts.parseWindow(c, time.Now()); err != nil {
+				return err
+			}
 			if opts.Snapshot != "" {
-				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "since", "max-events", "timeout", "request-timeout"} {
+				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "max-events", "timeout", "request-timeout"} {
 					if c.IsSet(name) {
 						return usageErrorf("why: --%s reads AWS; it has no effect with --snapshot", name)
 					}
@@ -89,6 +97,30 @@ when something could not be read: read the verdict), 1 a problem was found,
 			return runWhy(c.Context, s, opts)
 		}),
 	}
+}
+
+// parseWindow reads --since and --until as events does: they bound the
+// CloudTrail records read (the snapshot's trail files and --events), whose
+// folders are pruned to them. Live, --since also bounds the lookup.
+func (o *whyOptions) parseWindow(c *cli.Context, now time.Time) error {
+	for _, b := range []struct {
+		flag string
+		dst  *time.Time
+		end  bool
+	}{{"since", &o.EventsSince, false}, {"until", &o.EventsUntil, true}} {
+		if !c.IsSet(b.flag) && (b.flag != "since" || o.Snapshot != "") {
+			continue // live, --since has a default: the lookup's window
+		}
+		t, err := awsid.ParseTime(c.String(b.flag), now, b.end)
+		if err != nil {
+			return usageErrorf("--%s: %v", b.flag, err)
+		}
+		*b.dst = t
+	}
+	if !o.EventsSince.IsZero() && !o.EventsUntil.IsZero() && !o.EventsSince.Before(o.EventsUntil) {
+		return usageErrorf("why: --since %s must be before --until %s (exclusive)", o.EventsSince.Format(time.RFC3339), o.EventsUntil.Format(time.RFC3339))
+	}
+	return nil
 }
 
 func (o whyOptions) validate() error {
@@ -149,7 +181,7 @@ func runWhy(ctx context.Context, s IO, o whyOptions) error {
 		return err
 	}
 	dir := o.Snapshot
-	load := collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In}
+	load := collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In, EventsSince: o.EventsSince, EventsUntil: o.EventsUntil}
 	var stats *collect.CaptureStats
 	if o.Snapshot == "" {
 		tmp, err := os.MkdirTemp("", "ecrdoctor-why-")

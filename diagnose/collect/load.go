@@ -35,6 +35,10 @@ type LoadOptions struct {
 	Events []string
 	// Stdin is read for an Events path of "-".
 	Stdin io.Reader
+	// EventsSince and EventsUntil bound the CloudTrail records read
+	// (`--since`, `--until`); zero means unbounded, and Until defaults to
+	// the capture time. See eventScope.
+	EventsSince, EventsUntil time.Time
 	// Now is the capture time used only when neither snapshot.json nor any
 	// file time gives one.
 	Now time.Time
@@ -863,6 +867,39 @@ func checkEvents(events []trail.Event) error {
 	return nil
 }
 
+// eventScope is what the question needs from CloudTrail, so that a trail
+// folder (an organization bucket) is pruned to it before any file is
+// opened: the source account and the destination accounts of the source's
+// rules, the source and destination regions (replication records land in
+// the source account's and the destination account's trails, in the
+// destination region and the source region), and a window that ends at the
+// capture time, since the policies read are those of that moment. Without
+// the source's rules, accounts and regions are not narrowed.
+func eventScope(snap *diagnose.Snapshot, opts LoadOptions) trail.Options {
+	o := trail.Options{Repository: snap.Repository, Filter: trail.FilterAll, Since: opts.EventsSince, Until: opts.EventsUntil}
+	if o.Until.IsZero() && !snap.CapturedAt.IsZero() {
+		o.Until = snap.CapturedAt.Add(time.Minute) // captured_at is to the second
+	}
+	src := snap.Registry(snap.Source)
+	if src == nil || src.DescribeRegistry.State != diagnose.Collected || snap.Source.Account == "" {
+		return o
+	}
+	o.Accounts, o.Regions = []string{snap.Source.Account}, []string{snap.Source.Region}
+	if rc := src.DescribeRegistry.Value.ReplicationConfiguration; rc != nil {
+		for _, r := range rc.Rules {
+			for _, d := range r.Destinations {
+				if !slices.Contains(o.Accounts, d.RegistryID) {
+					o.Accounts = append(o.Accounts, d.RegistryID)
+				}
+				if !slices.Contains(o.Regions, d.Region) {
+					o.Regions = append(o.Regions, d.Region)
+				}
+			}
+		}
+	}
+	return o
+}
+
 // readEvents reads the snapshot's CloudTrail files and opts.Events.
 func (l *loader) readEvents(opts LoadOptions) error {
 	paths := append(slices.Clone(l.eventPaths), opts.Events...)
@@ -872,7 +909,7 @@ func (l *loader) readEvents(opts LoadOptions) error {
 	if slices.Contains(opts.Events, "-") && opts.Stdin == nil {
 		return errors.New(`reading CloudTrail events: "-" (stdin) is not available here`)
 	}
-	res, err := trail.Read(l.ctx, paths, opts.Stdin, trail.Options{Repository: l.snap.Repository, Filter: trail.FilterAll})
+	res, err := trail.Read(l.ctx, paths, opts.Stdin, eventScope(l.snap, opts))
 	if err != nil {
 		return fmt.Errorf("reading CloudTrail events: %w", err)
 	}
