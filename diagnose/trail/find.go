@@ -1,6 +1,9 @@
 package trail
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // finder searches for one needle by its rare bytes. bytes.Index starts from
 // the needle's first byte, and in JSON text the first bytes of our needles
@@ -15,6 +18,10 @@ type finder struct {
 	needle []byte
 	k      int // offset of the rarest byte in needle
 	k1, k2 int // offsets of the two rarest bytes, k1 < k2 (k1 == k2 for a one-byte needle)
+	// whole16: the needle is 16 bytes and no proper prefix of it is also
+	// a suffix, so its occurrences never overlap and count can use
+	// countNeedle16.
+	whole16 bool
 }
 
 // SearchMethod says which search this machine uses, for benchmark reports.
@@ -28,6 +35,7 @@ func SearchMethod() string {
 func newFinder(needle string) finder {
 	f := finder{needle: []byte(needle)}
 	f.choose(func(c byte) int { return -rarity(c) })
+	f.whole16 = len(needle) == 16 && !selfOverlaps(needle)
 	return f
 }
 
@@ -173,9 +181,17 @@ func indexPair(b []byte, c1, c2 byte, d int) int {
 	return -1
 }
 
-// count returns how many non-overlapping needles b holds.
+// count returns how many non-overlapping needles b holds. A 16-byte needle
+// that cannot overlap itself (a record start) is counted by the vector
+// loop, which does not stop at each one.
 func (f finder) count(b []byte) int {
 	n := 0
+	if pairSIMD && f.whole16 && len(b) >= 64 {
+		m := (len(b) - 15) &^ 31
+		n = countNeedle16(b, (*[16]byte)(f.needle), f.needle[f.k1], f.needle[f.k2], f.k1, f.k2, m)
+		// The rest: needles starting at m or later.
+		b = b[m:]
+	}
 	for {
 		i := f.index(b)
 		if i < 0 {
@@ -184,4 +200,15 @@ func (f finder) count(b []byte) int {
 		n++
 		b = b[i+len(f.needle):]
 	}
+}
+
+// selfOverlaps reports whether a proper prefix of s is also its suffix, so
+// that two occurrences can overlap.
+func selfOverlaps(s string) bool {
+	for i := 1; i < len(s); i++ {
+		if strings.HasPrefix(s, s[i:]) {
+			return true
+		}
+	}
+	return false
 }

@@ -130,3 +130,36 @@ func FuzzFinder(f *testing.F) {
 		}
 	})
 }
+
+// TestCountEveryLength: the vector count of record starts agrees with
+// bytes.Count at every length around its 32-position blocks, with starts at
+// every place (block edges, the unscanned tail) and near-misses around them,
+// and counts nothing past the end of the text it was given.
+func TestCountEveryLength(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	needle := []byte(`{"eventVersion":`)
+	bothPaths(t, func(t *testing.T) {
+		f := newFinder(string(needle))
+		if pairSIMD && !f.whole16 {
+			t.Fatal("a record start must take the vector count")
+		}
+		for n := 0; n < 400; n++ {
+			buf := make([]byte, n+64)
+			for i := range buf {
+				buf[i] = `{"eVvntrsio:x`[r.IntN(13)]
+			}
+			for range r.IntN(6) {
+				at := r.IntN(n + 1)
+				copy(buf[at:], needle)
+				if r.IntN(3) == 0 && at+7 < len(buf) {
+					buf[at+7] = 'v' // a near-miss: the pair but not the whole
+				}
+			}
+			copy(buf[n:], needle) // beyond the text: must not count
+			b := buf[:n]
+			if got, want := f.count(b), bytes.Count(b, needle); got != want {
+				t.Fatalf("length %d: count %d, want %d", n, got, want)
+			}
+		}
+	})
+}

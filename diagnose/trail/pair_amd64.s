@@ -52,3 +52,61 @@ notfound:
 	MOVQ    $-1, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// func countNeedle16(b []byte, needle *[16]byte, c1, c2 byte, k1, k2, n int) int
+//
+// Counts the positions p in [0, n), n a multiple of 32 with n+15 <= len(b)
+// and n+k2+31 < len(b)+32, where b[p+k1] == c1, b[p+k2] == c2 and the 16
+// bytes at b[p] are needle: the pair test runs 32 positions at a time, and
+// only its candidates are compared whole, without returning to Go.
+TEXT ·countNeedle16(SB), NOSPLIT, $0-72
+	MOVQ    b_base+0(FP), SI
+	MOVQ    needle+24(FP), R8
+	MOVBLZX c1+32(FP), AX
+	MOVBLZX c2+33(FP), CX
+	MOVQ    k1+40(FP), R10
+	MOVQ    k2+48(FP), R11
+	MOVQ    n+56(FP), BX
+	MOVD    AX, X1
+	VPBROADCASTB X1, Y1
+	MOVD    CX, X2
+	VPBROADCASTB X2, Y2
+	VMOVDQU (R8), X0
+	LEAQ    (SI)(R10*1), R12     // b[k1:]
+	LEAQ    (SI)(R11*1), R13     // b[k2:]
+	XORQ    AX, AX               // the count
+	XORQ    DI, DI               // p of the block
+
+cloop:
+	CMPQ    DI, BX
+	JAE     cdone
+	VPCMPEQB (R12)(DI*1), Y1, Y3
+	VPCMPEQB (R13)(DI*1), Y2, Y4
+	VPAND   Y3, Y4, Y3
+	VPMOVMSKB Y3, R9
+	TESTL   R9, R9
+	JZ      cnext
+
+cbits:
+	BSFL    R9, CX
+	LEAQ    (DI)(CX*1), DX
+	VMOVDQU (SI)(DX*1), X5
+	VPCMPEQB X0, X5, X5
+	VPMOVMSKB X5, R14
+	CMPL    R14, $0xffff
+	JNE     cskip
+	INCQ    AX
+
+cskip:
+	LEAL    -1(R9), R15
+	ANDL    R15, R9
+	JNZ     cbits
+
+cnext:
+	ADDQ    $32, DI
+	JMP     cloop
+
+cdone:
+	MOVQ    AX, ret+64(FP)
+	VZEROUPPER
+	RET

@@ -46,16 +46,16 @@ type scanner struct {
 	// is one of them (one pass) for the common filters; also is only tested
 	// on the few records around a needle. None has quotes, so they match
 	// records that are still JSON strings (LookupEvents) too.
-	needles      [][]byte
-	also         []group
-	finders      []finder // one per needle
-	start        finder   // finds recordStart
-	tuned        bool
-	starts, hits []int // scratch for region
-	buf          []byte
-	br           *bufio.Reader
-	gz           *gzip.Reader
-	sink         *sink // a Stream's: events go there, not into fileResult
+	needles [][]byte
+	also    []group
+	finders []finder // one per needle
+	start   finder   // finds recordStart
+	tuned   bool
+	hits    []int // scratch for region
+	buf     []byte
+	br      *bufio.Reader
+	gz      *gzip.Reader
+	sink    *sink // a Stream's: events go there, not into fileResult
 }
 
 // found keeps an event the filter kept.
@@ -332,10 +332,8 @@ func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *
 		}
 		// The records before the last start are whole: handle them and
 		// keep the last, which may go on in the next chunk.
-		starts := s.findStarts(data)
-		if n := len(starts); n > 0 && starts[n-1] > 0 {
-			last := starts[n-1]
-			index = s.records(name, data[:last], starts[:n-1], index, fr)
+		if last := bytes.LastIndex(data, recordStart); last > 0 {
+			index = s.region(name, data[:last], index, fr)
 			n := copy(data, data[last:])
 			data = data[:n]
 		} else if len(data) == cap(data) {
@@ -383,55 +381,36 @@ func (s *scanner) final(name string, data []byte, index int, fr *fileResult) {
 // region handles whole records: region starts at a record and ends at the
 // end of one. It returns the index of the record after it.
 //
-// One pass finds where every record starts (that count is needed anyway);
-// one pass per needle finds the hits; a hit's record is then a binary search
-// away, and only records with a hit are looked at further.
+// Needle first: one pass per needle finds the hits, and record boundaries
+// are looked for only around them; the records are counted by the vector
+// loop (finder.count), which does not stop at each one.
 func (s *scanner) region(name string, region []byte, index int, fr *fileResult) int {
-	return s.records(name, region, s.findStarts(region), index, fr)
-}
-
-// findStarts returns the offsets of the record starts in b, in the
-// scanner's scratch slice.
-func (s *scanner) findStarts(b []byte) []int {
-	starts := s.starts[:0]
-	for off := 0; ; {
-		i := s.start.index(b[off:])
-		if i < 0 {
-			break
-		}
-		starts = append(starts, off+i)
-		off += i + len(recordStart)
-	}
-	s.starts = starts
-	return starts
-}
-
-// records is region with the record starts already found.
-func (s *scanner) records(name string, region []byte, starts []int, index int, fr *fileResult) int {
-	if len(starts) == 0 || starts[0] != 0 {
+	lead := 0
+	if !bytes.HasPrefix(region, recordStart) {
 		// Text before the first record start (a record that does not begin
 		// with eventVersion) counts as a record of its own.
-		starts = append([]int{0}, starts...)
+		lead = 1
 	}
-	end := func(r int) int {
-		if r+1 < len(starts) {
-			return starts[r+1]
+	// end returns where the record starting at p ends: the next start.
+	end := func(p int) int {
+		if p >= len(region) {
+			return len(region)
+		}
+		if i := s.start.index(region[p+1:]); i >= 0 {
+			return p + 1 + i
 		}
 		return len(region)
 	}
-	hits := s.hits[:0]
+	hits := s.hits[:0] // the starts of the records holding a needle
 	for _, needle := range s.finders {
 		for off := 0; off < len(region); {
 			i := needle.index(region[off:])
 			if i < 0 {
 				break
 			}
-			r, found := slices.BinarySearch(starts, off+i)
-			if !found {
-				r--
-			}
-			hits = append(hits, r)
-			off = end(r)
+			st := max(bytes.LastIndex(region[:off+i], recordStart), 0)
+			hits = append(hits, st)
+			off = end(st)
 		}
 	}
 	if len(s.finders) > 1 {
@@ -439,23 +418,32 @@ func (s *scanner) records(name string, region []byte, starts []int, index int, f
 		hits = slices.Compact(hits)
 	}
 	s.hits = hits
-	extra := 0 // records found inside a segment that did not start with eventVersion
-	done := -1 // the last record consumed by joining pieces
-	for _, r := range hits {
-		if r <= done {
+	counted, pos := 0, 0 // the record starts in region[:pos]
+	extra := 0           // records found inside a segment that did not start with eventVersion
+	done := 0            // region[:done] was consumed by joining pieces
+	for _, st := range hits {
+		if st < done {
 			continue
 		}
-		stop := r + 1
-		rec := trimRecord(region[starts[r]:end(r)])
+		counted += s.start.count(region[pos:st])
+		pos = st
+		r := counted + lead // the record's index in region
+		if st == 0 && lead == 1 {
+			r = 0
+		}
+		e := end(st)
+		rec := trimRecord(region[st:e])
 		if !s.hasAlso(rec) {
 			continue
 		}
 		evs, err := s.decodeSegment(rec)
 		// A nested object that happens to begin with eventVersion splits a
 		// record in two: join the following pieces until it decodes.
-		for tries := 0; err != nil && tries < 8 && stop < len(starts); tries++ {
-			stop++
-			rec = trimRecord(region[starts[r]:end(stop-1)])
+		joined := 0
+		for tries := 0; err != nil && tries < 8 && e < len(region); tries++ {
+			e = end(e)
+			joined++
+			rec = trimRecord(region[st:e])
 			evs, err = s.decodeSegment(rec)
 		}
 		at := index + extra + r + 1
@@ -463,16 +451,17 @@ func (s *scanner) records(name string, region []byte, starts []int, index int, f
 			fr.warnRecord(name, at, err)
 			continue
 		}
-		done = stop - 1
+		done = e
 		for i := range evs {
 			evs[i].Source = name + "#" + strconv.Itoa(at+i)
 			if s.keep(evs[i]) {
 				s.found(fr, evs[i])
 			}
 		}
-		extra += len(evs) - 1 - (stop - r - 1) // pieces joined were one record
+		extra += len(evs) - 1 - joined // pieces joined were one record
 	}
-	n := len(starts) + extra
+	counted += s.start.count(region[pos:])
+	n := counted + lead + extra
 	fr.records += n
 	return index + n
 }
