@@ -97,10 +97,13 @@ var Catalogue = []CodeInfo{
 		Title: "CloudTrail or replication status shows denials, the destination state is unknown: the standard fix is proposed.",
 		Help: "CloudTrail denials or FAILED replication statuses show that replication is denied, but the cause cannot be read from the destination's registry policy: " +
 			"it was not readable, or another policy (an SCP, an RCP, a VPC endpoint policy) denies it. The message CloudTrail recorded names the kind of policy."},
-	{Code: CodeDestinationUnreadable, Severity: SeverityWarning, Doc: docRegistryPolicy,
-		Title: "The destination could not be read; the flags or permissions needed are named.",
+	// An error when the credentials the user gave for the destination
+	// failed; a warning when none were given.
+	{Code: CodeDestinationUnreadable, Severity: SeverityError, Doc: docRegistryPolicy,
+		Title: "The destination could not be read; the flags or permissions needed are named (an error when the credentials given for it failed).",
 		Help: "ecrdoctor needs ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories and ecr:GetAccountSetting in each destination account and region. " +
-			"Give it a profile or a role for that account (--dest-profile, --assume-role), or collect those files into the snapshot."},
+			"Give it a profile or a role for that account (--dest-profile, --assume-role), or collect those files into the snapshot. " +
+			"When the profile or role given failed (denied, another account's credentials, no credentials at all), that is the error to fix first."},
 	{Code: CodeStaleFailures, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationStatus,
 		Title: "The policy allows replication now, but earlier pushes failed and are not retried: re-drive them with a replication backfill.",
 		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: " +

@@ -62,10 +62,20 @@ func destinationUnreadable(d *destination) *Finding {
 	}
 	dst := d.Destination
 	f := &Finding{
-		Summary: fmt.Sprintf("The registry policy of the destination %s could not be read (%s).", dst, d.RegistryPolicy.Why),
+		// Nobody gave credentials for it: a gap to fill, not a fault.
+		Severity: SeverityWarning,
+		Summary:  fmt.Sprintf("The registry policy of the destination %s could not be read (%s).", dst, d.RegistryPolicy.Why),
 		Detail: fmt.Sprintf("To check the destination, ecrdoctor needs ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories and ecr:GetAccountSetting in account %s, region %s: "+
 			"run it with --dest-profile %s=PROFILE or --assume-role ROLE_NAME, or collect those files into the snapshot with that account's credentials.",
 			dst.Account, dst.Region, dst.Account),
+	}
+	if cf := d.Credentials; cf != nil {
+		// The credentials the user gave for it failed: that is the problem
+		// to fix first, and no other flag is the answer.
+		f.Severity = SeverityError
+		f.Summary = fmt.Sprintf("The credentials given for the destination account %s (%s) did not work, so %s could not be read: %s.", dst.Account, cf.Given, dst, cf.Reason)
+		f.Detail = fmt.Sprintf("Fix those credentials and run again: they must belong to account %s and allow ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories and ecr:GetAccountSetting in region %s "+
+			"(for --assume-role, the source principal needs sts:AssumeRole on the role and the role's trust policy must allow it).", dst.Account, dst.Region)
 	}
 	if rp := d.RegistryPolicy; rp.Err != "" {
 		f.Evidence = []Evidence{{Kind: EvidenceAPIError, Source: rp.Source, Text: rp.Err}}

@@ -101,6 +101,9 @@ type DestinationFacts struct {
 	DeleteReplicationRules []string
 
 	RegistryPolicy PolicyFact
+	// Credentials, when set, are the destination account's credentials the
+	// user gave that did not work: the reason its policies are unknown.
+	Credentials *CredentialFailure
 	// Scope is the destination's REGISTRY_POLICY_SCOPE (V1, V2), "" when
 	// unknown.
 	Scope string

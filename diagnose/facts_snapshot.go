@@ -145,6 +145,9 @@ func isECRAction(action string) bool {
 // destination: its registry policy and scope, the repository and its
 // policy, and the account's registry policies in other regions.
 func destinationReads(s *Snapshot, d *DestinationFacts) {
+	if cf, ok := s.CredentialFailures[d.Destination.Account]; ok {
+		d.Credentials = &cf
+	}
 	reg := s.Registry(d.Destination)
 	if reg == nil {
 		d.RegistryPolicy = PolicyFact{Why: "not collected"}

@@ -39,6 +39,21 @@ type Snapshot struct {
 	Warnings []string
 	// APICalls counts live AWS calls per service (nil for a snapshot folder).
 	APICalls map[string]int
+	// CredentialFailures are the destination accounts whose credentials,
+	// given for a live run (--dest-profile, --assume-role), did not work, by
+	// account: what they were to read is unknown because of it.
+	CredentialFailures map[string]CredentialFailure
+}
+
+// CredentialFailure is credentials given for an account that did not work.
+type CredentialFailure struct {
+	// Given names them as the user did: "--assume-role
+	// arn:aws:iam::222222222222:role/EcrdoctorRead", "--dest-profile
+	// 222222222222=prod".
+	Given string
+	// Reason is why they did not work: AWS's refusal, or the account they
+	// belong to instead.
+	Reason string
 }
 
 // Registry returns the collected registry at loc, or nil.

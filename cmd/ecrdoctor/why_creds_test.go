@@ -183,3 +183,63 @@ func TestWhyLiveUnresponsiveDestination(t *testing.T) {
 		t.Errorf("report warnings do not say the destination did not answer:\n%s", w)
 	}
 }
+
+// TestGivenDestinationCredentialsThatFail: credentials the user gave for a
+// destination that do not work (the role is denied, the profile belongs to
+// another account) are that destination's headline, DESTINATION_UNREADABLE
+// as an error (exit 1) with the reason, not "not collected" with exit 0;
+// the snapshot records it, so its replay says the same.
+func TestGivenDestinationCredentialsThatFail(t *testing.T) {
+	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	cases := []struct {
+		name  string
+		setup func(*awstest.Env)
+		flags []string
+		want  []string
+	}{
+		{"role denied", func(e *awstest.Env) { e.Moto.DenyRoles["EcrdoctorRead"] = true },
+			[]string{"--assume-role", "EcrdoctorRead"},
+			[]string{"--assume-role arn:aws:iam::222222222222:role/EcrdoctorRead", "AccessDenied"}},
+		{"profile of another account", func(e *awstest.Env) {
+			e.WriteConfig("[profile dest]\naws_access_key_id = " + awstest.SourceKey + "\naws_secret_access_key = secret\n")
+		}, []string{"--dest-profile", "222222222222=dest"},
+			[]string{"--dest-profile 222222222222=dest", "credentials of account " + awstest.SourceAccount}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := awstest.Start(t)
+			env.Build(awstest.Scenario{
+				Repository: "my-repo", Region: "ap-northeast-1", Images: 1,
+				Rules:        []awstest.Rule{{Destinations: []diagnose.Location{dest}}},
+				Destinations: map[diagnose.Location]awstest.Destination{dest: {RepositoryExists: true}},
+			})
+			tc.setup(env)
+			live := append([]string{"--repo", "my-repo", "--region", "ap-northeast-1", "--since", "3d"}, tc.flags...)
+			out := filepath.Join(t.TempDir(), "snap")
+			if code, _, stderr := run(t, "", append([]string{"snapshot", "--out", out}, live...)...); code != exitOK {
+				t.Fatalf("snapshot: exit %d\n%s", code, stderr)
+			}
+			for _, args := range [][]string{
+				append([]string{"why", "--output", "json"}, live...),
+				{"why", "--output", "json", "--repo", "my-repo", "--snapshot", out},
+			} {
+				code, stdout, stderr := run(t, "", args...)
+				if code != exitFindings {
+					t.Fatalf("%v: exit %d, want %d\n%s", args[:4], code, exitFindings, stderr)
+				}
+				r := decodeReport(t, stdout)
+				if len(r.Findings) == 0 || r.Findings[0].Code != "DESTINATION_UNREADABLE" || r.Findings[0].Severity != diagnose.SeverityError {
+					t.Fatalf("%v: findings %v; want DESTINATION_UNREADABLE first, as an error", args[:4], r.Findings)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(r.Findings[0].Summary, w) {
+						t.Errorf("%v: the headline does not say %q: %s", args[:4], w, r.Findings[0].Summary)
+					}
+				}
+				if strings.Contains(r.Findings[0].Detail, "run it with --dest-profile") {
+					t.Errorf("the advice asks for a flag the user gave: %s", r.Findings[0].Detail)
+				}
+			}
+		})
+	}
+}

@@ -108,6 +108,7 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 		dests: map[string]*destAccess{},
 	}
 	c.silent = map[diagnose.Location]bool{}
+	c.credFails = map[string]CredentialFailure{}
 	if c.opts.Now.IsZero() {
 		c.opts.Now = time.Now()
 	}
@@ -143,6 +144,8 @@ type capture struct {
 	mu    sync.Mutex
 	stats *CaptureStats
 	dests map[string]*destAccess // by foreign account
+	// credFails are the destination accounts whose given credentials failed.
+	credFails map[string]CredentialFailure
 	// silent are the registries a read of which got no answer.
 	silent map[diagnose.Location]bool
 	pairs  []*trailPair
@@ -343,7 +346,7 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 		cfg, err := c.sess.loadConfig(ctx, profile, "--dest-profile "+account+"="+profile, c.srcAt.Region)
 		if err != nil {
 			c.warnf("account %s: %v; the destination is not read", account, err)
-			da.cfg, da.how = c.src, "source credentials"
+			c.credentialsFailed(account, da.how, err)
 			return
 		}
 		got, err := c.sess.callerAccount(ctx, cfg)
@@ -352,10 +355,12 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 			if _, isAPI := apiError(err); isAPI {
 				da.deny = err
 			}
+			c.credentialsFailed(account, da.how, err)
 			return
 		}
 		if got != account {
 			c.warnf("account %s: profile %q holds credentials of account %s, not %s; fix --dest-profile", account, profile, got, account)
+			c.credentialsFailed(account, da.how, fmt.Errorf("they are credentials of account %s", got))
 			return
 		}
 		da.cfg, da.own = cfg, true
@@ -370,6 +375,7 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 			if _, isAPI := apiError(err); isAPI {
 				da.deny = err
 			}
+			c.credentialsFailed(account, da.how, err)
 			return
 		}
 		da.cfg, da.own = cfg, true
@@ -377,6 +383,24 @@ func (c *capture) resolveDest(ctx context.Context, account string, da *destAcces
 	}
 	da.cfg, da.how = c.src, "source credentials"
 	c.warnf("account %s: no credentials for the destination account, so its registry policy and policy scope are not read (only another account's own credentials can read them); pass --assume-role NAME (a role in %s that allows ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories, ecr:GetAccountSetting and cloudtrail:LookupEvents) or --dest-profile %s=PROFILE", account, account, account)
+}
+
+// credentialsFailed records that the credentials given for account (how)
+// did not work, for the snapshot: the destination's headline is then that,
+// an error, not "not collected". A failure that says nothing of the
+// credentials (AWS busy, no answer) is only the warning already given.
+func (c *capture) credentialsFailed(account, how string, err error) {
+	if isTransient(err) {
+		return
+	}
+	reason := describe(err)
+	var ce *CredentialsError
+	if errors.As(err, &ce) {
+		reason = "no usable credentials: " + ce.Err.Error()
+	}
+	c.mu.Lock()
+	c.credFails[account] = CredentialFailure{Account: account, Given: how, Reason: reason}
+	c.mu.Unlock()
 }
 
 // assumeAdvice words a failed --assume-role: only a refusal is blamed on the
@@ -540,6 +564,9 @@ func (c *capture) writeManifest() error {
 	m.CapturedAt = c.opts.Now.UTC().Format(time.RFC3339)
 	c.mu.Lock()
 	m.Warnings = append([]string(nil), c.stats.Warnings...)
+	for _, acct := range slices.Sorted(maps.Keys(c.credFails)) {
+		m.CredentialFailures = append(m.CredentialFailures, c.credFails[acct])
+	}
 	c.mu.Unlock()
 	return c.writeFile(filepath.Join(c.dir, ManifestFile), m)
 }

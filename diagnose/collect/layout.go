@@ -56,6 +56,20 @@ type Manifest struct {
 	CapturedAt string `json:"captured_at"` // RFC 3339
 	// Warnings are what the capture could not read and why (optional).
 	Warnings []string `json:"warnings,omitempty"`
+	// CredentialFailures are the destination accounts whose credentials,
+	// given for the capture, did not work (optional).
+	CredentialFailures []CredentialFailure `json:"credential_failures,omitempty"`
+}
+
+// CredentialFailure is, in snapshot.json, credentials given for a
+// destination account that did not work.
+type CredentialFailure struct {
+	Account string `json:"account"`
+	// Given names them as the user did ("--assume-role ARN",
+	// "--dest-profile ACCOUNT=PROFILE").
+	Given string `json:"given"`
+	// Reason is why they did not work.
+	Reason string `json:"reason"`
 }
 
 // Call is one AWS read as the snapshot folder stores it: made with the

@@ -120,6 +120,12 @@ func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snaps
 	}
 	if manifest != nil {
 		l.snap.Warnings = append(l.snap.Warnings, manifest.Warnings...)
+		for _, cf := range manifest.CredentialFailures {
+			if l.snap.CredentialFailures == nil {
+				l.snap.CredentialFailures = map[string]diagnose.CredentialFailure{}
+			}
+			l.snap.CredentialFailures[cf.Account] = diagnose.CredentialFailure{Given: cf.Given, Reason: cf.Reason}
+		}
 	}
 	if err := l.readEvents(opts); err != nil {
 		return nil, err
@@ -213,6 +219,11 @@ func (l *loader) readManifest() (*Manifest, error) {
 	}
 	if m.Repository != "" && !awsid.IsRepositoryName(m.Repository) {
 		return nil, fmt.Errorf("%s: repository %q is not an ECR repository name", p, m.Repository)
+	}
+	for i, cf := range m.CredentialFailures {
+		if !awsid.IsAccountID(cf.Account) {
+			return nil, fmt.Errorf("%s: credential_failures[%d].account %q is not a 12-digit AWS account ID", p, i, cf.Account)
+		}
 	}
 	if m.CapturedAt != "" {
 		if _, err := time.Parse(time.RFC3339, m.CapturedAt); err != nil {
