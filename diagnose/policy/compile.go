@@ -86,26 +86,41 @@ type tplPart struct {
 }
 
 type compiler struct {
-	c     *compiled
-	slots map[string]int
-	vars  bool
+	c          *compiled
+	slots      map[string]int // lower-cased key -> slot
+	bySpelling map[string]int // key as written -> slot
+	canon      map[string]string
+	vars       bool
+}
+
+// canonical is canonicalKey, once per spelling.
+func (k *compiler) canonical(key string) string {
+	c, ok := k.canon[key]
+	if !ok {
+		c = canonicalKey(key)
+		k.canon[key] = c
+	}
+	return c
 }
 
 func (k *compiler) slot(key string) int {
-	lk := strings.ToLower(key)
-	if i, ok := k.slots[lk]; ok {
+	if i, ok := k.bySpelling[key]; ok {
 		return i
 	}
-	if k.slots == nil {
-		k.slots = map[string]int{}
+	lk := strings.ToLower(key)
+	i, ok := k.slots[lk]
+	if !ok {
+		i = len(k.c.keys)
+		k.slots[lk] = i
+		k.c.keys = append(k.c.keys, lk)
 	}
-	k.slots[lk] = len(k.c.keys)
-	k.c.keys = append(k.c.keys, lk)
-	return len(k.c.keys) - 1
+	k.bySpelling[key] = i
+	return i
 }
 
 func compile(p *Policy) *compiled {
-	k := &compiler{c: &compiled{stmts: make([]cStatement, len(p.Statements))}, vars: p.Version == Version2012}
+	k := &compiler{c: &compiled{stmts: make([]cStatement, len(p.Statements))}, vars: p.Version == Version2012,
+		slots: map[string]int{}, bySpelling: map[string]int{}, canon: map[string]string{}}
 	if len(p.Statements) > 0 {
 		k.c.of = &p.Statements[0]
 	}
@@ -233,7 +248,7 @@ func (k *compiler) template(s string, wild bool) *template {
 				key, def, hasDef = strings.TrimSpace(kk), strings.ReplaceAll(d[1:len(d)-1], "''", "'"), true
 			}
 		}
-		t.parts = append(t.parts, tplPart{variable: true, key: k.slot(key), canon: canonicalKey(key), canonLower: strings.ToLower(canonicalKey(key)), def: def, hasDef: hasDef})
+		t.parts = append(t.parts, tplPart{variable: true, key: k.slot(key), canon: k.canonical(key), canonLower: strings.ToLower(k.canonical(key)), def: def, hasDef: hasDef})
 	}
 	if s != "" {
 		t.parts = append(t.parts, tplPart{text: s, wild: wild})
@@ -248,7 +263,7 @@ func (k *compiler) condition(cc *cCondition, c *Condition) {
 		cc.op, cc.opErr = parseOperator(c.Operator)
 	}
 	cc.key = k.slot(c.Key)
-	cc.canon = canonicalKey(c.Key)
+	cc.canon = k.canonical(c.Key)
 	cc.label = "condition " + c.Operator + " " + c.Key
 	cc.valuesDesc = quoteList(c.Values)
 	if cc.opErr != nil {

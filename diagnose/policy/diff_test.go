@@ -52,6 +52,13 @@ func corpusPolicies(t *testing.T) []string {
 		})
 	}
 	out = append(out, fuzzSeeds...)
+	// JSON the fast reader must read like the token decoder: escapes,
+	// non-ASCII and invalid UTF-8 in strings, numbers, nulls, whitespace.
+	out = append(out,
+		"{\"Statement\": {\"Sid\": \"caf\\u00e9 \\\"q\\\" \\ud83d\\ude00 \\/\", \"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"ecr:*\",\r\n\t\"Condition\": {\"StringEquals\": {\"k\": [\"\\u0000x\", \"é\", \"\xff\xfe\", 1e3, -0.5E-2, true, false]}}}}",
+		`{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "ecr:*", "Condition": {"StringEquals": {"k": null}}}}`,
+		`{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*", "Resource": "\ud800"}]}`,
+		"\ufeff{\"Statement\": []}", `{"Statement": []} x`, `{"Statement": [,]}`)
 	out = append(out, benchPolicy(), benchDoc(200))
 	for _, root := range []string{"../../fixtures", "/work/shared/domain/aws-doc-samples"} {
 		_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {

@@ -70,130 +70,138 @@ type glob struct {
 	runs  []globRun // len(runs) == stars+1
 }
 
+// A globRun is the text between two stars: lit when strings.Index can find
+// it (no ?, valid UTF-8 without U+FFFD, which an invalid byte of s decodes
+// to, so that byte equality at a rune start is rune equality), otherwise
+// runes, with anyRune for ?.
 type globRun struct {
-	runes []rune // anyRune for ?
-	// ascii: every rune is ASCII or anyRune; lower holds them lower-cased.
-	ascii bool
-	lower []rune
-	// lit is the run as text when strings.Index can find it: no ?, valid
-	// UTF-8 without U+FFFD (which an invalid byte of s decodes to), so that
-	// byte equality at a rune start is rune equality.
 	lit    string
 	hasLit bool
+	ascii  bool // lit is ASCII
+	runes  []rune
+	n      int // runes in the run
 }
 
 func stringGlob(s string) glob {
 	if !strings.ContainsAny(s, "*?") {
 		return glob{plain: true, text: s}
 	}
-	g := glob{text: s}
-	var cur []rune
-	for _, r := range s {
-		switch r {
-		case '*':
-			g.runs = append(g.runs, newRun(cur))
-			cur = nil
-		case '?':
-			cur = append(cur, anyRune)
-		default:
-			cur = append(cur, r)
+	g := glob{text: s, runs: make([]globRun, 0, strings.Count(s, "*")+1)}
+	for {
+		seg, rest, more := strings.Cut(s, "*")
+		g.runs = append(g.runs, stringRun(seg))
+		if !more {
+			return g
 		}
+		s = rest
 	}
-	g.runs = append(g.runs, newRun(cur))
-	return g
 }
 
-func patternGlob(p pattern) glob {
-	g := glob{text: p.String()}
-	var cur []rune
-	for _, c := range p {
-		switch {
-		case c.wild && c.r == '*':
-			g.runs = append(g.runs, newRun(cur))
-			cur = nil
-		case c.wild && c.r == '?':
-			cur = append(cur, anyRune)
-		default:
-			cur = append(cur, c.r)
-		}
+func stringRun(seg string) globRun {
+	if !strings.ContainsRune(seg, '?') && utf8.ValidString(seg) && !strings.ContainsRune(seg, utf8.RuneError) {
+		return litRun(seg)
 	}
-	g.runs = append(g.runs, newRun(cur))
-	return g
+	r := globRun{runes: make([]rune, 0, len(seg))}
+	for _, c := range seg {
+		if c == '?' {
+			c = anyRune
+		}
+		r.runes = append(r.runes, c)
+	}
+	r.n = len(r.runes)
+	return r
 }
 
-func newRun(runes []rune) globRun {
-	r := globRun{runes: runes, hasLit: true}
-	for _, c := range runes {
-		if c == anyRune || c == utf8.RuneError {
-			r.hasLit = false
-			break
-		}
-	}
-	if r.hasLit {
-		r.lit = string(runes)
-	}
-	r.ascii = true
-	for _, c := range runes {
-		if c >= utf8.RuneSelf {
+func litRun(lit string) globRun {
+	r := globRun{lit: lit, hasLit: true, ascii: true, n: utf8.RuneCountInString(lit)}
+	for i := 0; i < len(lit); i++ {
+		if lit[i] >= utf8.RuneSelf {
 			r.ascii = false
 			break
-		}
-	}
-	if r.ascii {
-		r.lower = make([]rune, len(runes))
-		for i, c := range runes {
-			r.lower[i] = c
-			if 'A' <= c && c <= 'Z' {
-				r.lower[i] = c + 'a' - 'A'
-			}
 		}
 	}
 	return r
 }
 
-// prefix matches the run at the start of s and returns where it ends.
-func (r *globRun) prefix(s string, ci bool) (int, bool) {
-	if r.hasLit && !ci {
-		return len(r.lit), strings.HasPrefix(s, r.lit)
+func patternGlob(p pattern) glob {
+	g := glob{text: p.String()}
+	start := 0
+	for i, c := range p {
+		if c.wild && c.r == '*' {
+			g.runs = append(g.runs, patternRun(p[start:i]))
+			start = i + 1
+		}
 	}
-	return r.at(s, 0, ci)
+	g.runs = append(g.runs, patternRun(p[start:]))
+	return g
+}
+
+func patternRun(p pattern) globRun {
+	r := globRun{runes: make([]rune, len(p)), n: len(p)}
+	lit := true
+	for i, c := range p {
+		r.runes[i] = c.r
+		if c.wild {
+			r.runes[i], lit = anyRune, false // only ? is left
+		}
+		if c.r == utf8.RuneError {
+			lit = false
+		}
+	}
+	if lit {
+		return litRun(string(r.runes))
+	}
+	return r
 }
 
 // at matches the run at byte offset i of s and returns where it ends.
 func (r *globRun) at(s string, i int, ci bool) (int, bool) {
-	if ci && r.ascii {
+	if !r.hasLit {
+		for _, pr := range r.runes {
+			if i >= len(s) {
+				return 0, false
+			}
+			c, size := utf8.DecodeRuneInString(s[i:])
+			if pr != anyRune && !runeEqual(pr, c, ci) {
+				return 0, false
+			}
+			i += size
+		}
+		return i, true
+	}
+	if !ci {
+		if strings.HasPrefix(s[i:], r.lit) {
+			return i + len(r.lit), true
+		}
+		return 0, false
+	}
+	if r.ascii {
 		// ASCII bytes fold by arithmetic; a non-ASCII rune of s may still
 		// lower-case to an ASCII letter (the Kelvin sign), so it takes the
-		// general path.
+		// rune by rune path.
 		j := i
-		for _, pr := range r.lower {
+		for k := 0; k < len(r.lit); k++ {
 			if j >= len(s) {
 				return 0, false
 			}
 			c := s[j]
 			if c >= utf8.RuneSelf {
-				return r.atRunes(s, i, ci)
+				goto runes
 			}
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if pr != anyRune && rune(c) != pr {
+			if lowerASCII(c) != lowerASCII(r.lit[k]) {
 				return 0, false
 			}
 			j++
 		}
 		return j, true
 	}
-	return r.atRunes(s, i, ci)
-}
-
-func (r *globRun) atRunes(s string, i int, ci bool) (int, bool) {
-	for _, pr := range r.runes {
+runes:
+	for _, pr := range r.lit {
 		if i >= len(s) {
 			return 0, false
 		}
 		c, size := utf8.DecodeRuneInString(s[i:])
-		if pr != anyRune && pr != c && (!ci || unicode.ToLower(pr) != unicode.ToLower(c)) {
+		if !runeEqual(pr, c, ci) {
 			return 0, false
 		}
 		i += size
@@ -201,9 +209,20 @@ func (r *globRun) atRunes(s string, i int, ci bool) (int, bool) {
 	return i, true
 }
 
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func runeEqual(pr, c rune, ci bool) bool {
+	return pr == c || ci && unicode.ToLower(pr) == unicode.ToLower(c)
+}
+
 // find returns the end of the run's leftmost occurrence in s at or after i.
 func (r *globRun) find(s string, i int, ci bool) (int, bool) {
-	if len(r.runes) == 0 {
+	if r.n == 0 {
 		return i, true
 	}
 	if r.hasLit && !ci {
@@ -236,13 +255,10 @@ func (g *glob) match(s string, ci bool) bool {
 	}
 	first := &g.runs[0]
 	if len(g.runs) == 1 {
-		if first.hasLit && !ci {
-			return s == first.lit
-		}
 		end, ok := first.at(s, 0, ci)
 		return ok && end == len(s)
 	}
-	pos, ok := first.prefix(s, ci)
+	pos, ok := first.at(s, 0, ci)
 	if !ok {
 		return false
 	}
@@ -256,7 +272,7 @@ func (g *glob) match(s string, ci bool) bool {
 	if last.hasLit && !ci {
 		return len(s)-pos >= len(last.lit) && strings.HasSuffix(s, last.lit)
 	}
-	n := utf8.RuneCountInString(s[pos:]) - len(last.runes)
+	n := utf8.RuneCountInString(s[pos:]) - last.n
 	if n < 0 {
 		return false
 	}
