@@ -200,10 +200,13 @@ func (l *loader) touch(d fs.DirEntry) {
 
 func (l *loader) readManifest() (*Manifest, error) {
 	p := l.path(ManifestFile)
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if !l.inside(p) {
+		return nil, nil // warned: read as if absent
+	}
+	b, err := readSnapshotFile(p)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +245,9 @@ func (l *loader) walk() error {
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if name != ManifestFile && name != CloudTrailDir && !l.inside(l.path(name)) {
+			continue // warned
+		}
 		switch {
 		case name == ManifestFile && !followsToDir(l.path(name), e):
 			l.touch(e)
@@ -293,6 +299,9 @@ func (l *loader) walkAccount(account string) error {
 	}
 	for _, e := range entries {
 		rel := account + "/" + e.Name()
+		if !l.inside(l.path(rel)) {
+			continue // warned
+		}
 		if awsid.IsRegion(e.Name()) && followsToDir(l.path(rel), e) {
 			if err := l.walkRegistry(diagnose.Location{Account: account, Region: e.Name()}); err != nil {
 				return err
@@ -323,6 +332,9 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 		}
 		if err := l.ctx.Err(); err != nil {
 			return err
+		}
+		if p != root && !l.inside(p) {
+			return nil // warned
 		}
 		if followsToDir(p, d) {
 			if p != root && strings.HasSuffix(d.Name(), jsonSuffix) {
@@ -386,7 +398,7 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 // holdsOutput reports whether a file named like a stored error holds a
 // call's output instead: a JSON object without an "Error" member.
 func holdsOutput(p string) bool {
-	b, err := os.ReadFile(p)
+	b, err := readSnapshotFile(p)
 	if err != nil {
 		return false
 	}
@@ -517,7 +529,7 @@ func readInto[T any](c *callFiles, check func(v *T, raw map[string]json.RawMessa
 		}
 		return diagnose.Read[T]{State: diagnose.Failed, Err: apiErr, Source: c.name(c.failed)}, nil
 	}
-	b, err := os.ReadFile(c.ok)
+	b, err := readSnapshotFile(c.ok)
 	if err != nil {
 		return diagnose.Read[T]{}, err
 	}
@@ -540,7 +552,7 @@ var cliErrorRE = regexp.MustCompile(`(?s)^An error occurred \(([A-Za-z0-9.]+)\) 
 // readAPIError reads <name>.error.json: {"Error":{"Code":..,"Message":..}},
 // or the AWS CLI's own error line.
 func readAPIError(p string) (*diagnose.APIError, error) {
-	b, err := os.ReadFile(p)
+	b, err := readSnapshotFile(p)
 	if err != nil {
 		return nil, err
 	}
@@ -696,6 +708,70 @@ func checkPolicy(v *diagnose.PolicyOutput, raw map[string]json.RawMessage, accou
 		return errors.New("policyText is not a JSON policy: want a JSON object")
 	}
 	return nil
+}
+
+// maxSnapshotFile caps every file of a snapshot folder the loader reads
+// itself. The largest is a describe-repositories of a whole registry: 10,000
+// repositories of about 1 kB. CloudTrail files have trail.Read's own caps.
+const maxSnapshotFile = 64 << 20
+
+// readSnapshotFile reads a file of the snapshot: a regular file (a FIFO or
+// a device would block or never end) of at most maxSnapshotFile bytes.
+func readSnapshotFile(p string) ([]byte, error) {
+	// Stat before Open: opening a FIFO blocks until someone writes to it.
+	if info, err := os.Stat(p); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s): a snapshot holds only the files the AWS CLI writes", p, info.Mode().Type())
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s): a snapshot holds only the files the AWS CLI writes", p, info.Mode().Type())
+	}
+	tooBig := fmt.Errorf("%s: larger than the %d MB a snapshot file may hold: is this the output of the right command?", p, maxSnapshotFile>>20)
+	if info.Size() > maxSnapshotFile {
+		return nil, tooBig
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSnapshotFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSnapshotFile {
+		return nil, tooBig // it grew while being read
+	}
+	return b, nil
+}
+
+// inside reports whether p, once its symbolic links are followed, is still
+// in the snapshot folder; a link that leads out of it is skipped with a
+// warning (the snapshot would answer with files it does not hold). A link
+// that cannot be followed is left to the caller, which reports it.
+func (l *loader) inside(p string) bool {
+	info, err := os.Lstat(p)
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return true
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return true
+	}
+	root, err := filepath.EvalSymlinks(l.dir)
+	if err != nil {
+		return true
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		l.warnf("%s: skipped: a symbolic link to %s, outside the snapshot folder", p, real)
+		return false
+	}
+	return true
 }
 
 // isRegular reports whether p is a regular file, following a symlink.

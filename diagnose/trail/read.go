@@ -275,7 +275,7 @@ func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
 			jobs = append(jobs, job{path: p, size: fi.Size()})
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		err = walkFollowingLinks(p, res, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v", path, err))
 				if opts.Strict {
@@ -291,7 +291,7 @@ func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
 				return nil
 			}
 			if !d.Type().IsRegular() {
-				return nil
+				return nil // a FIFO or device would block; links are followed by the walk
 			}
 			if !isTrailFile(path) {
 				res.Scanned.SkippedFiles++
@@ -313,6 +313,51 @@ func plan(paths []string, opts Options, res *Result) ([]job, bool, error) {
 		}
 	}
 	return jobs, useStdin, nil
+}
+
+// walkFollowingLinks is filepath.WalkDir that also follows symbolic links,
+// to files and to folders (users assemble trail folders from links to what
+// they synced): fn sees a linked file as the regular file it leads to. A
+// link back into a folder already walked is a loop: it is skipped with a
+// warning, as is a link that leads nowhere.
+func walkFollowingLinks(root string, res *Result, fn fs.WalkDirFunc) error {
+	seen := map[string]bool{}
+	var walk func(dir string, linked bool) error
+	walk = func(dir string, linked bool) error {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			seen[real] = true
+		}
+		start := dir
+		if linked {
+			start += string(filepath.Separator) // WalkDir then follows the link itself
+		}
+		return filepath.WalkDir(start, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.Type()&fs.ModeSymlink == 0 {
+				return fn(path, d, err)
+			}
+			info, err := os.Stat(path)
+			if err != nil {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: skipped: a symbolic link that leads nowhere (%v)", path, errors.Unwrap(err)))
+				return nil
+			}
+			if !info.IsDir() {
+				return fn(path, fs.FileInfoToDirEntry(info), nil)
+			}
+			real, err := filepath.EvalSymlinks(path)
+			if err != nil || seen[real] {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: skipped: a symbolic link back into a folder already read (a loop)", path))
+				return nil
+			}
+			if err := fn(path, fs.FileInfoToDirEntry(info), nil); err != nil {
+				if errors.Is(err, filepath.SkipDir) {
+					return nil
+				}
+				return err
+			}
+			return walk(path, true)
+		})
+	}
+	return walk(root, false)
 }
 
 // isTrailFile reports whether a file found in a folder is worth opening:
