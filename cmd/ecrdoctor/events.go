@@ -440,7 +440,12 @@ func summary(res *trail.Result, filter trail.Filter) string {
 	if filter == trail.FilterAll {
 		s += fmt.Sprintf(", %d successful", ok)
 	}
-	s += fmt.Sprintf(" in %s from %s", plural(res.Scanned.Records, "record"), plural(res.Scanned.Files, "file"))
+	if res.Scanned.Files == 0 && res.Scanned.Records > 0 {
+		// Athena or Lake: rows of one query, not files.
+		s += fmt.Sprintf(" in %s of the query", plural(res.Scanned.Records, "row"))
+	} else {
+		s += fmt.Sprintf(" in %s from %s", plural(res.Scanned.Records, "record"), plural(res.Scanned.Files, "file"))
+	}
 	if res.Scanned.SkippedFiles > 0 {
 		s += fmt.Sprintf("; %s skipped (not CloudTrail event logs)", plural(res.Scanned.SkippedFiles, "file"))
 	}

@@ -97,7 +97,7 @@ func TestEventsFromAthena(t *testing.T) {
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1 (a denial)\n%s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "1 denied replication call (my-repo)") {
+	if !strings.Contains(stdout, "1 denied replication call (my-repo) in 1 row of the query.") {
 		t.Errorf("the denial is not listed:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "scanned, about $") {
