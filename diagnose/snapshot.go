@@ -131,6 +131,11 @@ type Registry struct {
 	// ReplicationStatus is `aws ecr describe-image-replication-status`, by
 	// repository name, then by tag or digest.
 	ReplicationStatus map[string]map[string]Read[ReplicationStatusOutput]
+	// Backfills is `aws ecr list-replication-backfills` (source registry).
+	Backfills Read[ListReplicationBackfillsOutput]
+	// BackfillResults is `aws ecr describe-replication-backfill-results
+	// --result-status-filter FAILED`, by backfill id.
+	BackfillResults map[string]Read[DescribeReplicationBackfillResultsOutput]
 }
 
 // NewRegistry returns an empty registry record for loc.
@@ -139,6 +144,7 @@ func NewRegistry(loc Location) *Registry {
 		Location:           loc,
 		RepositoryPolicies: map[string]Read[PolicyOutput]{},
 		ReplicationStatus:  map[string]map[string]Read[ReplicationStatusOutput]{},
+		BackfillResults:    map[string]Read[DescribeReplicationBackfillResultsOutput]{},
 	}
 }
 

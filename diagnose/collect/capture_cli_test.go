@@ -3,6 +3,8 @@ package collect_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,6 +87,13 @@ func TestCaptureAgreesWithAWSCLI(t *testing.T) {
 	cli(dst, srcReg, collect.GetAccountSettingFile, "ecr", "get-account-setting", "--name", "REGISTRY_POLICY_SCOPE")
 	cli(dst, srcReg, collect.LookupEventsPrefix, lookup...)
 	cli(dst, "us-west-1", collect.GetRegistryPolicyFile, "ecr", "get-registry-policy")
+	if exec.Command(awsCLI, "ecr", "list-replication-backfills", "help").Run() == nil {
+		cli(src, srcReg, collect.ListBackfillsFile, "ecr", "list-replication-backfills")
+	} else {
+		// This CLI predates replication backfill (ECR, 2026-10): store the
+		// API's answer, which is what a newer CLI prints for JSON 1.1.
+		rawECR(t, env.Moto.URL, awstest.SourceKey, srcReg, "ListReplicationBackfills", `{"maxResults":50}`, collect.CallFile(hand, src, srcReg, collect.ListBackfillsFile))
+	}
 
 	if got, want := files(t, captured), files(t, hand); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("Capture wrote\n%s\nthe hand-made snapshot has\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -173,4 +182,26 @@ func scrub(v any) any {
 func isPath(v any) bool {
 	s, ok := v.(string)
 	return ok && strings.Contains(s, string(filepath.Separator))
+}
+
+// rawECR sends one ECR JSON 1.1 request to url, signed only as far as the
+// harness reads it (access key and region), and writes the answer to path.
+func rawECR(t *testing.T, url, key, region, op, body, path string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url+"/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921."+op)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+key+"/20260101/"+region+"/ecr/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: HTTP %d: %s", op, resp.StatusCode, b)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -134,6 +134,7 @@ func TestCaptureSeedCase(t *testing.T) {
 		src + "/" + srcReg + "/describe-image-replication-status/" + repo + "/v1.json",
 		src + "/" + srcReg + "/describe-registry.json",
 		src + "/" + srcReg + "/describe-repositories.json",
+		src + "/" + srcReg + "/list-replication-backfills.json", // none: one call
 		src + "/" + srcReg + "/lookup-events.json",
 		src + "/us-west-1/describe-repositories.error.json", // same account: repository not created yet
 		src + "/us-west-1/lookup-events.json",

@@ -143,6 +143,8 @@ func knownCall(name string) bool {
 		return true
 	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
 		return true
+	case isBackfillCall(name):
+		return true
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
 		return awsid.IsRepositoryName(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))
 	case strings.HasPrefix(name, ReplicationStatusDir+"/"):

@@ -45,6 +45,8 @@ var allowedOperations = []operation{
 	{"ECR", "GetRegistryPolicy", "ecr:GetRegistryPolicy", sideDest},
 	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
 	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},
+	{"ECR", "ListReplicationBackfills", "ecr:ListReplicationBackfills", sideSource},
+	{"ECR", "DescribeReplicationBackfillResults", "ecr:DescribeReplicationBackfillResults", sideSource},
 	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents", sideBoth},
 	// events at organization scale (the credentials events runs with): S3
 	// reads, and the query engines. A query writes its results to Athena's

@@ -63,6 +63,9 @@ type Moto struct {
 	// does not know (deleteReplication), so DescribeRegistry is answered
 	// from here.
 	replication map[string]json.RawMessage
+	// Backfills answers ListReplicationBackfills and
+	// DescribeReplicationBackfillResults (moto has neither).
+	Backfills BackfillStandIn
 }
 
 // StartMoto starts moto_server on a free loopback port and stops it when the
