@@ -104,10 +104,17 @@ var Catalogue = []CodeInfo{
 		Help: "ecrdoctor needs ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories and ecr:GetAccountSetting in each destination account and region. " +
 			"Give it a profile or a role for that account (--dest-profile, --assume-role), or collect those files into the snapshot. " +
 			"When the profile or role given failed (denied, another account's credentials, no credentials at all), that is the error to fix first."},
+	{Code: CodeBackfillFailed, Severity: SeverityWarning, Mode: "§10.1", Doc: docReplicationBackfill,
+		Title: "The newest replication backfill to the destination failed (per-image failure codes, image index children included); the policy checks say whether its cause is still there.",
+		Help: "A replication backfill re-drives a registry's existing images to one destination and fails itself once 50% or more of its replications have failed, counted after at least 100. " +
+			"describe-replication-backfill-results --result-status-filter FAILED lists the failed images and their codes. Fix what the codes point at (the registry policy first), then start a new backfill."},
 	{Code: CodeStaleFailures, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationStatus,
 		Title: "The policy allows replication now, but earlier pushes failed and are not retried: re-drive them with a replication backfill.",
 		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: " +
 			"start a replication backfill to that destination (aws ecr start-replication-backfill, with the source credentials), or push the affected images again."},
+	{Code: CodeBackfillInProgress, Severity: SeverityInfo, Mode: "§10.1", Doc: docReplicationBackfill,
+		Title: "A replication backfill to the destination is still running; its progress is shown.",
+		Help:  "Images missing in the destination may still arrive with the backfill. Only one backfill per destination region runs at a time: wait for it (describe-replication-backfill-results) before starting another."},
 	{Code: CodeDeleteReplicationEnabled, Severity: SeverityInfo, Mode: "§10.2", Doc: docReplicationDelete,
 		Title: "A rule covering the repository replicates deletions: an image missing in the destination may have been deleted in the source on purpose.",
 		Help: "With deleteReplication enabled on a replication rule, ECR replicates tag removals, deletions by digest and lifecycle-policy expiries from the source to the destination. " +

@@ -68,7 +68,9 @@ var destinationChecks = []check{
 	{CodeReplicateImageDenied, deniedWhileUnreadable},
 	{CodeReplicateImageDenied, deniedElsewhere},
 	{CodeDestinationUnreadable, destinationUnreadable},
+	{CodeBackfillFailed, backfillFailed},
 	{CodeStaleFailures, staleFailures},
+	{CodeBackfillInProgress, backfillInProgress},
 	// What the rules do besides replicating.
 	{CodeDeleteReplicationEnabled, deleteReplicationEnabled},
 }

@@ -99,6 +99,9 @@ type DestinationFacts struct {
 	// DeleteReplicationRules name the rules ("rules[0]") that send the
 	// repository here and replicate deletions too.
 	DeleteReplicationRules []string
+	// Backfill is the newest replication backfill to this destination
+	// (nil when there is none, or the backfills were not read).
+	Backfill *BackfillFact
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

@@ -91,6 +91,7 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 	for _, t := range targets {
 		d := DestinationFacts{Repository: s.Repository, Source: s.Source, Destination: t.loc, Prefixes: t.prefixes, RulesSource: f.Rules.Source}
 		d.DeleteReplicationRules = deleteReplicationRules(f.Rules.Rules, s.Repository, t.loc)
+		d.Backfill = backfillFact(s.Registry(s.Source), t.loc)
 		splitEvents(&d, byDest[t.loc])
 		for _, st := range statusByDest[t.loc] {
 			switch st.Status.Status {

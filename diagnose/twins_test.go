@@ -18,6 +18,9 @@ var twins = []struct {
 	twin, fixture, code string
 }{
 	{"delete-replication-disabled", "delete-replication-enabled", diagnose.CodeDeleteReplicationEnabled},
+	// The backfill ran after the registry policy was put: COMPLETE.
+	{"backfill-failed-repaired", "backfill-failed", diagnose.CodeBackfillFailed},
+	{"backfill-complete", "backfill-in-progress", diagnose.CodeBackfillInProgress},
 }
 
 func TestHealthyTwins(t *testing.T) {

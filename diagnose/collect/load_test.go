@@ -745,6 +745,11 @@ var fixtureTable = map[string]fixtureFacts{
 	"stale-failures": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")),
 			collected(srcLoc, "describe-image-replication-status/my-repo/1.4.0")), events: 3, failed: 2},
+	"backfill-failed": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException")),
+			collected(srcLoc, "list-replication-backfills"), collected(srcLoc, "describe-replication-backfill-results/4f1d9c62-8a3e-4b7f-9c15-2e6a8d0b7f31")), events: 3, failed: 3},
+	"backfill-in-progress": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "list-replication-backfills")), events: 3, failed: 0},
 	"delete-replication-enabled": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"multiple-faults": {source: srcLoc, registries: []diagnose.Location{srcLoc, usWestLoc, dstLoc, dst3},
@@ -774,6 +779,11 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 		return reg.Repositories.State, reg.Repositories.ErrCode(), true
 	case call == GetAccountSettingFile:
 		return reg.PolicyScope.State, reg.PolicyScope.ErrCode(), true
+	case call == ListBackfillsFile:
+		return reg.Backfills.State, reg.Backfills.ErrCode(), true
+	case strings.HasPrefix(call, BackfillResultsDir+"/"):
+		r := reg.BackfillResults[strings.TrimPrefix(call, BackfillResultsDir+"/")]
+		return r.State, r.ErrCode(), true
 	case strings.HasPrefix(call, GetRepositoryPolicyDir+"/"):
 		r := reg.RepositoryPolicies[strings.TrimPrefix(call, GetRepositoryPolicyDir+"/")]
 		return r.State, r.ErrCode(), true
