@@ -58,6 +58,9 @@ var Catalogue = []CodeInfo{
 		Title: "A rule replicates the registry to itself.",
 		Help: "A registry cannot replicate to itself: a destination with the source's own account and region replicates nothing. " +
 			"The destination's registryId or region is probably wrong; correct it or remove that destination."},
+	{Code: CodeCrossPartition, Severity: SeverityError, Mode: "FM-14", Doc: docReplication,
+		Title: "A destination is in another AWS partition (aws-cn, aws-us-gov, ...): ECR does not replicate between partitions.",
+		Help:  "Cross-region replication is not supported between AWS partitions (a repository in us-west-2 cannot replicate to cn-north-1), and no registry policy changes that. Remove the destination and copy the images with that partition's own credentials."},
 	{Code: CodeExplicitDeny, Severity: SeverityError, Mode: "FM-08", Doc: docRegistryPolicy,
 		Title: "A `Deny` statement blocks replication (no grant can fix that; ecrdoctor says what to decide).",
 		Help: "A Deny statement in the destination's registry policy matches the replication role's ecr:ReplicateImage request. An explicit Deny wins over every Allow, " +
@@ -115,6 +118,10 @@ var Catalogue = []CodeInfo{
 	{Code: CodeBackfillInProgress, Severity: SeverityInfo, Mode: "§10.1", Doc: docReplicationBackfill,
 		Title: "A replication backfill to the destination is still running; its progress is shown.",
 		Help:  "Images missing in the destination may still arrive with the backfill. Only one backfill per destination region runs at a time: wait for it (describe-replication-backfill-results) before starting another."},
+	{Code: CodeTagImmutabilityConflict, Severity: SeverityWarning, Mode: "FM-18", Doc: docTagMutability,
+		Title: "The destination repository's tags are immutable while the source's move: a re-pushed tag stays on the old image there, and the new one arrives untagged.",
+		Help: "Tag immutability is evaluated in each registry. An image replicated under a tag that already exists in an immutable destination repository is replicated without that tag, and the status still says COMPLETE. " +
+			"Make the destination mutable (or add exclusion filters), or stop re-pushing tags."},
 	{Code: CodeDeleteReplicationEnabled, Severity: SeverityInfo, Mode: "§10.2", Doc: docReplicationDelete,
 		Title: "A rule covering the repository replicates deletions: an image missing in the destination may have been deleted in the source on purpose.",
 		Help: "With deleteReplication enabled on a replication rule, ECR replicates tag removals, deletions by digest and lifecycle-policy expiries from the source to the destination. " +

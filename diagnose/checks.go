@@ -51,6 +51,7 @@ var sourceChecks = []sourceCheck{
 
 var destinationChecks = []check{
 	{CodeDestinationIsSource, destinationIsSource},
+	{CodeCrossPartition, crossPartition},
 	// What the registry policy answers.
 	{CodeExplicitDeny, explicitDeny},
 	{CodeConditionNotSatisfied, conditionNeverHolds},
@@ -71,6 +72,7 @@ var destinationChecks = []check{
 	{CodeBackfillFailed, backfillFailed},
 	{CodeStaleFailures, staleFailures},
 	{CodeBackfillInProgress, backfillInProgress},
+	{CodeTagImmutabilityConflict, tagImmutabilityConflict},
 	// What the rules do besides replicating.
 	{CodeDeleteReplicationEnabled, deleteReplicationEnabled},
 }

@@ -102,6 +102,9 @@ type DestinationFacts struct {
 	// Backfill is the newest replication backfill to this destination
 	// (nil when there is none, or the backfills were not read).
 	Backfill *BackfillFact
+	// TagMutability is the destination repository's imageTagMutability;
+	// SourceTagMutability the source repository's ("" when unknown).
+	TagMutability, SourceTagMutability string
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

@@ -92,6 +92,12 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 		d := DestinationFacts{Repository: s.Repository, Source: s.Source, Destination: t.loc, Prefixes: t.prefixes, RulesSource: f.Rules.Source}
 		d.DeleteReplicationRules = deleteReplicationRules(f.Rules.Rules, s.Repository, t.loc)
 		d.Backfill = backfillFact(s.Registry(s.Source), t.loc)
+		if reg := s.Registry(t.loc); reg != nil {
+			d.TagMutability = tagMutability(reg.Repositories, s.Repository)
+		}
+		if src := s.Registry(s.Source); src != nil {
+			d.SourceTagMutability = tagMutability(src.Repositories, s.Repository)
+		}
 		splitEvents(&d, byDest[t.loc])
 		for _, st := range statusByDest[t.loc] {
 			switch st.Status.Status {

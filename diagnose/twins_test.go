@@ -21,6 +21,9 @@ var twins = []struct {
 	// The backfill ran after the registry policy was put: COMPLETE.
 	{"backfill-failed-repaired", "backfill-failed", diagnose.CodeBackfillFailed},
 	{"backfill-complete", "backfill-in-progress", diagnose.CodeBackfillInProgress},
+	{"cross-partition-same-partition", "cross-partition", diagnose.CodeCrossPartition},
+	// The source's tags are immutable too: nothing re-pushed to conflict.
+	{"tag-immutability-both", "tag-immutability-conflict", diagnose.CodeTagImmutabilityConflict},
 }
 
 func TestHealthyTwins(t *testing.T) {
