@@ -111,6 +111,9 @@ var Catalogue = []CodeInfo{
 		Title: "The newest replication backfill to the destination failed (per-image failure codes, image index children included); the policy checks say whether its cause is still there.",
 		Help: "A replication backfill re-drives a registry's existing images to one destination and fails itself once 50% or more of its replications have failed, counted after at least 100. " +
 			"describe-replication-backfill-results --result-status-filter FAILED lists the failed images and their codes. Fix what the codes point at (the registry policy first), then start a new backfill."},
+	{Code: CodeImagePushedBeforeRule, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationBackfill,
+		Title: "An image has no replication status for the destination: it was pushed before the rule covered it, and ECR never goes back for it: backfill.",
+		Help:  "ECR replicates only what is pushed or restored after a rule covers the repository and names the destination. Older images stay where they are until a replication backfill (aws ecr start-replication-backfill) or a new push re-drives them."},
 	{Code: CodeStaleFailures, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationStatus,
 		Title: "The policy allows replication now, but earlier pushes failed and are not retried: re-drive them with a replication backfill.",
 		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: " +
@@ -118,6 +121,9 @@ var Catalogue = []CodeInfo{
 	{Code: CodeBackfillInProgress, Severity: SeverityInfo, Mode: "§10.1", Doc: docReplicationBackfill,
 		Title: "A replication backfill to the destination is still running; its progress is shown.",
 		Help:  "Images missing in the destination may still arrive with the backfill. Only one backfill per destination region runs at a time: wait for it (describe-replication-backfill-results) before starting another."},
+	{Code: CodeReplicationInProgressLong, Severity: SeverityInfo, Mode: "FM-26", Doc: docReplicationStatus,
+		Title: "Replication has been IN_PROGRESS longer than the usual 30 minutes: a delay, not a denial.",
+		Help:  "Most images replicate in less than 30 minutes and a few take longer. IN_PROGRESS is not a failure; look again later, and ask AWS support if it stays so for hours."},
 	{Code: CodeTagImmutabilityConflict, Severity: SeverityWarning, Mode: "FM-18", Doc: docTagMutability,
 		Title: "The destination repository's tags are immutable while the source's move: a re-pushed tag stays on the old image there, and the new one arrives untagged.",
 		Help: "Tag immutability is evaluated in each registry. An image replicated under a tag that already exists in an immutable destination repository is replicated without that tag, and the status still says COMPLETE. " +

@@ -70,8 +70,10 @@ var destinationChecks = []check{
 	{CodeReplicateImageDenied, deniedElsewhere},
 	{CodeDestinationUnreadable, destinationUnreadable},
 	{CodeBackfillFailed, backfillFailed},
+	{CodeImagePushedBeforeRule, imagePushedBeforeRule},
 	{CodeStaleFailures, staleFailures},
 	{CodeBackfillInProgress, backfillInProgress},
+	{CodeReplicationInProgressLong, replicationInProgressLong},
 	{CodeTagImmutabilityConflict, tagImmutabilityConflict},
 	// What the rules do besides replicating.
 	{CodeDeleteReplicationEnabled, deleteReplicationEnabled},

@@ -105,6 +105,9 @@ type DestinationFacts struct {
 	// TagMutability is the destination repository's imageTagMutability;
 	// SourceTagMutability the source repository's ("" when unknown).
 	TagMutability, SourceTagMutability string
+	// Images are the source images' replication here with their push
+	// times (nil when no replication status was read).
+	Images *ImagesFact
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

@@ -92,6 +92,7 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 		d := DestinationFacts{Repository: s.Repository, Source: s.Source, Destination: t.loc, Prefixes: t.prefixes, RulesSource: f.Rules.Source}
 		d.DeleteReplicationRules = deleteReplicationRules(f.Rules.Rules, s.Repository, t.loc)
 		d.Backfill = backfillFact(s.Registry(s.Source), t.loc)
+		d.Images = imagesFact(s, t.loc)
 		if reg := s.Registry(t.loc); reg != nil {
 			d.TagMutability = tagMutability(reg.Repositories, s.Repository)
 		}

@@ -136,6 +136,8 @@ type Registry struct {
 	// BackfillResults is `aws ecr describe-replication-backfill-results
 	// --result-status-filter FAILED`, by backfill id.
 	BackfillResults map[string]Read[DescribeReplicationBackfillResultsOutput]
+	// Images is `aws ecr describe-images`, by repository name.
+	Images map[string]Read[DescribeImagesOutput]
 }
 
 // NewRegistry returns an empty registry record for loc.
@@ -145,6 +147,7 @@ func NewRegistry(loc Location) *Registry {
 		RepositoryPolicies: map[string]Read[PolicyOutput]{},
 		ReplicationStatus:  map[string]map[string]Read[ReplicationStatusOutput]{},
 		BackfillResults:    map[string]Read[DescribeReplicationBackfillResultsOutput]{},
+		Images:             map[string]Read[DescribeImagesOutput]{},
 	}
 }
 

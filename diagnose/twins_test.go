@@ -24,6 +24,8 @@ var twins = []struct {
 	{"cross-partition-same-partition", "cross-partition", diagnose.CodeCrossPartition},
 	// The source's tags are immutable too: nothing re-pushed to conflict.
 	{"tag-immutability-both", "tag-immutability-conflict", diagnose.CodeTagImmutabilityConflict},
+	{"image-pushed-after-rule", "image-pushed-before-rule", diagnose.CodeImagePushedBeforeRule},
+	{"replication-in-progress-recent", "replication-in-progress-long", diagnose.CodeReplicationInProgressLong},
 }
 
 func TestHealthyTwins(t *testing.T) {

@@ -301,6 +301,10 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 		c.warnf("%s %s: listing the images of %s: %s", c.srcAt, "DescribeImages", repo, explain(err, "ecr:DescribeImages", c.opts.Profile))
 		return nil
 	}
+	// Kept as read: the push times tell an image older than the rule.
+	if err := c.write(c.srcAt, DescribeImagesName(repo), toImages(imgs)); err != nil {
+		return err
+	}
 	details := imgs.ImageDetails
 	sort.SliceStable(details, func(i, j int) bool {
 		return aws.ToTime(details[i].ImagePushedAt).After(aws.ToTime(details[j].ImagePushedAt))

@@ -77,6 +77,7 @@ func TestCaptureAgreesWithAWSCLI(t *testing.T) {
 		"--start-time", now.Add(-collect.DefaultSince).Format(time.RFC3339), "--end-time", now.Format(time.RFC3339)}
 	cli(src, srcReg, collect.DescribeRegistryFile, "ecr", "describe-registry")
 	cli(src, srcReg, collect.DescribeRepositoriesFile, "ecr", "describe-repositories", "--repository-names", repo)
+	cli(src, srcReg, collect.DescribeImagesName(repo), "ecr", "describe-images", "--repository-name", repo)
 	cli(src, srcReg, collect.ReplicationStatusName(repo, "v1"), "ecr", "describe-image-replication-status", "--repository-name", repo, "--image-id", "imageDigest="+digests[0])
 	cli(src, srcReg, collect.LookupEventsPrefix, lookup...)
 	cli(src, "us-west-1", collect.DescribeRepositoriesFile, "ecr", "describe-repositories", "--repository-names", repo)

@@ -132,6 +132,7 @@ func TestCaptureSeedCase(t *testing.T) {
 
 	want := []string{
 		src + "/" + srcReg + "/describe-image-replication-status/" + repo + "/v1.json",
+		src + "/" + srcReg + "/describe-images/" + repo + ".json", // kept from the read that picks the newest images
 		src + "/" + srcReg + "/describe-registry.json",
 		src + "/" + srcReg + "/describe-repositories.json",
 		src + "/" + srcReg + "/list-replication-backfills.json", // none: one call

@@ -748,6 +748,10 @@ var fixtureTable = map[string]fixtureFacts{
 	"backfill-failed": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException")),
 			collected(srcLoc, "list-replication-backfills"), collected(srcLoc, "describe-replication-backfill-results/4f1d9c62-8a3e-4b7f-9c15-2e6a8d0b7f31")), events: 3, failed: 3},
+	"image-pushed-before-rule": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo")), events: 3, failed: 0},
+	"replication-in-progress-long": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo")), events: 3, failed: 0},
 	"cross-partition": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"tag-immutability-conflict": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
@@ -783,6 +787,9 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 		return reg.Repositories.State, reg.Repositories.ErrCode(), true
 	case call == GetAccountSettingFile:
 		return reg.PolicyScope.State, reg.PolicyScope.ErrCode(), true
+	case strings.HasPrefix(call, DescribeImagesDir+"/"):
+		r := reg.Images[strings.TrimPrefix(call, DescribeImagesDir+"/")]
+		return r.State, r.ErrCode(), true
 	case call == ListBackfillsFile:
 		return reg.Backfills.State, reg.Backfills.ErrCode(), true
 	case strings.HasPrefix(call, BackfillResultsDir+"/"):
