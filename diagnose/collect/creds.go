@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 
@@ -182,6 +183,7 @@ func (c *cause) Unwrap() error { return c.err }
 func processCause(pe *processcreds.ProviderError) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var exit *exec.ExitError
 	switch {
 	case errors.As(pe, &syn):
 		return fmt.Errorf("credential_process printed something other than the credentials JSON alone (%s at byte %d); it must print only that JSON on stdout (anything else goes to stderr)", syntaxWhat(syn), syn.Offset)
@@ -189,6 +191,8 @@ func processCause(pe *processcreds.ProviderError) error {
 		return fmt.Errorf("credential_process printed JSON whose field %s is not a %s", typ.Field, typ.Type)
 	case errors.Is(pe, context.DeadlineExceeded):
 		return errors.New("credential_process did not finish in time")
+	case errors.As(pe, &exit):
+		return fmt.Errorf("credential_process failed (%v); what it printed on stderr says why", exit)
 	}
 	// The SDK's other process errors name the problem, not the output
 	// ("missing AccessKeyId in process output", "exit status 1").
