@@ -991,6 +991,24 @@ func eventScope(snap *diagnose.Snapshot, opts LoadOptions) trail.Options {
 	return o
 }
 
+// brokenLookup is the error of a snapshot's own lookup-events file that
+// could not be read to its end: a broken snapshot file like any other, not
+// CloudTrail "not collected" nor a partial list of denials.
+func (l *loader) brokenLookup(res *trail.Result) error {
+	for _, p := range res.Incomplete {
+		if !slices.Contains(l.eventPaths, p) || !strings.HasPrefix(filepath.Base(p), LookupEventsPrefix) {
+			continue
+		}
+		for _, w := range res.Warnings {
+			if strings.HasPrefix(w, p+": ") {
+				return errors.New(w)
+			}
+		}
+		return fmt.Errorf("%s: could not be read to its end", p)
+	}
+	return nil
+}
+
 // readEvents reads the snapshot's CloudTrail files and opts.Events.
 func (l *loader) readEvents(opts LoadOptions) error {
 	paths := append(slices.Clone(l.eventPaths), opts.Events...)
@@ -1006,6 +1024,9 @@ func (l *loader) readEvents(opts LoadOptions) error {
 	}
 	if res != nil {
 		if err := checkEvents(res.Events); err != nil {
+			return err
+		}
+		if err := l.brokenLookup(res); err != nil {
 			return err
 		}
 	}
