@@ -726,7 +726,7 @@ func readSnapshotFile(p string) ([]byte, error) {
 	if info, err := os.Stat(p); err != nil {
 		return nil, err
 	} else if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s): a snapshot holds only the files the AWS CLI writes", p, info.Mode().Type())
+		return nil, fmt.Errorf("%s: not a regular file (%s): a snapshot holds only the files the AWS CLI writes", p, fileKind(info.Mode()))
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -738,7 +738,7 @@ func readSnapshotFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s): a snapshot holds only the files the AWS CLI writes", p, info.Mode().Type())
+		return nil, fmt.Errorf("%s: not a regular file (%s): a snapshot holds only the files the AWS CLI writes", p, fileKind(info.Mode()))
 	}
 	tooBig := fmt.Errorf("%s: larger than the %d MB a snapshot file may hold: is this the output of the right command?", p, maxSnapshotFile>>20)
 	if info.Size() > maxSnapshotFile {
@@ -752,6 +752,21 @@ func readSnapshotFile(p string) ([]byte, error) {
 		return nil, tooBig // it grew while being read
 	}
 	return b, nil
+}
+
+// fileKind names what a non-regular file is, for a person.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a folder"
+	}
+	return m.Type().String()
 }
 
 // inside reports whether p, once its symbolic links are followed, is still
