@@ -7,9 +7,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
 )
 
@@ -61,8 +61,8 @@ func (r *Result) HasErrors() bool {
 }
 
 // Lint runs the checks of `ecrdoctor why` and the configuration-only checks
-// over cfg. Replication is diagnosed by the same analysis as why, on a
-// snapshot built from the configuration: the registries the providers
+// over cfg. Replication is diagnosed by diagnose.Diagnose, the checks of
+// why, on facts filled from the configuration: the registries the providers
 // declare, with stand-in ids for symbolic accounts.
 func Lint(cfg *Config) *Result {
 	c := &linter{cfg: cfg, res: &Result{
@@ -386,8 +386,7 @@ func (c *linter) replication(src *Registry) {
 	rep := src.Replication[len(src.Replication)-1]
 	c.order = append(c.order, rep)
 	for _, name := range c.candidates(src, rep) {
-		snap := c.snapshot(src, rep, name)
-		report, err := diagnose.Analyze(snap)
+		report, err := diagnose.Diagnose(c.facts(src, rep, name))
 		if err != nil {
 			c.res.Warnings = append(c.res.Warnings, fmt.Sprintf("%s: repository %s not checked: %v", rep.Source, name, err))
 			continue
@@ -469,94 +468,98 @@ func (c *linter) src(s Source) string {
 	return k
 }
 
-// snapshot builds what `why` would have read for repository name, had the
-// configuration been applied: every registry of the files, plus the
-// destination registries of accounts in the files that no provider
-// manages in that region (so they have no registry policy).
-func (c *linter) snapshot(src *Registry, rep *Replication, name string) *diagnose.Snapshot {
-	snap := &diagnose.Snapshot{
-		Source:     diagnose.Location{Account: src.Account.ID, Region: src.Region},
-		Repository: name,
-		CapturedAt: time.Unix(0, 0).UTC(),
-		Registries: map[diagnose.Location]*diagnose.Registry{},
-	}
-	for _, r := range c.cfg.Registries {
-		loc := diagnose.Location{Account: r.Account.ID, Region: r.Region}
-		snap.Registries[loc] = c.registry(r, loc)
-	}
+// facts are what `why` would know of repository name once the configuration
+// is applied: the source's rules and, per destination, the registry policy,
+// scope, repository and repository policy the files declare for it.
+func (c *linter) facts(src *Registry, rep *Replication, name string) *diagnose.Facts {
+	srcLoc := diagnose.Location{Account: src.Account.ID, Region: src.Region}
+	f := &diagnose.Facts{Repository: name, Source: srcLoc, Rules: diagnose.RulesFact{Known: true, Source: c.src(rep.Source)}}
+	index := map[diagnose.Location]int{}
 	for _, rule := range rep.Rules {
+		rr := diagnose.ReplicationRule{Destinations: []diagnose.ReplicationDestination{}}
 		for _, d := range rule.Destinations {
-			loc := diagnose.Location{Account: d.RegistryID, Region: d.Region}
-			if d.Account == nil || snap.Registries[loc] != nil {
-				continue
-			}
-			empty := &Registry{Account: d.Account, Region: d.Region}
-			snap.Registries[loc] = c.registry(empty, loc)
+			rr.Destinations = append(rr.Destinations, diagnose.ReplicationDestination{Region: d.Region, RegistryID: d.RegistryID})
 		}
-	}
-	return snap
-}
-
-func (c *linter) registry(r *Registry, loc diagnose.Location) *diagnose.Registry {
-	out := diagnose.NewRegistry(loc)
-	where := fmt.Sprintf("the files (no provider manages %s in %s)", r.Account.Label(), r.Region)
-	if len(r.Providers) > 0 {
-		where = "the files (provider " + providerNames(r) + ")"
-	}
-	desc := diagnose.DescribeRegistryOutput{RegistryID: loc.Account, ReplicationConfiguration: &diagnose.ReplicationConfiguration{Rules: []diagnose.ReplicationRule{}}}
-	out.DescribeRegistry = diagnose.Read[diagnose.DescribeRegistryOutput]{State: diagnose.Collected, Value: desc, Source: where}
-	if n := len(r.Replication); n > 0 {
-		rep := r.Replication[n-1]
-		for _, rule := range rep.Rules {
-			rr := diagnose.ReplicationRule{Destinations: []diagnose.ReplicationDestination{}}
-			for _, d := range rule.Destinations {
-				rr.Destinations = append(rr.Destinations, diagnose.ReplicationDestination{Region: d.Region, RegistryID: d.RegistryID})
-			}
-			for _, f := range rule.Filters {
-				rr.RepositoryFilters = append(rr.RepositoryFilters, diagnose.RepositoryFilter{Filter: f.Filter, FilterType: f.FilterType})
-			}
-			desc.ReplicationConfiguration.Rules = append(desc.ReplicationConfiguration.Rules, rr)
+		for _, fl := range rule.Filters {
+			rr.RepositoryFilters = append(rr.RepositoryFilters, diagnose.RepositoryFilter{Filter: fl.Filter, FilterType: fl.FilterType})
 		}
-		out.DescribeRegistry = diagnose.Read[diagnose.DescribeRegistryOutput]{State: diagnose.Collected, Value: desc, Source: c.src(rep.Source)}
-	}
-	if n := len(r.RegistryPolicies); n > 0 {
-		p := r.RegistryPolicies[n-1]
-		if p.Known {
-			out.RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: c.src(p.Source),
-				Value: diagnose.PolicyOutput{RegistryID: loc.Account, PolicyText: p.Text}}
-		} else {
-			out.RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.NotCollected, Source: c.src(p.Source)}
-		}
-	} else {
-		out.RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Failed, Source: where,
-			Err: &diagnose.APIError{Code: "RegistryPolicyNotFoundException", Message: "no aws_ecr_registry_policy for " + r.Account.Label() + " in " + r.Region + " in the files"}}
-	}
-	repos := diagnose.DescribeRepositoriesOutput{Repositories: []diagnose.Repository{}}
-	for _, repo := range r.Repositories {
-		if !repo.Known {
+		f.Rules.Rules = append(f.Rules.Rules, rr)
+		prefix, ok := awsid.Covers(rr.RepositoryFilters, name)
+		if !ok {
 			continue
 		}
-		repos.Repositories = append(repos.Repositories, diagnose.Repository{
-			RepositoryName: repo.Name, RegistryID: loc.Account,
-			RepositoryArn: fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition(loc.Region), loc.Region, loc.Account, repo.Name),
-		})
-		out.RepositoryPolicies[repo.Name] = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Failed, Source: c.src(repo.Source),
-			Err: &diagnose.APIError{Code: "RepositoryPolicyNotFoundException", Message: "no aws_ecr_repository_policy for " + repo.Name + " in the files"}}
-	}
-	out.Repositories = diagnose.Read[diagnose.DescribeRepositoriesOutput]{State: diagnose.Collected, Value: repos, Source: where}
-	for _, p := range r.RepositoryPolicies {
-		if p.Known {
-			out.RepositoryPolicies[p.Repository] = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: c.src(p.Source),
-				Value: diagnose.PolicyOutput{RegistryID: loc.Account, RepositoryName: p.Repository, PolicyText: p.Text}}
-		} else {
-			out.RepositoryPolicies[p.Repository] = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.NotCollected, Source: c.src(p.Source)}
+		for _, d := range rule.Destinations {
+			loc := diagnose.Location{Account: d.RegistryID, Region: d.Region}
+			i, seen := index[loc]
+			if !seen {
+				i = len(f.Destinations)
+				index[loc] = i
+				df := diagnose.DestinationFacts{Repository: name, Source: srcLoc, Destination: loc, RulesSource: f.Rules.Source}
+				if df.CrossAccount() {
+					c.destinationFacts(&df, d)
+				}
+				f.Destinations = append(f.Destinations, df)
+			}
+			if !slices.Contains(f.Destinations[i].Prefixes, prefix) {
+				f.Destinations[i].Prefixes = append(f.Destinations[i].Prefixes, prefix)
+			}
 		}
 	}
-	if r.PolicyScope != "" {
-		out.PolicyScope = diagnose.Read[diagnose.AccountSettingOutput]{State: diagnose.Collected, Source: where,
-			Value: diagnose.AccountSettingOutput{Name: "REGISTRY_POLICY_SCOPE", Value: r.PolicyScope}}
+	return f
+}
+
+// destinationFacts fills what the files declare for a cross-account
+// destination. A registry no provider manages, of an account in the files,
+// has no registry policy; one of an account not in the files is unknown.
+func (c *linter) destinationFacts(df *diagnose.DestinationFacts, d Destination) {
+	if d.Account == nil {
+		df.RegistryPolicy = diagnose.PolicyFact{Why: "its account is not in these files"}
+		return
 	}
-	return out
+	reg := c.registryOf(d)
+	if reg == nil {
+		reg = &Registry{Account: d.Account, Region: d.Region}
+	}
+	where := fmt.Sprintf("these files (no provider manages %s in %s)", reg.Account.Label(), reg.Region)
+	if len(reg.Providers) > 0 {
+		where = "these files (provider " + providerNames(reg) + ")"
+	}
+	df.RegistryPolicy = diagnose.PolicyFact{State: diagnose.PolicyAbsent, Source: where,
+		Err: "no aws_ecr_registry_policy for " + reg.Account.Label() + " in " + reg.Region + " in these files"}
+	if n := len(reg.RegistryPolicies); n > 0 {
+		df.RegistryPolicy = c.policyFact(reg.RegistryPolicies[n-1])
+	}
+	df.Scope = reg.PolicyScope
+	df.RepositoriesSource = where
+	df.RepositoryExists = diagnose.TriNo
+	for _, r := range reg.Repositories {
+		if r.Known && r.Name == df.Repository {
+			df.RepositoryExists = diagnose.TriYes
+			df.RepositoriesSource = c.src(r.Source)
+			df.RepositoryPolicy = diagnose.PolicyFact{State: diagnose.PolicyAbsent, Source: c.src(r.Source),
+				Err: "no aws_ecr_repository_policy for " + r.Name + " in these files"}
+		}
+	}
+	for _, p := range reg.RepositoryPolicies {
+		if p.Repository == df.Repository {
+			df.RepositoryPolicy = c.policyFact(p)
+		}
+	}
+	for _, other := range c.cfg.Registries {
+		if other.Account == reg.Account && other.Region != reg.Region && len(other.RegistryPolicies) > 0 {
+			if p := other.RegistryPolicies[len(other.RegistryPolicies)-1]; p.Known {
+				df.OtherRegions = append(df.OtherRegions, diagnose.RegionPolicy{Region: other.Region, Policy: c.policyFact(p)})
+			}
+		}
+	}
+	sort.Slice(df.OtherRegions, func(i, j int) bool { return df.OtherRegions[i].Region < df.OtherRegions[j].Region })
+}
+
+func (c *linter) policyFact(p *Policy) diagnose.PolicyFact {
+	if !p.Known {
+		return diagnose.PolicyFact{Source: c.src(p.Source), Why: "known only after apply"}
+	}
+	return diagnose.PolicyFact{State: diagnose.PolicyPresent, Source: c.src(p.Source), Text: p.Text}
 }
 
 // adopt turns a finding of the analysis into a lint finding.
