@@ -254,6 +254,7 @@ func (m *moduleInst) pass() {
 	for _, r := range m.decl.resources {
 		m.evalResource(r)
 	}
+	m.publish()
 	for _, c := range m.decl.calls {
 		m.evalCall(c)
 	}
@@ -289,6 +290,9 @@ type instance struct {
 	key    string
 }
 
+// maxInstances bounds the instances of one resource lint evaluates.
+const maxInstances = 10000
+
 const (
 	single = iota
 	counted
@@ -306,8 +310,14 @@ func (m *moduleInst) expand(body *hclsyntax.Body, ctx *hcl.EvalContext, what str
 		}
 		bf := v.AsBigFloat()
 		n, _ := bf.Int64()
-		out := make([]instance, 0, n)
-		for i := int64(0); i < n && i < 10000; i++ {
+		if n > maxInstances {
+			if m.l.done {
+				m.l.warn("%s: count of %s is %d: only the first %d instances are checked", m.l.where(a.Expr.Range()), what, n, maxInstances)
+			}
+			n = maxInstances
+		}
+		out := make([]instance, 0, max(n, 0))
+		for i := int64(0); i < n; i++ {
 			out = append(out, instance{suffix: fmt.Sprintf("[%d]", i), vars: map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(i)})}})
 		}
 		return out, counted
@@ -475,16 +485,14 @@ func (m *moduleInst) evalResource(r *resourceDecl) {
 		}
 	}
 	v := combine(insts, shape, vals)
+	// The context is refreshed once per pass (publish), not per resource:
+	// rebuilding an object of every resource of a type after each one is
+	// quadratic. A reference to a resource evaluated later in the same pass
+	// sees its value on the next pass.
 	if r.mode == "data" {
 		m.set(m.data[r.typ], r.name, v)
-		data := map[string]cty.Value{}
-		for typ, byName := range m.data {
-			data[typ] = cty.ObjectVal(byName)
-		}
-		m.ctx.Variables["data"] = cty.ObjectVal(data)
 	} else {
 		m.set(m.managed[r.typ], r.name, v)
-		m.ctx.Variables[r.typ] = cty.ObjectVal(m.managed[r.typ])
 	}
 }
 

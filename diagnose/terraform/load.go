@@ -122,6 +122,9 @@ type loader struct {
 	// model are collected only then.
 	done    bool
 	changed bool
+	// parsing holds the module folders being parsed, to refuse a module
+	// that includes itself.
+	parsing map[string]bool
 	fns     map[string]function.Function
 }
 
@@ -143,6 +146,7 @@ func newLoader() *loader {
 		refs:     map[string]map[string]bool{},
 		accounts: map[string]*Account{},
 		literal:  map[string]bool{},
+		parsing:  map[string]bool{},
 	}
 }
 
@@ -265,6 +269,8 @@ func (l *loader) parseModule(dir, display string, only []string) *moduleDecl {
 	}
 	sort.Strings(files)
 	m := &moduleDecl{dir: dir}
+	l.parsing[filepath.Clean(dir)] = true
+	defer delete(l.parsing, filepath.Clean(dir))
 	parsed := 0
 	for _, f := range files {
 		rel, err := filepath.Rel(dir, f)
@@ -437,6 +443,10 @@ func (l *loader) declareCall(m *moduleDecl, b *hclsyntax.Block) *callDecl {
 				c.providers[k] = v
 			}
 		}
+	}
+	if l.parsing[filepath.Clean(dir)] {
+		l.warn("%s: module %q is %s, which contains this call: a module cannot include itself; not read", l.where(src.Expr.Range()), c.name, s)
+		return c
 	}
 	parentDisplay := l.show(filepath.Join(m.dir, "x"))
 	display := filepath.Join(filepath.Dir(parentDisplay), s)

@@ -321,6 +321,7 @@ func TestLoadUnsupportedIsWarned(t *testing.T) {
 		"main.tf": `
 provider "aws" { region = "us-east-1" }
 module "remote" { source = "terraform-aws-modules/ecr/aws" }
+module "self" { source = "./" }
 resource "aws_iam_role" "ci" { name = "ci" }
 resource "aws_ecr_registry_policy" "a" {
   policy = jsonencode({Statement = [{Effect = "Allow", Principal = {AWS = aws_iam_role.ci.arn}, Action = "ecr:ReplicateImage", Resource = "*"}]})
@@ -340,6 +341,7 @@ resource "aws_ecr_registry_policy" "c" { policy = file("../../etc/passwd") }
 		"(aws_ecr_registry_policy.a): the policy is not checked: it depends on aws_iam_role.ci.arn",
 		`There is no function named "templatefile"`,
 		"is outside the folders given to lint",
+		`module "self" is ./, which contains this call: a module cannot include itself`,
 		"broken.tf: not read: it has a syntax error",
 	} {
 		if !strings.Contains(all, want) {
