@@ -30,8 +30,8 @@ func lintCounts(res *terraform.Result) string {
 }
 
 func location(s terraform.Source) string {
-	if s.File == "" {
-		return s.Address
+	if s.File == "" || s.Line == 0 { // a plan has no lines: the address says where
+		return s.File
 	}
 	return fmt.Sprintf("%s:%d:%d", s.File, s.Line, s.Column)
 }
@@ -41,7 +41,7 @@ func writeLintText(w io.Writer, res *terraform.Result) error {
 	fmt.Fprintf(&b, "ecrdoctor lint: %s\n", lintCounts(res))
 	for _, f := range res.Findings {
 		fmt.Fprintf(&b, "\n%s %s %s", f.Severity, f.Code, location(f.Location))
-		if f.Location.Address != "" && f.Location.File != "" {
+		if f.Location.Address != "" {
 			fmt.Fprintf(&b, " (%s)", f.Location.Address)
 		}
 		fmt.Fprintf(&b, "\n%s\n%s\n", indent(wrapText(f.Summary, 96), "  "), indent(wrapText(f.Detail, 96), "  "))
@@ -57,7 +57,7 @@ func writeLintText(w io.Writer, res *terraform.Result) error {
 			b.WriteString(indentFirst(wrapText(st, 92), "    - ", "      ") + "\n")
 		}
 		for _, r := range f.Fix.Remove {
-			fmt.Fprintf(&b, "    - Remove %s at %s.\n", r.Address, location(r))
+			fmt.Fprintf(&b, "    - Remove %s (%s).\n", r.Address, location(r))
 		}
 		if f.Fix.Terraform != "" {
 			b.WriteString("    Terraform:\n")
@@ -103,7 +103,7 @@ func writeLintMarkdown(w io.Writer, res *terraform.Result) error {
 			fmt.Fprintf(&b, "- %s\n", mdText(st))
 		}
 		for _, r := range f.Fix.Remove {
-			fmt.Fprintf(&b, "- Remove `%s` at `%s`.\n", r.Address, location(r))
+			fmt.Fprintf(&b, "- Remove `%s` (`%s`).\n", r.Address, location(r))
 		}
 		if f.Fix.Terraform != "" {
 			fmt.Fprintf(&b, "\n```hcl\n%s\n```\n", strings.TrimRight(f.Fix.Terraform, "\n"))

@@ -16,6 +16,38 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
+func flagBool(name, usage string) *bool { return flag.Bool(name, false, usage) }
+
+// golden compares res, as JSON, with testdata/golden/NAME.json; the test
+// runs in fixtures/terraform.
+func golden(t *testing.T, res *Result, name string) {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "..", "diagnose", "terraform", "testdata", "golden", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./diagnose/terraform -update)", err)
+	}
+	if string(old) != b.String() {
+		t.Errorf("lint result differs from %s (review, then go test ./diagnose/terraform -update):\n%s", path, diffLines(string(old), b.String()))
+	}
+}
+
 // lintFixtures maps each folder of fixtures/terraform to the codes lint must
 // report there, in order. Every folder is listed: a new fixture without its
 // expectation fails the test.
@@ -88,30 +120,7 @@ func TestLintFixtures(t *testing.T) {
 			if len(res.Warnings) != 0 {
 				t.Errorf("warnings = %q, want none (every value of the fixtures is known)", res.Warnings)
 			}
-			var b bytes.Buffer
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(res); err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("..", "..", "diagnose", "terraform", "testdata", "golden", name+".json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			old, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./diagnose/terraform -update)", err)
-			}
-			if string(old) != b.String() {
-				t.Errorf("lint result differs from %s (review, then go test ./diagnose/terraform -update):\n%s", golden, diffLines(string(old), b.String()))
-			}
+			golden(t, res, name)
 		})
 	}
 	if seen != len(lintFixtures) {

@@ -677,11 +677,14 @@ func (c *linter) registryPolicyBlock(reg, src *Registry, policyJSON json.RawMess
 	}
 	refs := map[string]string{}
 	for _, acct := range []*Account{src.Account, reg.Account} {
-		if acct == nil || acct.Known || refs[acct.ID] != "" {
+		if acct == nil || refs[acct.ID] != "" {
 			continue
 		}
 		if acct.Ref != "" {
 			refs[acct.ID] = acct.Ref
+			continue
+		}
+		if acct.Known {
 			continue
 		}
 		alias := "dest"

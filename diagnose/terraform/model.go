@@ -24,6 +24,9 @@ func (s Source) String() string {
 	if s.File == "" {
 		return s.Address
 	}
+	if s.Line == 0 { // a plan: no line
+		return s.File + " (" + s.Address + ")"
+	}
 	loc := fmt.Sprintf("%s:%d:%d", s.File, s.Line, s.Column)
 	if s.Address == "" {
 		return loc
