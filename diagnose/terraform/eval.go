@@ -291,7 +291,7 @@ type instance struct {
 }
 
 // maxInstances bounds the instances of one resource lint evaluates.
-const maxInstances = 10000
+const maxInstances = 1000
 
 const (
 	single = iota
