@@ -169,7 +169,7 @@ func (c *linter) outsideFindings() {
 		}
 		c.add(Finding{
 			Code: diagnose.CodeDestinationNotInConfiguration, Severity: diagnose.SeverityInfo, Location: rep.Source,
-			Summary: what + " that no provider of these files manages: their registry policies are not checked.",
+			Summary: what + " whose ECR resources are not in these files: their registry policies are not checked.",
 			Detail: registryIDClause(exprs) + " no account of the configuration. Lint that account's configuration too (give both folders to one lint run), " +
 				"or run `ecrdoctor why` after apply.",
 		})
@@ -453,6 +453,18 @@ func ruleCovers(rule Rule, name string) bool {
 	return false
 }
 
+// managed reports whether the files declare ECR resources of acct in any
+// region: a provider used only to look the account up does not make its
+// registry policy part of these files.
+func (c *linter) managed(acct *Account) bool {
+	for _, r := range c.cfg.Registries {
+		if r.Account == acct {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *linter) registryOf(d Destination) *Registry {
 	for _, r := range c.cfg.Registries {
 		if r.Account.ID == d.RegistryID && r.Region == d.Region {
@@ -512,8 +524,8 @@ func (c *linter) facts(src *Registry, rep *Replication, name string) *diagnose.F
 // destination. A registry no provider manages, of an account in the files,
 // has no registry policy; one of an account not in the files is unknown.
 func (c *linter) destinationFacts(df *diagnose.DestinationFacts, d Destination) {
-	if d.Account == nil {
-		df.RegistryPolicy = diagnose.PolicyFact{Why: "its account is not in these files"}
+	if d.Account == nil || !c.managed(d.Account) {
+		df.RegistryPolicy = diagnose.PolicyFact{Why: "its account's ECR resources are not in these files"}
 		return
 	}
 	reg := c.registryOf(d)
@@ -575,7 +587,7 @@ func (c *linter) adopt(f diagnose.Finding, src *Registry, rep *Replication, repo
 		}
 	}
 	if f.Code == diagnose.CodeDestinationUnreadable {
-		if dst != nil && dst.Account == nil {
+		if dst != nil && (dst.Account == nil || !c.managed(dst.Account)) {
 			c.outside[rep] = appendDest(c.outside[rep], *dst)
 		}
 		// Otherwise the policy is not known before apply; the warnings say so.
