@@ -618,7 +618,16 @@ func (c *linter) adopt(f diagnose.Finding, src *Registry, rep *Replication, repo
 				f.Fix.Steps[i] = strings.ReplaceAll(f.Fix.Steps[i], sid, "AllowReplicationFromSource")
 			}
 		}
+		redrive := false
 		for _, st := range f.Fix.Steps {
+			if strings.Contains(st, "backfill") || strings.Contains(st, "ECR does not retry") || strings.Contains(st, "push the images you need again") {
+				// why's re-drive step names commands lint does not print.
+				if !redrive {
+					redrive = true
+					out.Fix.Steps = append(out.Fix.Steps, redriveStep)
+				}
+				continue
+			}
 			if strings.Contains(st, "aws command below") {
 				st = "Add the aws_ecr_registry_policy block below to the configuration" + providerClause(c.registryOf(derefDest(dst))) + "."
 				if reg := c.registryOf(derefDest(dst)); reg != nil && len(reg.RegistryPolicies) > 0 {
@@ -648,6 +657,10 @@ func (c *linter) adopt(f diagnose.Finding, src *Registry, rep *Replication, repo
 	}
 	c.add(out)
 }
+
+// redriveStep stands for why's re-drive step: images pushed before the fix
+// is applied do not replicate by themselves.
+const redriveStep = "After apply, images pushed before the fix do not replicate by themselves: push them again, or run a replication backfill once the fix is in place (`ecrdoctor why` prints the command)."
 
 var notFoundSentence = regexp.MustCompile(`get-registry-policy in (\S+) returns RegistryPolicyNotFoundException\.?`)
 
