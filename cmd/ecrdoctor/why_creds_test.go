@@ -43,6 +43,7 @@ func TestWhyLiveWithEveryCredentialSource(t *testing.T) {
 		{"EC2 instance metadata", func(e *awstest.Env) { e.UseIMDS() }},
 		{"container endpoint", func(e *awstest.Env) { e.UseContainerCredentials() }},
 		{"credential_process", func(e *awstest.Env) { e.UseCredentialProcess(awstest.ProcessOutput()) }},
+		{"SSO", func(e *awstest.Env) { e.UseSSO() }},
 		{"web identity (IRSA)", func(e *awstest.Env) { e.UseWebIdentity("arn:aws:iam::" + awstest.SourceAccount + ":role/PodRole") }},
 	}
 	for _, tc := range cases {

@@ -1,6 +1,8 @@
 package awstest
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -216,4 +218,48 @@ func (e *Env) UseWebIdentity(roleARN string) {
 	// The web identity provider's STS client follows the per-service
 	// variable, not AWS_ENDPOINT_URL.
 	e.t.Setenv("AWS_ENDPOINT_URL_STS", e.Moto.URL)
+}
+
+// UseSSO makes an SSO profile (the legacy sso_start_url form, with a cached
+// token, as `aws sso login` leaves it) the only source of the source
+// credentials: the SDK exchanges the token with the SSO portal's
+// GetRoleCredentials, served here by a loopback stand-in
+// (AWS_ENDPOINT_URL_SSO) that checks the bearer token.
+func (e *Env) UseSSO() *CredentialServer {
+	e.t.Helper()
+	const token, startURL = "sso-access-token", "https://ecrdoctor-test.awsapps.com/start"
+	creds := e.Credentials(SourceAccount, "")
+	s := &CredentialServer{creds: creds, hits: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		if r.URL.Path != "/federation/credentials" || r.Header.Get("x-amz-sso_bearer_token") != token {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"message":"Session token not found or invalid"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"roleCredentials": map[string]any{
+			"accessKeyId": creds.AccessKeyID, "secretAccessKey": creds.SecretAccessKey, "sessionToken": "sso-session",
+			"expiration": time.Now().Add(time.Hour).UnixMilli()}})
+	}))
+	e.t.Cleanup(srv.Close)
+	s.URL = srv.URL
+
+	home := e.t.TempDir()
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		e.t.Fatal(err)
+	}
+	sum := sha1.Sum([]byte(startURL))
+	tok, _ := json.Marshal(map[string]string{"accessToken": token, "expiresAt": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "region": "us-east-1", "startUrl": startURL})
+	if err := os.WriteFile(filepath.Join(cache, hex.EncodeToString(sum[:])+".json"), tok, 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	e.unsetStatic()
+	e.t.Setenv("HOME", home)
+	e.t.Setenv("AWS_ENDPOINT_URL_SSO", s.URL)
+	e.t.Setenv("AWS_PROFILE", "sso")
+	e.WriteConfig("[profile sso]\nsso_start_url = " + startURL + "\nsso_region = us-east-1\nsso_account_id = " + SourceAccount + "\nsso_role_name = Reader\n")
+	return s
 }
