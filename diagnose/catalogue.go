@@ -96,6 +96,13 @@ var Catalogue = []CodeInfo{
 		Title: "The destination repository does not exist and `ecr:CreateRepository` is not granted.",
 		Help: "Replication creates a missing destination repository only when the registry policy grants ecr:CreateRepository; otherwise a repository of the same name must exist first. " +
 			"Grant ecr:CreateRepository or create the repository."},
+	{Code: CodeKMSKeyNotUsable, Severity: SeverityError, Mode: "FM-17", Doc: docCreationTemplates,
+		Title: "Replication must create the destination repository with a KMS template that names no `customRoleArn` (or a key of another region): the creation fails.",
+		Help: "The replication role has no KMS permissions. A repository creation template that encrypts with KMS needs a customRoleArn (trusted by ecr.amazonaws.com, with kms:CreateGrant, kms:RetireGrant, kms:DescribeKey) and a key in the repository's region whose key policy lets that role use it. " +
+			"Or create the destination repository with its key before the first push."},
+	{Code: CodeCreationTemplateNotApplied, Severity: SeverityWarning, Mode: "FM-19", Doc: docCreationTemplates,
+		Title: "A repository creation template meant for the replicated repository will not apply (no `REPLICATION` in appliedFor, or its prefix does not cover the name).",
+		Help:  "Replication-created repositories get a template's settings only when its appliedFor includes REPLICATION and its prefix covers the name (prefix team matches team/..., ROOT everything); otherwise they get the defaults. Templates never change existing repositories."},
 	{Code: CodeReplicateImageDenied, Severity: SeverityError, Mode: "FM-23", Doc: docCloudTrail,
 		Title: "CloudTrail or replication status shows denials, the destination state is unknown: the standard fix is proposed.",
 		Help: "CloudTrail denials or FAILED replication statuses show that replication is denied, but the cause cannot be read from the destination's registry policy: " +

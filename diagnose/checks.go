@@ -64,6 +64,8 @@ var destinationChecks = []check{
 	{CodeRegistryPolicyInOtherRegion, grantInOtherRegion},
 	{CodeRegistryPolicyMissing, registryPolicyMissing},
 	{CodeCreateRepositoryNotAllowed, createRepositoryNotAllowed},
+	{CodeKMSKeyNotUsable, kmsKeyNotUsable},
+	{CodeCreationTemplateNotApplied, creationTemplateNotApplied},
 	// What the evidence shows.
 	{CodeReplicateImageDenied, deniedInSameAccount},
 	{CodeReplicateImageDenied, deniedWhileUnreadable},

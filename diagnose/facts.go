@@ -108,6 +108,9 @@ type DestinationFacts struct {
 	// Images are the source images' replication here with their push
 	// times (nil when no replication status was read).
 	Images *ImagesFact
+	// Templates are the destination's repository creation templates (nil
+	// when not read).
+	Templates *TemplatesFact
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

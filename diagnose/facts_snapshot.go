@@ -93,6 +93,9 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 		d.DeleteReplicationRules = deleteReplicationRules(f.Rules.Rules, s.Repository, t.loc)
 		d.Backfill = backfillFact(s.Registry(s.Source), t.loc)
 		d.Images = imagesFact(s, t.loc)
+		if reg := s.Registry(t.loc); reg != nil && reg.Templates.OK() {
+			d.Templates = &TemplatesFact{Source: reg.Templates.Source, Templates: reg.Templates.Value.Templates}
+		}
 		if reg := s.Registry(t.loc); reg != nil {
 			d.TagMutability = tagMutability(reg.Repositories, s.Repository)
 		}

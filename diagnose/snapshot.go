@@ -138,6 +138,8 @@ type Registry struct {
 	BackfillResults map[string]Read[DescribeReplicationBackfillResultsOutput]
 	// Images is `aws ecr describe-images`, by repository name.
 	Images map[string]Read[DescribeImagesOutput]
+	// Templates is `aws ecr describe-repository-creation-templates`.
+	Templates Read[DescribeRepositoryCreationTemplatesOutput]
 }
 
 // NewRegistry returns an empty registry record for loc.

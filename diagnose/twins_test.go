@@ -25,6 +25,10 @@ var twins = []struct {
 	// The source's tags are immutable too: nothing re-pushed to conflict.
 	{"tag-immutability-both", "tag-immutability-conflict", diagnose.CodeTagImmutabilityConflict},
 	{"image-pushed-after-rule", "image-pushed-before-rule", diagnose.CodeImagePushedBeforeRule},
+	// The template names the role ECR creates the encrypted repository as.
+	{"kms-key-with-role", "kms-key-not-usable", diagnose.CodeKMSKeyNotUsable},
+	// The template's prefix is ROOT: it covers my-repo.
+	{"creation-template-root", "creation-template-not-applied", diagnose.CodeCreationTemplateNotApplied},
 	{"replication-in-progress-recent", "replication-in-progress-long", diagnose.CodeReplicationInProgressLong},
 }
 

@@ -487,6 +487,9 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 			return err
 		}
 	}
+	if da.own && !c.unanswered(d) {
+		return c.readTemplates(ctx, client, d)
+	}
 	return nil
 }
 

@@ -44,3 +44,33 @@ func TestCaptureKeepsDeleteReplication(t *testing.T) {
 		t.Errorf("loaded filters = %+v", f)
 	}
 }
+
+// TestCaptureCreationTemplates: a destination's repository creation
+// templates are read with its own credentials and kept field for field
+// (moto has none: the harness's stand-in serves them).
+func TestCaptureCreationTemplates(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	env.Build(seedScenario(time.Now(), 0))
+	env.Moto.Templates = map[string][]map[string]any{dst + "/" + srcReg: {{
+		"prefix": "ROOT", "appliedFor": []string{"REPLICATION"}, "customRoleArn": "arn:aws:iam::" + dst + ":role/EcrTemplate",
+		"encryptionConfiguration": map[string]string{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:" + srcReg + ":" + dst + ":key/k1"},
+		"resourceTags":            []map[string]string{{"Key": "team", "Value": "platform"}}, "imageTagMutability": "IMMUTABLE",
+	}}}
+	dir, stats, _ := runCapture(t, captureOpts(env))
+	if n := env.Moto.Counts()["ecr:DescribeRepositoryCreationTemplates"]; n != 1 {
+		t.Errorf("%d template reads, want 1 (the cross-account destination only)", n)
+	}
+	snap, err := collect.LoadDir(context.Background(), dir, collect.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := snap.Registry(crossAcctDest).Templates
+	if !r.OK() || len(r.Value.Templates) != 1 {
+		t.Fatalf("templates = %+v (warnings %q)", r, stats.Warnings)
+	}
+	tm := r.Value.Templates[0]
+	if tm.CustomRoleArn == "" || tm.EncryptionConfiguration == nil || tm.EncryptionConfiguration.KmsKey == "" || len(tm.ResourceTags) != 1 || tm.ImageTagMutability != "IMMUTABLE" || len(tm.AppliedFor) != 1 {
+		t.Errorf("template lost fields: %+v", tm)
+	}
+}

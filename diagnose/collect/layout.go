@@ -143,7 +143,7 @@ func knownCall(name string) bool {
 		return true
 	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
 		return true
-	case isBackfillCall(name), isImagesCall(name):
+	case isBackfillCall(name), isImagesCall(name), name == TemplatesFile:
 		return true
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
 		return awsid.IsRepositoryName(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))

@@ -425,6 +425,8 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		return readBackfillCall(reg, name, c)
 	case isImagesCall(name):
 		return readImagesCall(reg, name, c)
+	case name == TemplatesFile:
+		return readTemplatesCall(reg, c)
 	case name == DescribeRegistryFile:
 		r, err := readInto(c, func(v *diagnose.DescribeRegistryOutput, raw map[string]json.RawMessage) error {
 			if err := requireFields(raw, "registryId"); err != nil {

@@ -752,6 +752,10 @@ var fixtureTable = map[string]fixtureFacts{
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo")), events: 3, failed: 0},
 	"replication-in-progress-long": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo")), events: 3, failed: 0},
+	"kms-key-not-usable": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(dstLoc, "describe-repository-creation-templates")), events: 3, failed: 0},
+	"creation-template-not-applied": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(dstLoc, "describe-repository-creation-templates")), events: 3, failed: 0},
 	"cross-partition": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"tag-immutability-conflict": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
@@ -790,6 +794,8 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 	case strings.HasPrefix(call, DescribeImagesDir+"/"):
 		r := reg.Images[strings.TrimPrefix(call, DescribeImagesDir+"/")]
 		return r.State, r.ErrCode(), true
+	case call == TemplatesFile:
+		return reg.Templates.State, reg.Templates.ErrCode(), true
 	case call == ListBackfillsFile:
 		return reg.Backfills.State, reg.Backfills.ErrCode(), true
 	case strings.HasPrefix(call, BackfillResultsDir+"/"):

@@ -45,6 +45,7 @@ var allowedOperations = []operation{
 	{"ECR", "GetRegistryPolicy", "ecr:GetRegistryPolicy", sideDest},
 	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
 	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},
+	{"ECR", "DescribeRepositoryCreationTemplates", "ecr:DescribeRepositoryCreationTemplates", sideDest},
 	{"ECR", "ListReplicationBackfills", "ecr:ListReplicationBackfills", sideSource},
 	{"ECR", "DescribeReplicationBackfillResults", "ecr:DescribeReplicationBackfillResults", sideSource},
 	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents", sideBoth},

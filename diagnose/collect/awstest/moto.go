@@ -66,6 +66,9 @@ type Moto struct {
 	// Backfills answers ListReplicationBackfills and
 	// DescribeReplicationBackfillResults (moto has neither).
 	Backfills BackfillStandIn
+	// Templates answers DescribeRepositoryCreationTemplates, by
+	// "account/region" (moto has none).
+	Templates map[string][]map[string]any
 }
 
 // StartMoto starts moto_server on a free loopback port and stops it when the
