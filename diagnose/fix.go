@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
@@ -62,7 +63,18 @@ func buildFix(d *destination, found []Finding) *Fix {
 	if d.registry != nil {
 		existing = d.RegistryPolicy.Text
 	}
-	merged, sid, err := mergeGrant(existing, src, dst, d.Prefixes, actions)
+	replaced := d.mistakenGrants()
+	replace := map[int]bool{}
+	var replacedNames []string
+	for _, st := range replaced {
+		replace[st.Index] = true
+		replacedNames = append(replacedNames, statementName(st))
+		// The replacement grants what the mistaken statement meant to.
+		if stmt := d.registry.statement(st.Index); stmt != nil && slices.ContainsFunc(stmt.Action, func(a string) bool { return strings.EqualFold(a, actionCreate) }) && !slices.Contains(actions, actionCreate) {
+			actions = append(actions, actionCreate)
+		}
+	}
+	merged, sid, err := mergeGrant(existing, src, dst, d.Prefixes, actions, replace)
 	if err != nil {
 		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows %s %s: %v", dst, awsid.AccountRootARN(dst.Region, src), strings.Join(actions, " and "), err)}}
 	}
@@ -124,6 +136,13 @@ func buildFix(d *destination, found []Finding) *Fix {
 		fix.Steps = append(fix.Steps,
 			fmt.Sprintf("ecrdoctor could not read the current registry policy of %s. put-registry-policy replaces the whole policy: first run `aws ecr get-registry-policy --region %s` with account %s's credentials; "+
 				"if it returns RegistryPolicyNotFoundException, apply the policy below as it is, otherwise add statement %q to the existing policy.", dst, shellQuote(dst.Region), dst.Account, sid))
+	case len(replaced) > 0:
+		kept := ""
+		if n := len(d.registry.doc.Statements) - len(replaced); n > 0 {
+			kept = fmt.Sprintf(", and keeps the other %d statement(s) unchanged", n)
+		}
+		fix.Steps = append(fix.Steps, fmt.Sprintf("Put this registry policy in account %s, region %s: it replaces %s, the grant diagnosed above as wrong, with statement %q, which allows account %s %s%s.",
+			dst.Account, dst.Region, strings.Join(replacedNames, " and "), sid, src, strings.Join(actions, " and "), kept))
 	case existing != "":
 		fix.Steps = append(fix.Steps, fmt.Sprintf("Put this registry policy in account %s, region %s: it keeps the existing %d statement(s) unchanged and adds statement %q, which allows account %s %s.",
 			dst.Account, dst.Region, len(d.registry.doc.Statements), sid, src, strings.Join(actions, " and ")))
@@ -140,8 +159,9 @@ func buildFix(d *destination, found []Finding) *Fix {
 
 // mergeGrant returns the registry policy to put: the existing policy's
 // statements unchanged, plus a statement granting the source account the
-// actions on the repositories the rule replicates.
-func mergeGrant(existing, src string, dst Location, prefixes, actions []string) ([]byte, string, error) {
+// actions on the repositories the rule replicates. The statements in replace
+// are left out, and the grant takes the place of the first of them.
+func mergeGrant(existing, src string, dst Location, prefixes, actions []string, replace map[int]bool) ([]byte, string, error) {
 	doc := struct {
 		Version   string            `json:"Version"`
 		ID        json.RawMessage   `json:"Id,omitempty"`
@@ -157,7 +177,11 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 			_ = json.Unmarshal(v, &doc.Version)
 		}
 		doc.ID = top["Id"]
-		doc.Statement = stmts
+		for i, st := range stmts {
+			if !replace[i] {
+				doc.Statement = append(doc.Statement, st)
+			}
+		}
 		for _, st := range doc.Statement {
 			var x struct{ Sid string }
 			_ = json.Unmarshal(st, &x)
@@ -188,7 +212,13 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string) 
 	if err != nil {
 		return nil, "", err
 	}
-	doc.Statement = append(doc.Statement, g)
+	at := len(doc.Statement)
+	for i := range replace {
+		if i < at {
+			at = i // the statements before it are all kept
+		}
+	}
+	doc.Statement = slices.Insert(doc.Statement, at, json.RawMessage(g))
 	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, "", err
@@ -275,4 +305,45 @@ func onlyReplicationActions(stmt json.RawMessage) bool {
 		}
 	}
 	return len(acts) > 0
+}
+
+// mistakenGrants are the registry policy's statements the fix replaces: the
+// grants the checks diagnosed as wrong, when they grant nothing but
+// replication. A Resource that misses the repository is wrong; a principal
+// is wrong when it is a typo of the source account, the destination account
+// itself, or one identity in the source account. A grant to an unrelated
+// account may be another source's, and is kept.
+func (d *destination) mistakenGrants() []policy.StatementResult {
+	if d.registry == nil || !d.deniedImplicitly() {
+		return nil
+	}
+	src := d.Source.Account
+	var out []policy.StatementResult
+	for _, st := range d.resources {
+		if d.onlyReplication(st.Index) {
+			out = append(out, st)
+		}
+	}
+	for _, st := range d.principals {
+		stmt := d.registry.statement(st.Index)
+		if stmt == nil || stmt.Principal == nil || !d.onlyReplication(st.Index) {
+			continue
+		}
+		wrong := true
+		for _, p := range principalList(stmt.Principal) {
+			acct := awsid.ARNAccount(p)
+			if !(acct == src || acct == d.Destination.Account || acct != "" && EditDistance(acct, src) <= 2) {
+				wrong = false
+			}
+		}
+		if wrong {
+			out = append(out, st)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out
+}
+
+func (d *destination) onlyReplication(index int) bool {
+	return index >= 0 && index < len(d.registry.statements) && onlyReplicationActions(d.registry.statements[index])
 }

@@ -3,6 +3,7 @@ package diagnose_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,9 +66,10 @@ func TestFixRepairsEveryFixture(t *testing.T) {
 }
 
 // TestFixKeepsExistingStatements: the merged policy keeps every existing
-// statement unchanged and adds exactly one.
+// statement unchanged and adds exactly one, when none of them is a mistaken
+// grant (a pull-through-cache statement for the source account is not).
 func TestFixKeepsExistingStatements(t *testing.T) {
-	snap := load(t, "multiple-faults")
+	snap := load(t, "action-not-granted")
 	loc := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
 	before := snap.Registries[loc].RegistryPolicy.Value.PolicyText
 	r := analyze(t, snap)
@@ -229,4 +231,49 @@ func compact(t *testing.T, raw json.RawMessage) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestFixReplacesTheMistakenGrant: a fix never keeps a grant it diagnosed as
+// wrong (issue 9 item 14). The statement that names a typo'd account or a
+// Resource that misses the repository is replaced by the correct grant, the
+// steps say so, and every other statement is kept unchanged.
+func TestFixReplacesTheMistakenGrant(t *testing.T) {
+	loc := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	for _, tc := range []struct{ fixture, code, kept string }{
+		{"principal-mismatch", diagnose.CodePrincipalMismatch, ""},
+		{"resource-mismatch", diagnose.CodeResourceMismatch, ""},
+		{"multiple-faults", diagnose.CodeResourceMismatch, "PullThroughCacheForBuilders"},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			r := analyze(t, load(t, tc.fixture))
+			var root *diagnose.Finding
+			for i, f := range r.Findings {
+				if f.Destination != nil && *f.Destination == loc && f.Code == tc.code {
+					root = &r.Findings[i]
+				}
+			}
+			if root == nil || root.Fix == nil || !root.Fix.Verified {
+				t.Fatalf("no verified %s fix for %s: %+v", tc.code, loc, root)
+			}
+			var merged struct {
+				Statement []struct{ Sid string }
+			}
+			if err := json.Unmarshal(root.Fix.RegistryPolicy, &merged); err != nil {
+				t.Fatal(err)
+			}
+			var sids []string
+			for _, st := range merged.Statement {
+				sids = append(sids, st.Sid)
+			}
+			if slices.Contains(sids, "ReplicationAccessCrossAccount") {
+				t.Errorf("the fix keeps the mistaken statement: %v", sids)
+			}
+			if tc.kept != "" && !slices.Contains(sids, tc.kept) {
+				t.Errorf("the fix drops %s: %v", tc.kept, sids)
+			}
+			if !strings.Contains(strings.Join(root.Fix.Steps, " "), `replaces statement "ReplicationAccessCrossAccount"`) {
+				t.Errorf("the steps do not say the statement is replaced:\n%s", strings.Join(root.Fix.Steps, "\n"))
+			}
+		})
+	}
 }
