@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/urfave/cli/v2"
 )
 
@@ -74,6 +76,9 @@ type IO struct {
 	OutTerminal bool
 	// ErrTerminal: stderr is a terminal, so progress lines may be drawn there.
 	ErrTerminal bool
+	// Width is the screen width in columns that text output wraps to: COLUMNS
+	// when set, else stdout's terminal's width; 0 when neither is known.
+	Width int
 }
 
 // processIO is the IO of a process with these streams.
@@ -82,7 +87,22 @@ func processIO(stdin io.Reader, stdout, stderr io.Writer) IO {
 		In: stdin, Out: stdout, Err: stderr,
 		OutTerminal: isTerminal(stdout) && os.Getenv("NO_COLOR") == "",
 		ErrTerminal: isTerminal(stderr),
+		Width:       screenWidth(os.Getenv("COLUMNS"), stdout),
 	}
+}
+
+// screenWidth is COLUMNS when it is a number (the user's word wins, as in
+// ls and git), else the width of the terminal w is, else 0.
+func screenWidth(columns string, w io.Writer) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := w.(*os.File); ok && isTerminal(w) {
+		if width, _, err := term.GetSize(f.Fd()); err == nil && width > 0 {
+			return width
+		}
+	}
+	return 0
 }
 
 // Main runs ecrdoctor with the given arguments and streams and returns the

@@ -25,7 +25,9 @@ type whyOptions struct {
 	SourceAccount string
 	Region        string
 	Output        string
-	Live          liveOptions
+	// Verbose shows every finding in full (text output).
+	Verbose bool
+	Live    liveOptions
 	// EventsSince and EventsUntil bound the CloudTrail records read
 	// (--since, --until); zero means unbounded.
 	EventsSince, EventsUntil time.Time
@@ -64,6 +66,7 @@ when something could not be read: read the verdict), 1 a problem was found,
 			&cli.StringSliceFlag{Name: "events", Usage: "CloudTrail `PATH` (LookupEvents output, trail log files or folders, - for stdin); repeatable"},
 			&cli.StringFlag{Name: "source-account", Usage: "source account `ID` (for a snapshot without snapshot.json)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, json or markdown"},
+			&cli.BoolFlag{Name: "verbose", Usage: "show every finding in full, all its evidence, and the fix's policy in each form (by default the report fits a screen)"},
 			&cli.StringFlag{Name: "until", Usage: "only CloudTrail events before `TIME` (RFC 3339, date, or 7d/36h ago); default: the snapshot's capture time"},
 		}, liveFlags()...),
 		Action: action(func(c *cli.Context) error {
@@ -74,6 +77,7 @@ when something could not be read: read the verdict), 1 a problem was found,
 				SourceAccount: c.String("source-account"),
 				Region:        c.String("region"),
 				Output:        c.String("output"),
+				Verbose:       c.Bool("verbose"),
 			}
 			if err := opts.validate(); err != nil {
 				return err
@@ -218,12 +222,12 @@ func runWhy(ctx context.Context, s IO, o whyOptions) error {
 	if err != nil {
 		return inputErrorf("diagnosing: %w", err)
 	}
-	return writeReport(s, report, o.Output)
+	return writeReport(s, report, o.Output, o.Verbose)
 }
 
 // writeReport renders the report in full before writing it, so nothing is
 // half-printed, and maps it to the exit code.
-func writeReport(s IO, report *diagnose.Report, format string) error {
+func writeReport(s IO, report *diagnose.Report, format string, verbose bool) error {
 	var b bytes.Buffer
 	var err error
 	switch format {
@@ -232,7 +236,7 @@ func writeReport(s IO, report *diagnose.Report, format string) error {
 	case "markdown", "md":
 		err = render.Markdown(&b, report)
 	default:
-		err = render.Text(&b, report, render.TextOptions{Terminal: s.OutTerminal, ColorFrom: s.Out})
+		err = render.Text(&b, report, render.TextOptions{Terminal: s.OutTerminal, ColorFrom: s.Out, Width: s.Width, Verbose: verbose})
 	}
 	if err != nil {
 		return inputErrorf("rendering the report: %w", err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 )
@@ -12,33 +13,40 @@ import (
 func Markdown(w io.Writer, r *diagnose.Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## ecrdoctor: `%s` replication is %s\n\n", r.Repository, r.Verdict)
-	fmt.Fprintf(&b, "**%s**\n\n", Headline(r))
+	fmt.Fprintf(&b, "**%s**\n\n", mdText(Headline(r)))
 	fmt.Fprintf(&b, "Source: `%s` in %s/%s\n\n", r.Repository, r.Source.Account, r.Source.Region)
 	if len(r.Destinations) > 0 {
 		b.WriteString("| Destination | Kind | Verdict | Note |\n|---|---|---|---|\n")
 		for _, d := range r.Destinations {
 			kind := destinationKind(d)
-			fmt.Fprintf(&b, "| %s/%s | %s | %s | %s |\n", d.Account, d.Region, kind, d.Verdict, strings.ReplaceAll(d.Note, "|", "\\|"))
+			fmt.Fprintf(&b, "| %s/%s | %s | %s | %s |\n", d.Account, d.Region, kind, d.Verdict, strings.ReplaceAll(mdText(strings.ReplaceAll(d.Note, "\n", " ")), "|", "\\|"))
 		}
 		b.WriteString("\n")
 	}
-	for i, f := range r.Findings {
-		fmt.Fprintf(&b, "### %s\n\n", findingTitle(i, f))
-		fmt.Fprintf(&b, "%s\n\n", f.Summary)
+	var order []int
+	for _, g := range findingGroups(r.Findings) {
+		order = append(order, g...)
+	}
+	for n, i := range order {
+		f := r.Findings[i]
+		lead := n == 0 || whereKey(r.Findings[order[n-1]]) != whereKey(f)
+		fmt.Fprintf(&b, "### %s\n\n", mdText(findingTitle(lead && f.Severity == diagnose.SeverityError, f)))
+		fmt.Fprintf(&b, "%s\n\n", mdText(f.Summary))
 		if f.Detail != "" {
-			fmt.Fprintf(&b, "%s\n\n", f.Detail)
+			fmt.Fprintf(&b, "%s\n\n", mdText(f.Detail))
 		}
 		if len(f.Evidence) > 0 {
 			b.WriteString("**Evidence**\n\n")
 			for _, e := range f.Evidence {
 				meta := e.Kind
 				if e.Source != "" {
-					meta += ", `" + e.Source + "`"
+					meta += ", " + mdCode(e.Source)
 				}
 				if e.Time != "" {
 					meta += ", " + e.Time
 				}
-				fmt.Fprintf(&b, "- %s\n\n  ```\n  %s\n  ```\n", meta, strings.ReplaceAll(e.Text, "\n", "\n  "))
+				fence := codeFence(e.Text)
+				fmt.Fprintf(&b, "- %s\n\n  %s\n  %s\n  %s\n", meta, fence, strings.ReplaceAll(e.Text, "\n", "\n  "), fence)
 			}
 			b.WriteString("\n")
 		}
@@ -49,7 +57,7 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 			}
 			b.WriteString(title + "\n\n")
 			for i, s := range fx.Steps {
-				fmt.Fprintf(&b, "%d. %s\n", i+1, s)
+				fmt.Fprintf(&b, "%d. %s\n", i+1, mdText(s))
 			}
 			b.WriteString("\n")
 			if fx.RegistryPolicy != nil {
@@ -69,11 +77,80 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 	if len(r.Warnings) > 0 {
 		b.WriteString("### Warnings\n\n")
 		for _, wn := range r.Warnings {
-			fmt.Fprintf(&b, "- %s\n", wn)
+			fmt.Fprintf(&b, "- %s\n", mdText(wn))
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "_%s_\n", eventsLine(r))
+	fmt.Fprintf(&b, "_%s_\n", mdText(eventsLine(r)))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdText makes s safe as Markdown text: outside `code spans` every
+// character a renderer would take for markup (an HTML tag such as
+// <destination profile>, emphasis, a link, an entity) is escaped with a
+// backslash, so the reader sees the words that were written.
+func mdText(s string) string {
+	var b strings.Builder
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 {
+		// An odd number of backquotes: no code spans, every one literal.
+		return escapeMarkup(s)
+	}
+	for i, p := range parts {
+		if i%2 == 1 {
+			b.WriteString(mdCode(p))
+			continue
+		}
+		b.WriteString(escapeMarkup(p))
+	}
+	return b.String()
+}
+
+func escapeMarkup(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		escape := strings.ContainsRune("\\`*[]<>#|~&!", r)
+		if r == '_' {
+			// Inside a word (REGISTRY_POLICY_MISSING) an underscore is no
+			// emphasis in CommonMark: kept bare, the source stays readable.
+			escape = i == 0 || i == len(rs)-1 || !isWordRune(rs[i-1]) || !isWordRune(rs[i+1])
+		}
+		if escape {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// mdCode is s as a code span, its fence longer than any run of backquotes
+// in it.
+func mdCode(s string) string {
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// codeFence is a fence for a code block holding s.
+func codeFence(s string) string {
+	return strings.Repeat("`", max(3, longestRun(s, '`')+1))
+}
+
+func longestRun(s string, c rune) int {
+	best, n := 0, 0
+	for _, r := range s {
+		if r == c {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
 }
