@@ -84,11 +84,18 @@ func buildFix(d *destination, found []Finding) *Fix {
 	p, perr := policy.Parse(merged)
 	verified := perr == nil
 	var blockers []string
+	createDenied := false // ecr:CreateRepository is denied outright, and nothing else
+	otherBlocked := false
 	if perr == nil {
 		for _, act := range actions {
 			res := policy.Evaluate(p, d.request(act))
 			if res.Decision != policy.DecisionAllow {
 				verified = false
+				if act == actionCreate && res.Decision == policy.DecisionExplicitDeny {
+					createDenied = true
+				} else {
+					otherBlocked = true
+				}
 				for _, st := range res.Deciding {
 					blockers = append(blockers, statementName(st))
 				}
@@ -105,8 +112,12 @@ func buildFix(d *destination, found []Finding) *Fix {
 			req.Resource = e.RepositoryARN
 			if policy.Evaluate(p, req).Decision != policy.DecisionAllow {
 				verified = false
+				otherBlocked = true
 			}
 		}
+	}
+	if createDenied && !otherBlocked && d.RepositoryExists == TriNo && d.replicate.Decision == policy.DecisionAllow {
+		return createRepositoryFirst(d, blockers)
 	}
 	if !verified {
 		fix.Steps = append(fix.Steps,
@@ -346,4 +357,36 @@ func (d *destination) mistakenGrants() []policy.StatementResult {
 
 func (d *destination) onlyReplication(index int) bool {
 	return index >= 0 && index < len(d.registry.statements) && onlyReplicationActions(d.registry.statements[index])
+}
+
+// createRepositoryFirst is the fix when the registry policy allows
+// ecr:ReplicateImage but an explicit Deny on ecr:CreateRepository keeps
+// replication from creating the missing destination repository: no grant
+// overrides a Deny, so the repository is created first (FM-07), then the
+// images are re-driven.
+func createRepositoryFirst(d *destination, denies []string) *Fix {
+	dst := d.Destination
+	fix := &Fix{Steps: []string{
+		fmt.Sprintf("A grant cannot fix this: %s in the registry policy of %s explicitly denies ecr:CreateRepository, so replication cannot create %s there. "+
+			"Create the repository in %s first, with the same name, using the aws command below run with credentials of account %s (or the Terraform resource below in a configuration for that account and region); "+
+			"the registry policy already allows the replication role ecr:ReplicateImage into it.",
+			strings.Join(denies, ", "), dst, d.Repository, dst, dst.Account),
+	}}
+	fix.AWSCLI = fmt.Sprintf("aws ecr create-repository --region %s --repository-name %s", shellQuote(dst.Region), shellQuote(d.Repository))
+	fix.Terraform = terraformRepository(dst, d.Repository)
+	backfill(fix, d.Source, d.Repository, []Location{dst}, true)
+	return fix
+}
+
+// terraformRepository is the aws_ecr_repository resource that creates the
+// destination repository.
+func terraformRepository(dst Location, repo string) string {
+	label := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(repo))
+	name := strings.ReplaceAll(strings.ReplaceAll(fmt.Sprintf("%q", repo), "${", "$${"), "%{", "%%{")
+	return fmt.Sprintf("# In account %s, region %s: the repository replication may not create.\nresource \"aws_ecr_repository\" %q {\n  name = %s\n}", dst.Account, dst.Region, label, name)
 }

@@ -277,3 +277,39 @@ func TestFixReplacesTheMistakenGrant(t *testing.T) {
 		})
 	}
 }
+
+// TestExplicitDenyOfCreateRepositoryCreatesTheRepository: when the registry
+// policy allows ecr:ReplicateImage but explicitly denies ecr:CreateRepository
+// and the destination repository is missing, no grant can fix it; the way
+// that can is to create the repository first (issue 9 item 15; FM-07:
+// "a repository with the same name as the source repository must be created
+// manually").
+func TestExplicitDenyOfCreateRepositoryCreatesTheRepository(t *testing.T) {
+	snap := load(t, "create-repository-not-allowed")
+	loc := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
+	reg := snap.Registries[loc]
+	reg.RegistryPolicy.Value.PolicyText = `{"Version":"2012-10-17","Statement":[` +
+		`{"Sid":"Replication","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"ecr:ReplicateImage","Resource":"*"},` +
+		`{"Sid":"NoNewRepositories","Effect":"Deny","Principal":"*","Action":"ecr:CreateRepository","Resource":"*"}]}`
+	r := analyze(t, snap)
+	if len(r.Findings) == 0 || r.Findings[0].Code != diagnose.CodeCreateRepositoryNotAllowed {
+		t.Fatalf("findings %v, want CREATE_REPOSITORY_NOT_ALLOWED first", codes(r))
+	}
+	fix := r.Findings[0].Fix
+	if fix == nil {
+		t.Fatal("no fix")
+	}
+	if fix.RegistryPolicy != nil {
+		t.Errorf("the fix proposes a registry policy, which the Deny would defeat: %s", fix.RegistryPolicy)
+	}
+	if fix.AWSCLI != "aws ecr create-repository --region ap-northeast-1 --repository-name my-repo" {
+		t.Errorf("aws command = %q, want create-repository for my-repo in ap-northeast-1", fix.AWSCLI)
+	}
+	if !strings.Contains(fix.Terraform, `resource "aws_ecr_repository"`) || !strings.Contains(fix.Terraform, `name = "my-repo"`) {
+		t.Errorf("terraform = %q, want an aws_ecr_repository named my-repo", fix.Terraform)
+	}
+	steps := strings.Join(fix.Steps, "\n")
+	if !strings.Contains(steps, `statement "NoNewRepositories"`) || !strings.Contains(steps, "re-drive") {
+		t.Errorf("the steps do not name the Deny and the re-drive:\n%s", steps)
+	}
+}
