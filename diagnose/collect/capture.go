@@ -270,9 +270,20 @@ func (c *capture) run(ctx context.Context) error {
 	for _, loc := range wrongRegionChecks(dests, rcfg, account, region) {
 		goRun(func() error { return c.readOtherRegion(ctx, loc) })
 	}
-	for _, p := range c.trailPairs(dests) {
-		goRun(func() error { return c.lookup(ctx, p) })
+	first, fallback := c.trailPairs(dests)
+	var firstWG sync.WaitGroup
+	for _, p := range first {
+		firstWG.Add(1)
+		goRun(func() error {
+			defer firstWG.Done()
+			return c.lookup(ctx, p)
+		})
 	}
+	goRun(func() error {
+		firstWG.Wait()
+		c.lookupFallbacks(ctx, first, fallback, goRun) // wg still counts this reader
+		return nil
+	})
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr

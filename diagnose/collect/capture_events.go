@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // lookupPageSize is the most LookupEvents returns per call.
@@ -23,42 +25,86 @@ const lookupPageSize = 50
 type trailPair struct {
 	loc diagnose.Location
 	cfg aws.Config
+	// serves are the destinations whose records land here: the lookup pages
+	// on until each has an event for the repository (or MaxEvents). With
+	// none, it stops at the first event for the repository.
+	serves []diagnose.Location
 
 	mu      sync.Mutex
 	events  []cttypes.Event
 	scanned int
-	done    bool // the lookup finished (possibly early); events are usable
+	found   map[diagnose.Location]bool // destinations with an event for the repository
+	done    bool                       // the lookup finished (possibly early); events are usable
 }
 
 // trailPairs are the (account, region) pairs to search, in the order their
-// copies of an event are preferred: the source account in each destination
-// region, the destination account in its region when readable, the source
-// account in the source region.
-func (c *capture) trailPairs(dests []diagnose.Location) []*trailPair {
-	var out []*trailPair
-	seen := map[diagnose.Location]bool{}
-	add := func(loc diagnose.Location, cfg aws.Config) {
-		if !seen[loc] {
-			seen[loc] = true
-			out = append(out, &trailPair{loc: loc, cfg: cfg})
+// copies of an event are preferred (failure modes §2.3): the source account
+// in each destination region, the destination account in its region when
+// readable, the source account in the source region. first are the source
+// account's pairs, read at once: every destination's records land there, so
+// one query per (account, region) serves them all, split by destination
+// afterwards. fallback are the destination accounts' own pairs, read only
+// for a destination the first found no event for (see lookupFallbacks).
+func (c *capture) trailPairs(dests []diagnose.Location) (first, fallback []*trailPair) {
+	seen := map[diagnose.Location]*trailPair{}
+	add := func(loc diagnose.Location, cfg aws.Config) *trailPair {
+		if p := seen[loc]; p != nil {
+			return p
 		}
+		p := &trailPair{loc: loc, cfg: cfg, found: map[diagnose.Location]bool{}}
+		seen[loc] = p
+		c.pairs = append(c.pairs, p)
+		return p
 	}
 	for _, d := range dests {
-		add(diagnose.Location{Account: c.srcAt.Account, Region: d.Region}, c.src)
+		p := add(diagnose.Location{Account: c.srcAt.Account, Region: d.Region}, c.src)
+		p.serves = append(p.serves, d)
 	}
 	for _, d := range dests {
 		if da := c.dests[d.Account]; da != nil && da.own {
-			add(d, da.cfg)
+			p := add(d, da.cfg)
+			p.serves = append(p.serves, d)
 		}
 	}
 	add(c.srcAt, c.src)
-	c.pairs = out
-	return out
+	for _, p := range c.pairs {
+		if p.loc.Account == c.srcAt.Account {
+			first = append(first, p)
+		} else {
+			fallback = append(fallback, p)
+		}
+	}
+	return first, fallback
+}
+
+// lookupFallbacks reads the destination accounts' own CloudTrail, once the
+// source account's lookups are done, for the destinations they found no
+// event for; a destination the source account already holds evidence of
+// costs no call. Each pair is its own (account, region), so the lookups run
+// at once and each stays under LookupEvents' 2 requests per second per
+// account and region (failure modes §2.5) by paging one request at a time.
+func (c *capture) lookupFallbacks(ctx context.Context, first, fallback []*trailPair, goRun func(func() error)) {
+	covered := map[diagnose.Location]bool{}
+	for _, p := range first {
+		p.mu.Lock()
+		if p.done {
+			for d := range p.found {
+				covered[d] = true
+			}
+		}
+		p.mu.Unlock()
+	}
+	for _, p := range fallback {
+		if slices.ContainsFunc(p.serves, func(d diagnose.Location) bool { return !covered[d] }) {
+			goRun(func() error { return c.lookup(ctx, p) })
+		}
+	}
 }
 
 // lookup reads the ReplicateImage events of one pair, newest first, and stops
-// as soon as a page holds an event for the repository: the newest events are
-// the evidence that settles the diagnosis; older pages cost calls and rate
+// as soon as every destination it serves has an event for the repository
+// (any event for it, when it serves none): the newest events are the
+// evidence that settles the diagnosis; older pages cost calls and rate
 // limit. It also stops after MaxEvents events.
 func (c *capture) lookup(ctx context.Context, p *trailPair) error {
 	client := c.sess.trailClient(p.cfg, p.loc.Account, p.loc.Region)
@@ -91,18 +137,29 @@ func (c *capture) lookup(ctx context.Context, p *trailPair) error {
 		p.events = append(p.events, out.Events...)
 		p.scanned += len(out.Events)
 		scanned := p.scanned
-		p.mu.Unlock()
 		for _, e := range out.Events {
 			if eventNamesRepository(e, c.opts.Repository) {
 				matched++
+				if d, ok := eventDestination(e); ok {
+					p.found[d] = true
+				}
 			}
 		}
+		missing := 0
+		for _, d := range p.serves {
+			if !p.found[d] {
+				missing++
+			}
+		}
+		p.mu.Unlock()
 		c.prog.set("trail "+p.loc.String(), fmt.Sprintf("CloudTrail %s: page %d, %d events, %d for %s", p.loc, page, scanned, matched, c.opts.Repository))
-		if matched > 0 {
+		if matched > 0 && missing == 0 {
 			break
 		}
 		if scanned >= c.opts.MaxEvents && pages.HasMorePages() {
-			c.warnf("%s CloudTrail: stopped after %d ReplicateImage events without one for %s (--max-events); older events were not read", p.loc, scanned, c.opts.Repository)
+			if matched == 0 {
+				c.warnf("%s CloudTrail: stopped after %d ReplicateImage events without one for %s (--max-events); older events were not read", p.loc, scanned, c.opts.Repository)
+			}
 			break
 		}
 	}
@@ -193,7 +250,9 @@ func toCLIEvent(e cttypes.Event) cliEvent {
 // record is the part of a CloudTrail record capture looks at.
 type record struct {
 	SharedEventID     string `json:"sharedEventID"`
+	AWSRegion         string `json:"awsRegion"`
 	RequestParameters struct {
+		RegistryID     string `json:"registryId"`
 		RepositoryName string `json:"repositoryName"`
 	} `json:"requestParameters"`
 	Resources []struct {
@@ -208,6 +267,26 @@ func parseRecord(e cttypes.Event) record {
 }
 
 func sharedEventID(e cttypes.Event) string { return parseRecord(e).SharedEventID }
+
+// eventDestination is the registry an event replicated to: the account and
+// region of the repository ARN it names, else its registryId in its awsRegion.
+func eventDestination(e cttypes.Event) (diagnose.Location, bool) {
+	r := parseRecord(e)
+	for _, res := range r.Resources {
+		if loc, _, ok := awsid.ParseRepositoryARN(res.ARN); ok {
+			return loc, true
+		}
+	}
+	for _, res := range e.Resources {
+		if loc, _, ok := awsid.ParseRepositoryARN(aws.ToString(res.ResourceName)); ok {
+			return loc, true
+		}
+	}
+	if awsid.IsAccountID(r.RequestParameters.RegistryID) && r.AWSRegion != "" {
+		return diagnose.Location{Account: r.RequestParameters.RegistryID, Region: r.AWSRegion}, true
+	}
+	return diagnose.Location{}, false
+}
 
 // eventNamesRepository reports whether the event is about repo exactly (never
 // by prefix: my-repo is not my-repo-2).
