@@ -76,3 +76,19 @@ func filterFix(f *Facts) *Fix {
 	backfill(fix, f.Source, f.Repository, dests, true)
 	return fix
 }
+
+// backfillTo is backfill for one destination, saying when a backfill to it
+// is already running: ECR runs one per destination region at a time, and a
+// second one fails with ReplicationBackfillInProgressException.
+func backfillTo(fix *Fix, d *destination, afterFix bool) {
+	backfill(fix, d.Source, d.Repository, []Location{d.Destination}, afterFix)
+	if d.Backfill == nil || fix.Backfill == "" {
+		return
+	}
+	switch b := d.Backfill.Backfill; b.Status {
+	case "PREPARING", "IN_PROGRESS", "STOPPING":
+		fix.Steps = append(fix.Steps, fmt.Sprintf("A backfill to %s is already %s (%s): a new one fails with ReplicationBackfillInProgressException until it ends. "+
+			"Wait for it, or stop it first with `aws ecr stop-replication-backfill --region %s --replication-backfill-id %s` if it started before the fix.",
+			d.Destination, b.Status, b.ReplicationBackfillID, shellQuote(d.Source.Region), shellQuote(b.ReplicationBackfillID)))
+	}
+}

@@ -61,3 +61,29 @@ func TestReDriveIsABackfill(t *testing.T) {
 		})
 	}
 }
+
+// TestReDriveWaitsForARunningBackfill: a backfill to the destination is
+// already running, so the backfill the fix proposes would fail with
+// ReplicationBackfillInProgressException (one per destination region at a
+// time, the StartReplicationBackfill API reference): the fix says so.
+func TestReDriveWaitsForARunningBackfill(t *testing.T) {
+	snap := load(t, "stale-failures")
+	src := snap.Registry(snap.Source)
+	src.Backfills = diagnose.Read[diagnose.ListReplicationBackfillsOutput]{State: diagnose.Collected, Source: "test",
+		Value: diagnose.ListReplicationBackfillsOutput{Backfills: []diagnose.ReplicationBackfillSummary{{
+			ReplicationBackfillID: "bf-1", Status: "IN_PROGRESS",
+			Destination: diagnose.ReplicationDestination{Region: "ap-northeast-1", RegistryID: "222222222222"},
+		}}}}
+	r := analyze(t, snap)
+	for _, f := range r.Findings {
+		if f.Code != diagnose.CodeStaleFailures {
+			continue
+		}
+		steps := strings.Join(f.Fix.Steps, "\n")
+		if !strings.Contains(steps, "already IN_PROGRESS (bf-1)") || !strings.Contains(steps, "ReplicationBackfillInProgressException") {
+			t.Errorf("the fix does not say a backfill is running:\n%s", steps)
+		}
+		return
+	}
+	t.Fatalf("no STALE_FAILURES: %v", codes(r))
+}

@@ -79,11 +79,11 @@ func backfillFailed(d *destination) *Finding {
 			// fixed since.
 			f.Severity = SeverityInfo
 			detail.WriteString("The destination's registry policy allows replication now, so the backfill most likely ran before the policy was fixed: it is not retried by itself. ")
-			backfill(fix, d.Source, d.Repository, []Location{d.Destination}, false)
+			backfillTo(fix, d, false)
 		} else {
 			detail.WriteString("The destination's registry policy allows replication, so these failures have another cause (a KMS key, tag immutability or a quota in the destination are common ones); ecrdoctor does not judge them. ")
 			fix.Steps = append(fix.Steps, "Resolve the failure codes above in the destination, then start a new backfill.")
-			backfill(fix, d.Source, d.Repository, []Location{d.Destination}, true)
+			backfillTo(fix, d, true)
 		}
 	case d.path == pathDenied || d.path == pathUncertain:
 		detail.WriteString("The destination's registry policy still does not allow replication: that is the root cause above, and the backfill failed on it. A new backfill fails the same way until the policy is fixed. ")
@@ -91,7 +91,7 @@ func backfillFailed(d *destination) *Finding {
 	default:
 		detail.WriteString("The destination's registry policy could not be read, so ecrdoctor cannot tell whether the cause is still there. ")
 		fix.Steps = append(fix.Steps, fmt.Sprintf("Make sure the registry policy of %s allows account %s ecr:ReplicateImage (and ecr:CreateRepository) before starting a new backfill.", d.Destination, d.Source.Account))
-		backfill(fix, d.Source, d.Repository, []Location{d.Destination}, true)
+		backfillTo(fix, d, true)
 	}
 	f.Summary = summary
 	f.Detail = strings.TrimSpace(detail.String())

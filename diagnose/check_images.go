@@ -43,7 +43,7 @@ func imagePushedBeforeRule(d *destination) *Finding {
 			Text: fmt.Sprintf("image %s: no replication status for %s", p.Image, d.Destination)})
 	}
 	fix := &Fix{}
-	backfill(fix, d.Source, d.Repository, []Location{d.Destination}, false)
+	backfillTo(fix, d, false)
 	return &Finding{
 		Summary: fmt.Sprintf("ECR never tried to replicate %s of %s to %s: no replication status names that destination.", strings.Join(names, ", "), d.Repository, d.Destination),
 		Detail: "ECR replicates only what is pushed (or restored) after a rule covers the repository and names the destination, and it never goes back for older images. " +

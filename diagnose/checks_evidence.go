@@ -141,7 +141,7 @@ func staleFailures(d *destination) *Finding {
 		steps = append(steps, fmt.Sprintf("Images whose replication to %s failed: %s.", d.Destination, strings.Join(images, ", ")))
 	}
 	fix := &Fix{Steps: steps}
-	backfill(fix, d.Source, d.Repository, []Location{d.Destination}, false)
+	backfillTo(fix, d, false)
 	last := ""
 	if len(d.Denied) > 0 {
 		last = fmt.Sprintf(" The newest recorded denial is from %s.", rfc3339(d.Denied[0].Time))
@@ -158,7 +158,7 @@ func staleFailures(d *destination) *Finding {
 // the failed images.
 func elsewhereFix(d *destination, den *trail.Denial) *Fix {
 	fix := &Fix{Steps: []string{elsewhereStep(den, d.Source.Account)}}
-	backfill(fix, d.Source, d.Repository, []Location{d.Destination}, true)
+	backfillTo(fix, d, true)
 	return fix
 }
 

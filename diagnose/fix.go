@@ -164,7 +164,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 	if slices.ContainsFunc(found, func(f Finding) bool { return f.Code == CodeGrantInRepositoryPolicy }) {
 		fix.Steps = append(fix.Steps, misplacedRemovalSteps(d.repoPolicy.text, d.repoGrants, d.Repository, dst)...)
 	}
-	backfill(fix, d.Source, d.Repository, []Location{dst}, true)
+	backfillTo(fix, d, true)
 	return fix
 }
 
