@@ -6,11 +6,14 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/urfave/cli/v2"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
 )
 
 // Exit codes shared by every command.
@@ -232,12 +235,9 @@ Examples:
 		EnableBashCompletion: false,
 		// Errors are printed and mapped to exit codes by Main, never by cli.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageErrorf("%v", err)
-		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageErrorf("unknown command %q; run 'ecrdoctor --help' for the list of commands", c.Args().First())
+				return unknownCommand(c.App, c.Args().First())
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -250,12 +250,178 @@ Examples:
 			lintCommand(s),
 		},
 	}
+	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return flagError("", app.Flags, err)
+	}
 	for _, cmd := range app.Commands {
 		if cmd.OnUsageError == nil {
-			cmd.OnUsageError = app.OnUsageError
+			cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+				return flagError(cmd.Name, cmd.Flags, err)
+			}
 		}
 	}
 	return app
+}
+
+// unknownCommand is the usage error for a command that does not exist,
+// with the nearest one.
+func unknownCommand(app *cli.App, name string) error {
+	var names []string
+	for _, c := range app.Commands {
+		names = append(names, c.Names()...)
+	}
+	if near := nearest(name, names); near != "" {
+		return usageErrorf("unknown command %q: did you mean %q? (run 'ecrdoctor --help' for the list of commands)", name, near)
+	}
+	return usageErrorf("unknown command %q; run 'ecrdoctor --help' for the list of commands", name)
+}
+
+// flagError rewrites what the flag package says about a command line
+// (unknown flag, missing value, bad value) to name the command and the
+// flag with its dashes, with the nearest flag for a mistyped one. cmd is
+// "" for the flags before the command.
+func flagError(cmd string, flags []cli.Flag, err error) error {
+	where, help := "ecrdoctor", "ecrdoctor --help"
+	if cmd != "" {
+		where, help = cmd, "ecrdoctor "+cmd+" --help"
+	}
+	usageErrorf := func(format string, a ...any) error {
+		if cmd == "" {
+			// Main prefixes "ecrdoctor: " already.
+			_, format, _ = strings.Cut(format, ": ")
+			a = a[1:]
+		}
+		return usageErrorf(format, a...)
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		name = strings.TrimLeft(name, "-")
+		var names []string
+		for _, f := range flags {
+			names = append(names, f.Names()...)
+		}
+		if near := nearest(name, names); near != "" {
+			return usageErrorf("%s: unknown flag %s: did you mean %s? (run '%s' for its flags)", where, dashed(name), dashed(near), help)
+		}
+		return usageErrorf("%s: unknown flag %s (run '%s' for its flags)", where, dashed(name), help)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		name = strings.TrimLeft(name, "-")
+		return usageErrorf("%s: %s needs a value%s", where, dashed(name), valueHint(findFlag(flags, name)))
+	}
+	// invalid boolean value "maybe" for -verbose: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if value, name, ok := cutInvalid(strings.Replace(rest, " for -", " for flag -", 1)); ok {
+			return usageErrorf("%s: %s=%s: must be true or false (or give %s alone)", where, dashed(name), value, dashed(name))
+		}
+	}
+	// invalid value "5" for flag -timeout: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if value, name, ok := cutInvalid(rest); ok {
+			f := findFlag(flags, name)
+			switch f.(type) {
+			case *cli.DurationFlag:
+				if _, err := strconv.ParseFloat(value, 64); err == nil {
+					return usageErrorf("%s: %s %s: a duration needs a unit, e.g. %ss, %sm or %sh", where, dashed(name), value, value, value, value)
+				}
+				return usageErrorf("%s: %s %q: not a duration (a number with a unit: 90s, 5m, 1h30m)", where, dashed(name), value)
+			case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag:
+				return usageErrorf("%s: %s %q: not a whole number", where, dashed(name), value)
+			}
+			return usageErrorf("%s: %s %q: invalid value", where, dashed(name), value)
+		}
+	}
+	return usageErrorf("%s: %v (run '%s' for its flags)", where, err, help)
+}
+
+// cutInvalid reads `"5" for flag -timeout: parse error`.
+func cutInvalid(s string) (value, name string, ok bool) {
+	q, err := strconv.QuotedPrefix(s)
+	if err != nil {
+		return "", "", false
+	}
+	value, _ = strconv.Unquote(q)
+	rest, ok := strings.CutPrefix(s[len(q):], " for flag ")
+	if !ok {
+		return "", "", false
+	}
+	name, _, _ = strings.Cut(rest, ":")
+	return value, strings.TrimLeft(name, "-"), true
+}
+
+func findFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// valueHint names what a flag takes, from the placeholder of its usage
+// (`NAME` in "the source repository `NAME`").
+func valueHint(f cli.Flag) string {
+	df, ok := f.(cli.DocGenerationFlag)
+	if !ok {
+		return ""
+	}
+	_, rest, ok := strings.Cut(df.GetUsage(), "`")
+	placeholder, _, closed := strings.Cut(rest, "`")
+	if !ok || !closed || placeholder == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%s %s)", dashed(f.Names()[0]), placeholder)
+}
+
+// dashed writes a flag name as it is typed: -o, --repo.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// nearest is the candidate closest to name by edit distance, if it is
+// close enough to be a typo (at most a third of its letters, at least 1),
+// or a candidate that name is a prefix of.
+func nearest(name string, candidates []string) string {
+	best, bestD := "", 0
+	for _, c := range candidates {
+		if len(c) == 1 {
+			continue
+		}
+		d := typoDistance(name, c)
+		if best == "" || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best != "" && bestD <= max(1, len(name)/3) {
+		return best
+	}
+	for _, c := range candidates {
+		if len(name) >= 3 && strings.HasPrefix(c, name) {
+			return c
+		}
+	}
+	return ""
+}
+
+// typoDistance is the edit distance, a swap of letters counting as one
+// edit (wyh -> why).
+func typoDistance(a, b string) int {
+	d := diagnose.EditDistance(a, b)
+	if d == 2 && len(a) == len(b) && sortedRunes(a) == sortedRunes(b) {
+		return 1
+	}
+	return d
+}
+
+func sortedRunes(s string) string {
+	r := []rune(s)
+	slices.Sort(r)
+	return string(r)
 }
 
 // isTerminal reports whether w is a terminal (for colour and progress).

@@ -107,6 +107,14 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 	if len(o.Paths) == 0 && !o.Source.remote() {
 		return o, usageErrorf("events: give at least one PATH (a file, a folder, or - for stdin)")
 	}
+	stdin := 0
+	for _, p := range o.Paths {
+		if p == "-" {
+			if stdin++; stdin == 2 {
+				return o, usageErrorf("events: PATH - (stdin) is given more than once: stdin can be read once")
+			}
+		}
+	}
 	if o.Output != "text" && o.Output != "json" && o.Output != "jsonl" {
 		return o, usageErrorf("events: --output must be text, json or jsonl, not %q", o.Output)
 	}
@@ -185,7 +193,7 @@ func interspersed(c *cli.Context, boolFlags ...string) ([]string, error) {
 			}
 		}
 		if canonical == "" {
-			return nil, usageErrorf("%s: flag provided but not defined: %s", c.Command.Name, a)
+			return nil, flagError(c.Command.Name, c.Command.Flags, fmt.Errorf("flag provided but not defined: -%s", name))
 		}
 		if !hasValue {
 			switch {
@@ -195,11 +203,11 @@ func interspersed(c *cli.Context, boolFlags ...string) ([]string, error) {
 				i++
 				value = args[i]
 			default:
-				return nil, usageErrorf("%s: flag needs an argument: %s", c.Command.Name, a)
+				return nil, flagError(c.Command.Name, c.Command.Flags, fmt.Errorf("flag needs an argument: -%s", name))
 			}
 		}
 		if err := c.Set(canonical, value); err != nil {
-			return nil, usageErrorf("%s: invalid value %q for flag %s: %v", c.Command.Name, value, a, err)
+			return nil, flagError(c.Command.Name, c.Command.Flags, fmt.Errorf("invalid value %q for flag -%s: %v", value, name, err))
 		}
 	}
 	return paths, nil
