@@ -121,10 +121,11 @@ var Catalogue = []CodeInfo{
 	{Code: CodeImagePushedBeforeRule, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationBackfill,
 		Title: "An image has no replication status for the destination: it was pushed before the rule covered it, and ECR never goes back for it: backfill.",
 		Help:  "ECR replicates only what is pushed or restored after a rule covers the repository and names the destination. Older images stay where they are until a replication backfill (aws ecr start-replication-backfill) or a new push re-drives them."},
-	{Code: CodeStaleFailures, Severity: SeverityInfo, Mode: "FM-12", Doc: docReplicationStatus,
-		Title: "The policy allows replication now, but earlier pushes failed and are not retried: re-drive them with a replication backfill.",
-		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: " +
-			"start a replication backfill to that destination (aws ecr start-replication-backfill, with the source credentials), or push the affected images again."},
+	{Code: CodeStaleFailures, Severity: SeverityError, Mode: "FM-12", Doc: docReplicationStatus,
+		Title: "The policy allows replication now, but images that failed earlier are still missing until re-driven with a replication backfill (a warning when ecrdoctor cannot tell).",
+		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: an image whose status is still FAILED is missing in the destination " +
+			"until it is re-driven: start a replication backfill to that destination (aws ecr start-replication-backfill, with the source credentials), or push the affected images again. " +
+			"Without a replication status ecrdoctor cannot tell whether the denied images are still missing, and says so in a warning."},
 	{Code: CodeBackfillInProgress, Severity: SeverityInfo, Mode: "§10.1", Doc: docReplicationBackfill,
 		Title: "A replication backfill to the destination is still running; its progress is shown.",
 		Help:  "Images missing in the destination may still arrive with the backfill. Only one backfill per destination region runs at a time: wait for it (describe-replication-backfill-results) before starting another."},

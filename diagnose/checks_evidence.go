@@ -146,12 +146,23 @@ func staleFailures(d *destination) *Finding {
 	if len(d.Denied) > 0 {
 		last = fmt.Sprintf(" The newest recorded denial is from %s.", rfc3339(d.Denied[0].Time))
 	}
-	return &Finding{
-		Summary:  fmt.Sprintf("The registry policy of %s now allows replication from %s, but earlier replications failed and were not retried.", d.Destination, d.Source.Account),
+	f := &Finding{
 		Detail:   "The current registry policy allows ecr:ReplicateImage for the replication role, so the recorded denials predate a policy change." + last,
 		Evidence: d.failureEvidence(),
 		Fix:      fix,
 	}
+	if len(images) > 0 {
+		// A FAILED status stays until the image replicates: it is
+		// missing in the destination until it is re-driven.
+		f.Summary = fmt.Sprintf("The registry policy of %s now allows replication from %s, but %s failed to replicate there and %s still missing until re-driven.",
+			d.Destination, d.Source.Account, strings.Join(images, ", "), isAre(len(images)))
+		return f
+	}
+	f.Severity = SeverityWarning
+	f.Summary = fmt.Sprintf("The registry policy of %s now allows replication from %s, but earlier replications were denied, and ecrdoctor cannot tell whether those images are still missing there.",
+		d.Destination, d.Source.Account)
+	f.Detail += " No replication status of the repository's images was read, and CloudTrail does not name the image a call was for: check the images in the destination, and re-drive those that are missing."
+	return f
 }
 
 // elsewhereFix changes the policy ecrdoctor does not read, then re-drives
@@ -168,4 +179,11 @@ func elsewhereStep(d *trail.Denial, source string) string {
 		return denyStep(d, source)
 	}
 	return fmt.Sprintf("Find the %s named in the CloudTrail message and allow ecr:ReplicateImage (and ecr:CreateRepository) for the replication role of account %s.", orPolicy(d.PolicyType), source)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

@@ -40,8 +40,9 @@ func TestDeniedByAnotherPolicyType(t *testing.T) {
 
 	snap.Events = withSuccesses // the fixture's later successful replications
 	r = analyze(t, snap)
-	if got := codes(r); !slices.Equal(got, []string{diagnose.CodeStaleFailures}) || r.Verdict != diagnose.Healthy {
-		t.Errorf("with successes after the RCP denials: findings = %v, verdict %s; want STALE_FAILURES, healthy", got, r.Verdict)
+	// FAILED statuses remain: the images are missing until re-driven.
+	if got := codes(r); !slices.Equal(got, []string{diagnose.CodeStaleFailures}) || r.Verdict != diagnose.Failing {
+		t.Errorf("with successes after the RCP denials: findings = %v, verdict %s; want STALE_FAILURES, failing", got, r.Verdict)
 	}
 }
 
@@ -234,7 +235,7 @@ func TestDestinationCopyWithoutARN(t *testing.T) {
 		name    string
 		account string
 		want    diagnose.Verdict
-	}{{"the source's", "111111111111", diagnose.Healthy}, {"another account's", "999999999999", diagnose.Failing}} {
+	}{{"the source's", "111111111111", diagnose.Unknown}, {"another account's", "999999999999", diagnose.Failing}} {
 		snap := load(t, "condition-unknown")
 		ok := copyOK
 		ok.CallerAccount = tc.account
@@ -281,10 +282,43 @@ func TestLeftoverRepositoryGrantIsMentioned(t *testing.T) {
 	}
 	snap.Registries[dst].RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: "fix",
 		Value: diagnose.PolicyOutput{RegistryID: dst.Account, PolicyText: string(fix.RegistryPolicy)}}
+	// The failed images re-driven too: the destination is healthy.
+	snap.Events = nil
+	snap.Registries[snap.Source].ReplicationStatus = map[string]map[string]diagnose.Read[diagnose.ReplicationStatusOutput]{}
 	again := analyze(t, snap)
 	for _, d := range again.Destinations {
 		if d.Account == dst.Account && d.Region == dst.Region && !strings.Contains(d.Note, `The repository policy of my-repo still grants it too (statement "ReplicationAccessCrossAccount")`) {
 			t.Errorf("note %q does not mention the leftover grant", d.Note)
 		}
+	}
+}
+
+// TestStaleFailuresStillMissing: images whose replication status is still
+// FAILED are missing in the destination until re-driven, so STALE_FAILURES is
+// an error there and names them (issue 9 item 12); with only old denials and
+// no status, ecrdoctor cannot tell, and says so in a warning.
+func TestStaleFailuresStillMissing(t *testing.T) {
+	snap := load(t, "stale-failures")
+	r := analyze(t, snap)
+	if got := codes(r); !slices.Equal(got, []string{diagnose.CodeStaleFailures}) {
+		t.Fatalf("findings = %v, want STALE_FAILURES", got)
+	}
+	f := r.Findings[0]
+	if f.Severity != diagnose.SeverityError || r.Verdict != diagnose.Failing || !r.HasErrors() {
+		t.Errorf("severity %s, verdict %s; want error, failing", f.Severity, r.Verdict)
+	}
+	if !strings.Contains(f.Summary, "now allows replication") || !strings.Contains(f.Summary, "1.4.0") || !strings.Contains(f.Summary, "still missing") {
+		t.Errorf("summary does not name the missing images: %s", f.Summary)
+	}
+
+	src := snap.Registries[snap.Source]
+	src.ReplicationStatus = map[string]map[string]diagnose.Read[diagnose.ReplicationStatusOutput]{}
+	r = analyze(t, snap)
+	if got := codes(r); !slices.Equal(got, []string{diagnose.CodeStaleFailures}) {
+		t.Fatalf("without statuses: findings = %v, want STALE_FAILURES", got)
+	}
+	f = r.Findings[0]
+	if f.Severity != diagnose.SeverityWarning || r.Verdict != diagnose.Unknown || !strings.Contains(f.Summary, "cannot tell") {
+		t.Errorf("without statuses: severity %s, verdict %s, summary %q; want a warning that says it cannot tell", f.Severity, r.Verdict, f.Summary)
 	}
 }

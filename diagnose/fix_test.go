@@ -15,7 +15,8 @@ import (
 
 // TestFixRepairsEveryFixture applies each verified fix to the snapshot, as a
 // user would with put-registry-policy, and diagnoses again: the destination
-// must come out healthy, or with STALE_FAILURES only.
+// must come out healthy, or with STALE_FAILURES as its only error (issue 9
+// item 12: the images that failed are still missing until re-driven).
 func TestFixRepairsEveryFixture(t *testing.T) {
 	list, err := fixtures.Snapshots()
 	if err != nil {
@@ -45,8 +46,16 @@ func TestFixRepairsEveryFixture(t *testing.T) {
 			}
 			applied++
 			again := analyze(t, snap)
+			// Images that failed before the fix stay missing until
+			// re-driven: STALE_FAILURES is then the only error left.
+			stale := map[diagnose.Location]bool{}
+			for _, f := range again.Findings {
+				if f.Code == diagnose.CodeStaleFailures && f.Destination != nil {
+					stale[*f.Destination] = true
+				}
+			}
 			for _, d := range again.Destinations {
-				if d.Verdict != diagnose.Healthy {
+				if d.Verdict != diagnose.Healthy && !stale[d.Location()] {
 					t.Errorf("after the fix, %s/%s is %s: %v", d.Account, d.Region, d.Verdict, codes(again))
 				}
 			}
