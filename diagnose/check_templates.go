@@ -17,7 +17,7 @@ const docCreationTemplates = "https://docs.aws.amazon.com/AmazonECR/latest/userg
 
 // TemplatesFact is the destination's repository creation templates.
 type TemplatesFact struct {
-	Source    string
+	Source    Source
 	Templates []RepositoryCreationTemplate
 }
 

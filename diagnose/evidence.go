@@ -54,10 +54,10 @@ func eventEvidence(events []trail.Event, max int) []Evidence {
 		if !e.Failed() {
 			text = e.EventName + " succeeded"
 		}
-		out = append(out, Evidence{Kind: EvidenceCloudTrailEvent, Source: e.Source, Text: text, Time: rfc3339(e.Time)})
+		out = append(out, Evidence{Kind: EvidenceCloudTrailEvent, Source: Source{Name: e.Source}, Text: text, Time: rfc3339(e.Time)})
 	}
 	if len(events) > max {
-		out = append(out, Evidence{Kind: EvidenceCloudTrailEvent, Source: "CloudTrail",
+		out = append(out, Evidence{Kind: EvidenceCloudTrailEvent, Source: Source{Name: "CloudTrail"},
 			Text: fmt.Sprintf("and %d more such event(s), the oldest at %s", len(events)-max, rfc3339(events[len(events)-1].Time))})
 	}
 	return out

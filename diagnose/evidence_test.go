@@ -280,7 +280,7 @@ func TestLeftoverRepositoryGrantIsMentioned(t *testing.T) {
 	if fix == nil {
 		t.Fatalf("no policy fix in %v", codes(r))
 	}
-	snap.Registries[dst].RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: "fix",
+	snap.Registries[dst].RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: diagnose.Source{Name: "fix"},
 		Value: diagnose.PolicyOutput{RegistryID: dst.Account, PolicyText: string(fix.RegistryPolicy)}}
 	// The failed images re-driven too: the destination is healthy.
 	snap.Events = nil

@@ -31,7 +31,7 @@ type RulesFact struct {
 	Known bool
 	Why   string
 	// Source names where it was read, for evidence.
-	Source string
+	Source Source
 	Rules  []ReplicationRule
 }
 
@@ -60,7 +60,7 @@ type PolicyFact struct {
 	Text string
 	// Source names where it was read: a file, an API call, a Terraform
 	// address.
-	Source string
+	Source Source
 	// Err is the error text of a read that failed (PolicyUnknown) or that
 	// said the policy does not exist (PolicyAbsent); "" otherwise.
 	Err string
@@ -78,7 +78,7 @@ type RegionPolicy struct {
 // ImageStatus is one replication status of one image of the repository.
 type ImageStatus struct {
 	Image  string // tag or digest
-	Source string
+	Source Source
 	Status ImageReplicationStatus
 }
 
@@ -95,7 +95,7 @@ type DestinationFacts struct {
 	Prefixes []string
 	// RulesSource names where the rule that names this destination was
 	// read, for evidence.
-	RulesSource string
+	RulesSource Source
 	// DeleteReplicationRules name the rules ("rules[0]") that send the
 	// repository here and replicate deletions too.
 	DeleteReplicationRules []string
@@ -124,7 +124,7 @@ type DestinationFacts struct {
 	// RepositoryExists tells whether the destination repository exists;
 	// RepositoriesSource names where that was read.
 	RepositoryExists   Tri
-	RepositoriesSource string
+	RepositoriesSource Source
 	// OtherRegions are the destination account's registry policies in
 	// other regions, sorted by region.
 	OtherRegions []RegionPolicy

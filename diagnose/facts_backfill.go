@@ -10,13 +10,13 @@ import (
 type BackfillFact struct {
 	Backfill ReplicationBackfillSummary
 	// Source names where the backfill list was read, for evidence.
-	Source string
+	Source Source
 	// ResultsKnown says whether the backfill's FAILED results were read;
 	// Failed holds them (every repository the rules matched), and
 	// ResultsSource names where they were read.
 	ResultsKnown  bool
 	Failed        []ReplicationBackfillResult
-	ResultsSource string
+	ResultsSource Source
 	// ResultsTruncated is true when more failed results exist than were read.
 	ResultsTruncated bool
 }

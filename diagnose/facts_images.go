@@ -21,7 +21,7 @@ type ImagePush struct {
 	Image    string
 	PushedAt time.Time
 	// Source names the replication status read, for evidence.
-	Source string
+	Source Source
 }
 
 // imagesFact reads the source's replication statuses of repo against dst,

@@ -18,13 +18,13 @@ func TestDiagnoseHandBuiltFacts(t *testing.T) {
 	f := &diagnose.Facts{
 		Repository: "my-repo",
 		Source:     src,
-		Rules: diagnose.RulesFact{Known: true, Source: "aws_ecr_replication_configuration.this", Rules: []diagnose.ReplicationRule{{
+		Rules: diagnose.RulesFact{Known: true, Source: diagnose.Source{Name: "aws_ecr_replication_configuration.this"}, Rules: []diagnose.ReplicationRule{{
 			Destinations: []diagnose.ReplicationDestination{{Region: dst.Region, RegistryID: dst.Account}},
 		}}},
 		Destinations: []diagnose.DestinationFacts{{
 			Repository: "my-repo", Source: src, Destination: dst, Prefixes: []string{""},
-			RegistryPolicy:   diagnose.PolicyFact{State: diagnose.PolicyAbsent, Source: "no aws_ecr_registry_policy", Err: "no aws_ecr_registry_policy for 222222222222/ap-northeast-1"},
-			RepositoryPolicy: diagnose.PolicyFact{State: diagnose.PolicyPresent, Source: "aws_ecr_repository_policy.my_repo", Text: grant},
+			RegistryPolicy:   diagnose.PolicyFact{State: diagnose.PolicyAbsent, Source: diagnose.Source{Name: "no aws_ecr_registry_policy"}, Err: "no aws_ecr_registry_policy for 222222222222/ap-northeast-1"},
+			RepositoryPolicy: diagnose.PolicyFact{State: diagnose.PolicyPresent, Source: diagnose.Source{Name: "aws_ecr_repository_policy.my_repo"}, Text: grant},
 			RepositoryExists: diagnose.TriYes,
 		}},
 	}
@@ -36,7 +36,7 @@ func TestDiagnoseHandBuiltFacts(t *testing.T) {
 		t.Fatalf("findings = %v, want %v", got, want)
 	}
 	root := r.Findings[0]
-	if root.Evidence[0].Source != "aws_ecr_repository_policy.my_repo" {
+	if root.Evidence[0].Source.String() != "aws_ecr_repository_policy.my_repo" {
 		t.Errorf("evidence source = %q, want the Terraform address", root.Evidence[0].Source)
 	}
 	if root.Fix == nil || !root.Fix.Verified {

@@ -37,7 +37,7 @@ func TestFixRepairsEveryFixture(t *testing.T) {
 					reg = diagnose.NewRegistry(*f.Destination)
 					snap.Registries[*f.Destination] = reg
 				}
-				reg.RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: "fix",
+				reg.RegistryPolicy = diagnose.Read[diagnose.PolicyOutput]{State: diagnose.Collected, Source: diagnose.Source{Name: "fix"},
 					Value: diagnose.PolicyOutput{RegistryID: f.Destination.Account, PolicyText: string(f.Fix.RegistryPolicy)}}
 				fixed = true
 			}

@@ -95,7 +95,7 @@ const (
 // Evidence is one decisive excerpt and where it came from.
 type Evidence struct {
 	Kind   string `json:"kind"`
-	Source string `json:"source"`
+	Source Source `json:"source"`
 	Text   string `json:"text"`
 	Time   string `json:"time,omitempty"` // RFC 3339
 }

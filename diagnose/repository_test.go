@@ -13,10 +13,10 @@ func TestCheckRepository(t *testing.T) {
 		reg.Repositories = repos
 		return &Snapshot{Source: src, Repository: "my-repoo", Registries: map[Location]*Registry{src: reg}}
 	}
-	listed := Read[DescribeRepositoriesOutput]{State: Collected, Source: "describe-repositories.json", Value: DescribeRepositoriesOutput{
+	listed := Read[DescribeRepositoriesOutput]{State: Collected, Source: Source{File: "describe-repositories.json"}, Value: DescribeRepositoriesOutput{
 		Repositories: []Repository{{RepositoryName: "platform/base"}, {RepositoryName: "my-repo"}, {RepositoryName: "other"}, {RepositoryName: "x"}},
 	}}
-	notFound := Read[DescribeRepositoriesOutput]{State: Failed, Source: "describe-repositories.error.json",
+	notFound := Read[DescribeRepositoriesOutput]{State: Failed, Source: Source{File: "describe-repositories.error.json"},
 		Err: &APIError{Code: "RepositoryNotFoundException", Message: "The repository with name 'my-repoo' does not exist in the registry with id '111111111111'"}}
 	denied := Read[DescribeRepositoriesOutput]{State: Failed, Err: &APIError{Code: "AccessDeniedException", Message: "no"}}
 	for _, tc := range []struct {

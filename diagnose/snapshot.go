@@ -100,8 +100,8 @@ type Read[T any] struct {
 	State ReadState
 	Value T
 	Err   *APIError
-	// Source names where it came from: a file path or an API call.
-	Source string
+	// Source names where it came from: a file or an API call.
+	Source Source
 }
 
 // OK reports whether the read succeeded.

@@ -49,7 +49,7 @@ func TestLiveRunsOnOptions(t *testing.T) {
 	var sources []string
 	for _, f := range liveReport.Findings {
 		for _, e := range f.Evidence {
-			sources = append(sources, e.Source)
+			sources = append(sources, e.Source.String())
 		}
 	}
 	if s := strings.Join(sources, "\n"); !strings.Contains(s, "aws ecr get-repository-policy my-repo (222222222222, ap-northeast-1)") || strings.Contains(s, "ecrdoctor-why-") {

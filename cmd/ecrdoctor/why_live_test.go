@@ -110,7 +110,7 @@ func comparable(r *diagnose.Report) string {
 	for i := range c.Findings {
 		ev := slices.Clone(c.Findings[i].Evidence)
 		for j := range ev {
-			ev[j].Source = ""
+			ev[j].Source = diagnose.Source{}
 		}
 		c.Findings[i].Evidence = ev
 	}

@@ -4,10 +4,10 @@
 package collect
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
@@ -93,10 +93,9 @@ func (c Call) ErrorFile(dir string) string {
 	return filepath.Join(RegistryDir(dir, c.Account, c.Region), filepath.FromSlash(c.Name)+errorSuffix)
 }
 
-// String names the AWS call: "aws ecr get-repository-policy team/app
-// (222222222222, ap-northeast-1)". A live run names its reads so, since its
-// files are temporary.
-func (c Call) String() string {
+// Source is the call as a source of evidence, read from file (none
+// for a live run, whose files are temporary).
+func (c Call) Source(file string) diagnose.Source {
 	parts := strings.Split(c.Name, "/")
 	service, call := "ecr", parts[0]
 	if strings.HasPrefix(call, LookupEventsPrefix) {
@@ -105,8 +104,13 @@ func (c Call) String() string {
 	if len(parts) > 1 {
 		call += " " + strings.Join(parts[1:], "/")
 	}
-	return fmt.Sprintf("aws %s %s (%s, %s)", service, call, c.Account, c.Region)
+	return diagnose.Source{Call: service + " " + call, Account: c.Account, Region: c.Region, File: file}
 }
+
+// String names the AWS call: "aws ecr get-repository-policy team/app
+// (222222222222, ap-northeast-1)". A live run names its reads so, since its
+// files are temporary.
+func (c Call) String() string { return c.Source("").String() }
 
 // parseCall is the call a file below a registry folder holds: rel is its
 // path relative to DIR/<account>/<region>/, with '/'. failed is true for a

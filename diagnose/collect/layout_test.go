@@ -47,12 +47,16 @@ func TestLoadLiveNamesCalls(t *testing.T) {
 	}
 	dst := snap.Registries[diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}]
 	for got, want := range map[string]string{
-		dst.RegistryPolicy.Source:                "aws ecr get-registry-policy (222222222222, ap-northeast-1)",
-		dst.RepositoryPolicies["my-repo"].Source: "aws ecr get-repository-policy my-repo (222222222222, ap-northeast-1)",
+		dst.RegistryPolicy.Source.String():                "aws ecr get-registry-policy (222222222222, ap-northeast-1)",
+		dst.RepositoryPolicies["my-repo"].Source.String(): "aws ecr get-repository-policy my-repo (222222222222, ap-northeast-1)",
 	} {
 		if got != want {
 			t.Errorf("source %q, want %q", got, want)
 		}
+	}
+	// Typed: the call and registry, and no file (it is temporary).
+	if got, want := dst.RegistryPolicy.Source, (diagnose.Source{Call: "ecr get-registry-policy", Account: "222222222222", Region: "ap-northeast-1"}); got != want {
+		t.Errorf("live source %#v, want %#v", got, want)
 	}
 	if len(snap.Events) == 0 {
 		t.Fatal("no events loaded")
@@ -72,7 +76,9 @@ func TestLoadLiveNamesCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := snap.Registries[diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}].RegistryPolicy.Source; got != filepath.Join(dir, "222222222222", "ap-northeast-1", "get-registry-policy.error.json") {
+	want := diagnose.Source{Call: "ecr get-registry-policy", Account: "222222222222", Region: "ap-northeast-1",
+		File: filepath.Join(dir, "222222222222", "ap-northeast-1", "get-registry-policy.error.json")}
+	if got := snap.Registries[diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}].RegistryPolicy.Source; got != want {
 		t.Errorf("snapshot source %q, want the file", got)
 	}
 }

@@ -175,12 +175,12 @@ type loader struct {
 
 // source names a read held in the file at path: the file, or in a live run
 // the AWS call.
-func (l *loader) source(c Call, path string) string {
+func (l *loader) source(c Call, path string) diagnose.Source {
 	l.calls[path] = c
 	if l.live {
-		return c.String()
+		return c.Source("")
 	}
-	return path
+	return c.Source(path)
 }
 
 func (l *loader) path(rel string) string { return filepath.Join(l.dir, filepath.FromSlash(rel)) }
@@ -318,7 +318,7 @@ func (l *loader) walkAccount(account string) error {
 type callFiles struct {
 	call       Call
 	ok, failed string
-	name       func(path string) string
+	name       func(path string) diagnose.Source
 }
 
 // walkRegistry reads one DIR/<account>/<region>/ folder.
@@ -370,7 +370,7 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 		c := calls[name]
 		if c == nil {
 			c = &callFiles{call: call}
-			c.name = func(p string) string { return l.source(call, p) }
+			c.name = func(p string) diagnose.Source { return l.source(call, p) }
 			calls[name] = c
 			names = append(names, name)
 		}

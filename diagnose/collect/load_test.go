@@ -116,51 +116,51 @@ func TestLoadDirReadStates(t *testing.T) {
 	}{
 		{"collected call", func() got {
 			r := reg(src, tokyo).DescribeRegistry
-			return fromRead(r.State, r.ErrCode(), r.Source)
+			return fromRead(r.State, r.ErrCode(), r.Source.String())
 		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-registry.json"), true}},
 		{"failed call", func() got {
 			r := reg(dst, tokyo).RegistryPolicy
-			return fromRead(r.State, r.ErrCode(), r.Source)
+			return fromRead(r.State, r.ErrCode(), r.Source.String())
 		}, got{diagnose.Failed, "RegistryPolicyNotFoundException", path("222222222222/ap-northeast-1/get-registry-policy.error.json"), true}},
 		{"not collected call", func() got {
 			r := reg(dst, tokyo).Repositories
-			return fromRead(r.State, r.ErrCode(), r.Source)
+			return fromRead(r.State, r.ErrCode(), r.Source.String())
 		}, got{diagnose.NotCollected, "", "", true}},
 		{"not collected in a registry that has other calls", func() got {
 			r := reg(src, tokyo).RegistryPolicy
-			return fromRead(r.State, r.ErrCode(), r.Source)
+			return fromRead(r.State, r.ErrCode(), r.Source.String())
 		}, got{diagnose.NotCollected, "", "", true}},
 		{"repository policy", func() got {
 			r, ok := reg(dst, tokyo).RepositoryPolicies["my-repo"]
-			return got{r.State, r.ErrCode(), r.Source, ok}
+			return got{r.State, r.ErrCode(), r.Source.String(), ok}
 		}, got{diagnose.Collected, "", path("222222222222/ap-northeast-1/get-repository-policy/my-repo.json"), true}},
 		{"nested repository policy error", func() got {
 			r, ok := reg(dst, tokyo).RepositoryPolicies["team/app"]
-			return got{r.State, r.ErrCode(), r.Source, ok}
+			return got{r.State, r.ErrCode(), r.Source.String(), ok}
 		}, got{diagnose.Failed, "RepositoryPolicyNotFoundException", path("222222222222/ap-northeast-1/get-repository-policy/team/app.error.json"), true}},
 		{"repository policy not collected", func() got {
 			r, ok := reg(dst, tokyo).RepositoryPolicies["other"]
-			return got{r.State, r.ErrCode(), r.Source, ok}
+			return got{r.State, r.ErrCode(), r.Source.String(), ok}
 		}, got{diagnose.NotCollected, "", "", false}},
 		{"status by tag", func() got {
 			r, ok := reg(src, tokyo).ReplicationStatus["my-repo"]["latest"]
-			return got{r.State, r.ErrCode(), r.Source, ok}
+			return got{r.State, r.ErrCode(), r.Source.String(), ok}
 		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/latest.json"), true}},
 		{"status by digest", func() got {
 			r, ok := reg(src, tokyo).ReplicationStatus["my-repo"]["sha256:9c1e"]
-			return got{r.State, r.ErrCode(), r.Source, ok}
+			return got{r.State, r.ErrCode(), r.Source.String(), ok}
 		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256@9c1e.json"), true}},
 		{"status by digest, file named with the ':' of older snapshots", func() got {
 			r, ok := reg(src, tokyo).ReplicationStatus["my-repo"]["sha256:0b5d"]
-			return got{r.State, r.ErrCode(), r.Source, ok}
+			return got{r.State, r.ErrCode(), r.Source.String(), ok}
 		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/my-repo/sha256:0b5d.json"), true}},
 		{"status of a nested repository", func() got {
 			r, ok := reg(src, tokyo).ReplicationStatus["team/app"]["v1"]
-			return got{r.State, r.ErrCode(), r.Source, ok}
+			return got{r.State, r.ErrCode(), r.Source.String(), ok}
 		}, got{diagnose.Collected, "", path("111111111111/ap-northeast-1/describe-image-replication-status/team/app/v1.json"), true}},
 		{"policy in another region", func() got {
 			r := reg(dst, "us-east-1").RegistryPolicy
-			return fromRead(r.State, r.ErrCode(), r.Source)
+			return fromRead(r.State, r.ErrCode(), r.Source.String())
 		}, got{diagnose.Collected, "", path("222222222222/us-east-1/get-registry-policy.json"), true}},
 	}
 	for _, tc := range tests {

@@ -39,8 +39,8 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 			b.WriteString("**Evidence**\n\n")
 			for _, e := range f.Evidence {
 				meta := e.Kind
-				if e.Source != "" {
-					meta += ", " + mdCode(e.Source)
+				if !e.Source.IsZero() {
+					meta += ", " + mdCode(e.Source.String())
 				}
 				if e.Time != "" {
 					meta += ", " + e.Time

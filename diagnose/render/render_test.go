@@ -290,7 +290,7 @@ func TestTextFitsAScreenByDefault(t *testing.T) {
 		}
 		for _, e := range f.Evidence {
 			// Wrapping adds only line breaks and indents.
-			if !strings.Contains(noSpace(long), noSpace(e.Source+e.Text)) && !strings.Contains(noSpace(long), noSpace(e.Text)) {
+			if !strings.Contains(noSpace(long), noSpace(e.Source.String()+e.Text)) && !strings.Contains(noSpace(long), noSpace(e.Text)) {
 				t.Errorf("--verbose lacks the evidence of %s from %s", f.Code, e.Source)
 			}
 		}

@@ -205,8 +205,8 @@ func (t *textWriter) finding(f diagnose.Finding, rootCause bool) {
 		}
 		for _, e := range shown {
 			meta := e.Kind
-			if e.Source != "" {
-				meta += "  " + e.Source
+			if !e.Source.IsZero() {
+				meta += "  " + e.Source.String()
 			}
 			if e.Time != "" {
 				meta += "  " + e.Time

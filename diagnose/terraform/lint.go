@@ -70,7 +70,7 @@ func Lint(cfg *Config) *Result {
 		Findings:      []Finding{},
 		Checked:       Checked{Files: len(cfg.Files), Resources: cfg.Resources},
 		Warnings:      append([]string{}, cfg.Warnings...),
-	}, seen: map[string]bool{}, sources: map[string]Source{}, outside: map[*Replication][]Destination{}}
+	}, seen: map[string]bool{}, sources: map[diagnose.Source]Source{}, outside: map[*Replication][]Destination{}}
 	for _, reg := range cfg.Registries {
 		c.singletons(reg)
 		c.policies(reg)
@@ -123,8 +123,8 @@ type linter struct {
 	cfg  *Config
 	res  *Result
 	seen map[string]bool
-	// sources maps the Source strings put in snapshots back to locations.
-	sources map[string]Source
+	// sources maps the sources put in facts back to locations.
+	sources map[diagnose.Source]Source
 	// outside holds, per replication configuration, the destinations whose
 	// account is in no file.
 	outside map[*Replication][]Destination
@@ -474,8 +474,10 @@ func (c *linter) registryOf(d Destination) *Registry {
 	return nil
 }
 
-func (c *linter) src(s Source) string {
-	k := s.String()
+// src is the evidence source of a declaration: its file and line, and its
+// address, which tells apart two declarations on one line.
+func (c *linter) src(s Source) diagnose.Source {
+	k := diagnose.Source{File: s.File, Line: s.Line, Name: s.Address}
 	c.sources[k] = s
 	return k
 }
@@ -532,9 +534,9 @@ func (c *linter) destinationFacts(df *diagnose.DestinationFacts, d Destination) 
 	if reg == nil {
 		reg = &Registry{Account: d.Account, Region: d.Region}
 	}
-	where := fmt.Sprintf("these files (no provider manages %s in %s)", reg.Account.Label(), reg.Region)
+	where := diagnose.Source{Name: fmt.Sprintf("these files (no provider manages %s in %s)", reg.Account.Label(), reg.Region)}
 	if len(reg.Providers) > 0 {
-		where = "these files (provider " + providerNames(reg) + ")"
+		where = diagnose.Source{Name: "these files (provider " + providerNames(reg) + ")"}
 	}
 	df.RegistryPolicy = diagnose.PolicyFact{State: diagnose.PolicyAbsent, Source: where,
 		Err: "no aws_ecr_registry_policy for " + reg.Account.Label() + " in " + reg.Region + " in these files"}
