@@ -69,7 +69,7 @@ func TestReDriveIsABackfill(t *testing.T) {
 func TestReDriveWaitsForARunningBackfill(t *testing.T) {
 	snap := load(t, "stale-failures")
 	src := snap.Registry(snap.Source)
-	src.Backfills = diagnose.Read[diagnose.ListReplicationBackfillsOutput]{State: diagnose.Collected, Source: "test",
+	src.Backfills = diagnose.Read[diagnose.ListReplicationBackfillsOutput]{State: diagnose.Collected, Source: diagnose.Source{Name: "test"},
 		Value: diagnose.ListReplicationBackfillsOutput{Backfills: []diagnose.ReplicationBackfillSummary{{
 			ReplicationBackfillID: "bf-1", Status: "IN_PROGRESS",
 			Destination: diagnose.ReplicationDestination{Region: "ap-northeast-1", RegistryID: "222222222222"},
