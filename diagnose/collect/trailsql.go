@@ -48,8 +48,6 @@ var (
 	// columns").
 	athenaNameRE = regexp.MustCompile(`^[a-z0-9_]{1,255}$`)
 	orgIDRE      = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	// ECR repository names, as the CreateRepository API constrains them.
-	repoNameRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	// A CloudTrail Lake event data store: its ARN or the id part of it.
 	edsIDRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,127}$`)
 	edsARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:eventdatastore/([A-Za-z0-9][A-Za-z0-9-]{0,127})$`)
@@ -176,7 +174,7 @@ func repositoryName(repo string) (string, error) {
 		}
 		name = rest
 	}
-	if len(name) < 2 || len(name) > 256 || !repoNameRE.MatchString(name) {
+	if !awsid.IsRepositoryName(name) {
 		return "", fmt.Errorf("repository %q: not an ECR repository name (lower-case letters, digits, and . _ - / between them)", repo)
 	}
 	return name, nil
