@@ -15,6 +15,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // moduleInst is one instance of a module, evaluated. Values the
@@ -664,16 +666,6 @@ func (l *loader) regionStandIn() string {
 	return fmt.Sprintf("symbolic-region-%d", l.regions)
 }
 
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
 // usesProvider lists the resources whose values lint takes from their
 // provider's account and region.
 var usesProvider = map[string]bool{
@@ -691,7 +683,7 @@ func (m *moduleInst) enrich(r *resourceDecl, obj map[string]cty.Value, p *Provid
 		return
 	}
 	acct, region := cty.StringVal(p.Account.ID), cty.StringVal(p.Region)
-	part := partition(p.Region)
+	part := awsid.Partition(p.Region)
 	repoAttrs := func(name cty.Value, registry cty.Value) {
 		obj["registry_id"] = registry
 		n, ok := str(name)

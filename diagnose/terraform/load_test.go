@@ -363,3 +363,32 @@ func TestLoadNothingRead(t *testing.T) {
 		t.Errorf("a missing path: err = %v, want a usage-kind error", err)
 	}
 }
+
+// A repository's ARN carries its region's partition, the one awsid knows
+// (aws-iso for us-iso-*, not "aws"): a grant's Resource built from
+// aws_ecr_repository.R.arn must match what AWS will compute after apply.
+func TestLoadRepositoryARNPartition(t *testing.T) {
+	for region, want := range map[string]string{
+		"ap-northeast-1": "arn:aws:ecr:ap-northeast-1:555555555555:repository/app",
+		"cn-north-1":     "arn:aws-cn:ecr:cn-north-1:555555555555:repository/app",
+		"us-iso-east-1":  "arn:aws-iso:ecr:us-iso-east-1:555555555555:repository/app",
+	} {
+		t.Run(region, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{"main.tf": `
+provider "aws" {
+  region              = "` + region + `"
+  allowed_account_ids = ["555555555555"]
+}
+resource "aws_ecr_repository" "app" { name = "app" }
+resource "aws_ecr_repository_policy" "app" {
+  repository = aws_ecr_repository.app.name
+  policy     = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = {AWS = "555555555555"}, Action = "ecr:BatchGetImage", Resource = aws_ecr_repository.app.arn}]})
+}
+`})
+			reg := registryAt(t, load(t, Options{}, dir), "aws")
+			if len(reg.RepositoryPolicies) != 1 || !strings.Contains(reg.RepositoryPolicies[0].Text, `"Resource":"`+want+`"`) {
+				t.Errorf("repository policy = %+v, want Resource %s", reg.RepositoryPolicies, want)
+			}
+		})
+	}
+}
