@@ -82,6 +82,7 @@ func Lint(cfg *Config) *Result {
 		}
 	}
 	c.outsideFindings()
+	c.misplacedGrants()
 	sort.SliceStable(c.res.Findings, func(i, j int) bool {
 		a, b := c.res.Findings[i], c.res.Findings[j]
 		if ra, rb := rank(a), rank(b); ra != rb {
@@ -295,6 +296,88 @@ func (c *linter) policies(r *Registry) {
 		}
 		c.duplicateSids(p, doc)
 	}
+}
+
+// misplacedGrants reports a repository policy that allows
+// ecr:ReplicateImage where no replication rule of the files led why's check
+// to it (a destination-only root, say). Replication never reads repository
+// policies, so such a grant is misplaced whichever account replicates.
+func (c *linter) misplacedGrants() {
+	flagged := map[Source]bool{}
+	for _, f := range c.res.Findings {
+		if f.Code != diagnose.CodeGrantInRepositoryPolicy {
+			continue
+		}
+		flagged[f.Location] = true
+		if f.Fix != nil {
+			for _, s := range f.Fix.Remove {
+				flagged[s] = true
+			}
+		}
+	}
+	for _, r := range c.cfg.Registries {
+		for _, p := range r.RepositoryPolicies {
+			if flagged[p.Source] {
+				continue
+			}
+			doc := c.parse(p)
+			if doc == nil {
+				continue
+			}
+			for _, st := range doc.Statements {
+				if st.Effect != policy.Allow || !allowsAction(st, "ecr:ReplicateImage") {
+					continue
+				}
+				name := st.Path
+				if st.Sid != "" {
+					name = fmt.Sprintf("%q", st.Sid)
+				}
+				who := "its principal"
+				if st.Principal != nil && len(st.Principal.AWS) > 0 {
+					who = strings.Join(st.Principal.AWS, ", ")
+				}
+				target := c.where(r)
+				if prov := providerNames(r); prov != "" {
+					target += " (" + prov + ")"
+				}
+				fix := &Fix{Remove: []Source{}, Steps: []string{
+					fmt.Sprintf("Move statement %s to an aws_ecr_registry_policy for %s, granting the source account's root ecr:ReplicateImage and ecr:CreateRepository.", name, target),
+				}}
+				if p.Source.Address != "" {
+					fix.Remove = append(fix.Remove, p.Source)
+				} else {
+					fix.Steps = append(fix.Steps, fmt.Sprintf("Remove statement %s from this repository policy.", name))
+				}
+				fix.Steps = append(fix.Steps, "Lint the source configuration together with this one (ecrdoctor lint SOURCE_DIR DEST_DIR) for the complete, verified policy.")
+				c.add(Finding{
+					Code: diagnose.CodeGrantInRepositoryPolicy, Severity: diagnose.SeverityError, Location: p.Source,
+					Summary: fmt.Sprintf("Statement %s of the repository policy of %s grants ecr:ReplicateImage to %s, but replication never reads repository policies.", name, p.Repository, who),
+					Detail: "Cross-account replication is authorized only by the destination's registry policy (Terraform aws_ecr_registry_policy, not aws_ecr_repository_policy). " +
+						"AWS accepts this repository policy and replication then fails silently. No replication rule in these files replicates into " + c.where(r) + ", so lint cannot name the source account beyond the statement's principal.",
+					Fix: fix,
+				})
+				break
+			}
+		}
+	}
+}
+
+// allowsAction says whether a statement's Action (or NotAction) covers action.
+func allowsAction(st policy.Statement, action string) bool {
+	for _, a := range st.Action {
+		if policy.MatchWildcard(a, action, true) {
+			return true
+		}
+	}
+	if len(st.NotAction) == 0 {
+		return false
+	}
+	for _, a := range st.NotAction {
+		if policy.MatchWildcard(a, action, true) {
+			return false
+		}
+	}
+	return true
 }
 
 func lastElem(path string) string {

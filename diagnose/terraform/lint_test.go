@@ -1,8 +1,12 @@
 package terraform
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
 )
 
 const splitSource = `
@@ -78,5 +82,60 @@ func TestLintSeveralRoots(t *testing.T) {
 	}
 	if alone.HasErrors() {
 		t.Error("an info finding made the result an error")
+	}
+}
+
+// The seed mistake in a destination-only root: the grant of
+// ecr:ReplicateImage sits in aws_ecr_repository_policy and no replication
+// rule is in the files. Replication never reads repository policies
+// (failure modes §5, "Common misconceptions"), so the grant is misplaced
+// whichever account replicates: an error, with the block to move.
+func TestLintMisplacedGrantWithoutRules(t *testing.T) {
+	const repoPolicy = `
+provider "aws" { region = "ap-northeast-1" }
+resource "aws_ecr_repository" "app" { name = "my-repo" }
+resource "aws_ecr_repository_policy" "app" {
+  repository = aws_ecr_repository.app.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ReplicationAccessCrossAccount"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111111111111:root" }
+      Action    = %s
+    }]
+  })
+}
+`
+	grant := Lint(load(t, Options{}, writeTree(t, map[string]string{"main.tf": fmt.Sprintf(repoPolicy, `["ecr:ReplicateImage", "ecr:CreateRepository"]`)})))
+	if len(grant.Findings) != 1 || grant.Findings[0].Code != diagnose.CodeGrantInRepositoryPolicy || grant.Findings[0].Severity != diagnose.SeverityError {
+		t.Fatalf("findings %+v, want one GRANT_IN_REPOSITORY_POLICY error", grant.Findings)
+	}
+	f := grant.Findings[0]
+	if f.Location.Address != "aws_ecr_repository_policy.app" || !strings.Contains(f.Summary, "ReplicationAccessCrossAccount") || !strings.Contains(f.Summary, "111111111111") {
+		t.Errorf("finding %+v: want the statement, its principal and the block's address", f)
+	}
+	if f.Fix == nil || len(f.Fix.Remove) != 1 || f.Fix.Remove[0].Address != "aws_ecr_repository_policy.app" {
+		t.Errorf("fix %+v: want the repository policy block to remove", f.Fix)
+	}
+	// A repository policy for pulls is what repository policies are for.
+	pull := Lint(load(t, Options{}, writeTree(t, map[string]string{"main.tf": fmt.Sprintf(repoPolicy, `["ecr:BatchGetImage"]`)})))
+	if len(pull.Findings) != 0 {
+		t.Errorf("a pull grant: findings %+v, want none", pull.Findings)
+	}
+}
+
+// With the replication rule in the files, the misplaced grant is reported
+// once, by why's check, not a second time by the configuration-only one.
+func TestLintMisplacedGrantOnce(t *testing.T) {
+	res := Lint(load(t, Options{}, filepath.Join("..", "..", "fixtures", "terraform", "seed-grant-in-repository-policy-no-resource")))
+	n := 0
+	for _, f := range res.Findings {
+		if f.Code == diagnose.CodeGrantInRepositoryPolicy {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d GRANT_IN_REPOSITORY_POLICY findings, want 1: %+v", n, res.Findings)
 	}
 }
