@@ -70,7 +70,7 @@ func Lint(cfg *Config) *Result {
 		Findings:      []Finding{},
 		Checked:       Checked{Files: len(cfg.Files), Resources: cfg.Resources},
 		Warnings:      append([]string{}, cfg.Warnings...),
-	}, seen: map[string]bool{}, sources: map[diagnose.Source]Source{}, outside: map[*Replication][]Destination{}}
+	}, seen: map[string]bool{}, sources: map[diagnose.Source]Source{}, outside: map[*Replication][]Destination{}, parsed: map[*Policy]*policy.Policy{}}
 	for _, reg := range cfg.Registries {
 		c.singletons(reg)
 		c.policies(reg)
@@ -130,6 +130,9 @@ type linter struct {
 	// account is in no file.
 	outside map[*Replication][]Destination
 	order   []*Replication
+	// parsed holds each policy parsed once (nil when it is not valid
+	// policy JSON, which is warned about once).
+	parsed map[*Policy]*policy.Policy
 }
 
 func appendDest(list []Destination, d Destination) []Destination {
@@ -391,11 +394,15 @@ func (c *linter) parse(p *Policy) *policy.Policy {
 	if !p.Known {
 		return nil
 	}
+	if doc, done := c.parsed[p]; done {
+		return doc
+	}
 	doc, err := policy.Parse([]byte(p.Text))
 	if err != nil {
 		c.res.Warnings = append(c.res.Warnings, fmt.Sprintf("%s: the policy is not valid policy JSON: %v", p.Source, err))
-		return nil
+		doc = nil
 	}
+	c.parsed[p] = doc
 	return doc
 }
 

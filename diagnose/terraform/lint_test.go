@@ -139,3 +139,24 @@ func TestLintMisplacedGrantOnce(t *testing.T) {
 		t.Errorf("%d GRANT_IN_REPOSITORY_POLICY findings, want 1: %+v", n, res.Findings)
 	}
 }
+
+// A policy that is not JSON is said once, however many checks read it.
+func TestLintInvalidPolicyWarnedOnce(t *testing.T) {
+	res := Lint(load(t, Options{}, writeTree(t, map[string]string{"main.tf": `
+provider "aws" { region = "ap-northeast-1" }
+resource "aws_ecr_repository" "app" { name = "my-repo" }
+resource "aws_ecr_repository_policy" "app" {
+  repository = aws_ecr_repository.app.name
+  policy     = "{not json"
+}
+`})))
+	n := 0
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "not valid policy JSON") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d warnings about the invalid policy, want 1: %q", n, res.Warnings)
+	}
+}
