@@ -236,15 +236,9 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	}
 	res, err := readEvents(ctx, s, o)
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return err
-		}
-		return inputErrorf("events: %v", err)
+		return eventsReadError(err)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(s.Err, "ecrdoctor: warning: %s\n", w)
-	}
+	warnEvents(s, res)
 	if err := writeEventsText(s.Out, res, o.Trail.Filter); err != nil {
 		return err
 	}
@@ -259,6 +253,22 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	return nil
 }
 
+// eventsReadError is the exit for a read that failed: an exit the reader
+// chose stands, anything else could not be read (exit 3).
+func eventsReadError(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return inputErrorf("events: %v", err)
+}
+
+func warnEvents(s IO, res *trail.Result) {
+	for _, w := range res.Warnings {
+		fmt.Fprintf(s.Err, "ecrdoctor: warning: %s\n", w)
+	}
+}
+
 // streamEvents writes JSON or JSON lines as the events are found, holding
 // none of them: a million denials take the memory of one.
 func streamEvents(ctx context.Context, s IO, o eventsOptions) error {
@@ -268,15 +278,9 @@ func streamEvents(ctx context.Context, s IO, o eventsOptions) error {
 		err = werr
 	}
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return err
-		}
-		return inputErrorf("events: %v", err)
+		return eventsReadError(err)
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(s.Err, "ecrdoctor: warning: %s\n", w)
-	}
+	warnEvents(s, res)
 	if err := scanProblem(res, slices.Contains(o.Paths, "-") || o.Source.engine()); err != nil {
 		return err
 	}
