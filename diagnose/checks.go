@@ -92,6 +92,12 @@ type run struct {
 // something it cannot interpret, such as a registry policy that is not a
 // policy; missing facts make the verdict unknown.
 func Diagnose(f *Facts) (*Report, error) {
+	return diagnoseWith(f, map[string]*parsedPolicy{})
+}
+
+// diagnoseWith is Diagnose with the policies already parsed, by text: a
+// scan shares them between its repositories.
+func diagnoseWith(f *Facts, parsed map[string]*parsedPolicy) (*Report, error) {
 	r := &run{report: &Report{
 		FormatVersion: FormatVersion,
 		Repository:    f.Repository,
@@ -102,7 +108,7 @@ func Diagnose(f *Facts) (*Report, error) {
 		Events:        f.Events,
 		Warnings:      append([]string{}, f.Warnings...),
 		APICalls:      f.APICalls,
-	}, parsed: map[string]*parsedPolicy{}}
+	}, parsed: parsed}
 	for _, c := range sourceChecks {
 		if fd := c.Run(f); fd != nil {
 			r.add(withCode(c.Code, fd))

@@ -248,6 +248,7 @@ Examples:
 			snapshotCommand(s),
 			athenaDDLCommand(s),
 			lintCommand(s),
+			scanCommand(s),
 		},
 	}
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {

@@ -52,13 +52,25 @@ type Manifest struct {
 		Account string `json:"account"`
 		Region  string `json:"region"`
 	} `json:"source"`
-	Repository string `json:"repository"`
+	Repository string `json:"repository,omitempty"`
+	// Sources are the source registries of a whole-registry capture
+	// (`snapshot --all`, read by `scan`), which has no Repository.
+	Sources []ManifestLocation `json:"sources,omitempty"`
+	// RepoPrefix is that capture's --repo-prefix: only repositories
+	// starting with it were read.
+	RepoPrefix string `json:"repo_prefix,omitempty"`
 	CapturedAt string `json:"captured_at"` // RFC 3339
 	// Warnings are what the capture could not read and why (optional).
 	Warnings []string `json:"warnings,omitempty"`
 	// CredentialFailures are the destination accounts whose credentials,
 	// given for the capture, did not work (optional).
 	CredentialFailures []CredentialFailure `json:"credential_failures,omitempty"`
+}
+
+// ManifestLocation is one registry in snapshot.json.
+type ManifestLocation struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
 }
 
 // CredentialFailure is, in snapshot.json, credentials given for a

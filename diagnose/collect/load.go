@@ -91,23 +91,9 @@ func kindErrorf(kind error, format string, a ...any) error {
 // Every file under an <account>/<region>/ folder is either read or reported
 // in Snapshot.Warnings; malformed input is an error naming the file.
 func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snapshot, error) {
-	info, err := os.Stat(dir)
+	l, manifest, err := openDir(ctx, dir, opts)
 	if err != nil {
 		return nil, err
-	}
-	if !info.IsDir() {
-		return nil, fmt.Errorf("%s: not a snapshot folder: it is a file", dir)
-	}
-	l := &loader{ctx: ctx, dir: dir, live: opts.Live, calls: map[string]Call{}, snap: &diagnose.Snapshot{Registries: map[diagnose.Location]*diagnose.Registry{}}}
-	manifest, err := l.readManifest()
-	if err != nil {
-		return nil, err
-	}
-	if err := l.walk(); err != nil {
-		return nil, err
-	}
-	if manifest == nil && len(l.snap.Registries) == 0 {
-		return nil, fmt.Errorf("%s: not a snapshot folder: no %s and no <account>/<region>/ folders (an account is 12 digits, e.g. 111111111111/ap-northeast-1/)", dir, ManifestFile)
 	}
 	if err := l.setSource(manifest, opts); err != nil {
 		return nil, err
@@ -115,8 +101,40 @@ func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snaps
 	if err := l.setRepository(manifest, opts); err != nil {
 		return nil, err
 	}
-	if err := l.setCapturedAt(manifest, opts); err != nil {
+	if err := l.finish(manifest, opts); err != nil {
 		return nil, err
+	}
+	return l.snap, nil
+}
+
+// openDir reads the manifest and walks the registries of a snapshot folder.
+func openDir(ctx context.Context, dir string, opts LoadOptions) (*loader, *Manifest, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.IsDir() {
+		return nil, nil, fmt.Errorf("%s: not a snapshot folder: it is a file", dir)
+	}
+	l := &loader{ctx: ctx, dir: dir, live: opts.Live, calls: map[string]Call{}, snap: &diagnose.Snapshot{Registries: map[diagnose.Location]*diagnose.Registry{}}}
+	manifest, err := l.readManifest()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.walk(); err != nil {
+		return nil, nil, err
+	}
+	if manifest == nil && len(l.snap.Registries) == 0 {
+		return nil, nil, fmt.Errorf("%s: not a snapshot folder: no %s and no <account>/<region>/ folders (an account is 12 digits, e.g. 111111111111/ap-northeast-1/)", dir, ManifestFile)
+	}
+	return l, manifest, nil
+}
+
+// finish sets the capture time, takes the manifest's warnings and reads the
+// CloudTrail events, once the question (source, repository) is settled.
+func (l *loader) finish(manifest *Manifest, opts LoadOptions) error {
+	if err := l.setCapturedAt(manifest, opts); err != nil {
+		return err
 	}
 	if manifest != nil {
 		l.snap.Warnings = append(l.snap.Warnings, manifest.Warnings...)
@@ -128,12 +146,20 @@ func LoadDir(ctx context.Context, dir string, opts LoadOptions) (*diagnose.Snaps
 		}
 	}
 	if err := l.readEvents(opts); err != nil {
-		return nil, err
+		return err
 	}
 	if l.live {
 		l.nameLive()
 	}
-	return l.snap, nil
+	return nil
+}
+
+// sources are the source registries whose events the question needs.
+func (l *loader) sources() []diagnose.Location {
+	if l.scan != nil {
+		return l.scan
+	}
+	return []diagnose.Location{l.snap.Source}
 }
 
 // nameLive names what a live run read by its AWS calls: the events of a
@@ -171,6 +197,9 @@ type loader struct {
 	// each call file read to its call.
 	live  bool
 	calls map[string]Call
+	// scan are the source registries of a scan (LoadScanDir), nil for
+	// one repository's question.
+	scan []diagnose.Location
 }
 
 // source names a read held in the file at path: the file, or in a live run
@@ -222,6 +251,20 @@ func (l *loader) readManifest() (*Manifest, error) {
 	}
 	if m.Repository != "" && !awsid.IsRepositoryName(m.Repository) {
 		return nil, fmt.Errorf("%s: repository %q is not an ECR repository name", p, m.Repository)
+	}
+	for i, src := range m.Sources {
+		if !awsid.IsAccountID(src.Account) {
+			return nil, fmt.Errorf("%s: sources[%d].account %q is not a 12-digit AWS account ID", p, i, src.Account)
+		}
+		if !awsid.IsRegion(src.Region) {
+			return nil, fmt.Errorf("%s: sources[%d].region %q is not an AWS region name", p, i, src.Region)
+		}
+	}
+	if m.Repository != "" && len(m.Sources) > 0 {
+		return nil, fmt.Errorf("%s: has both repository (a capture for one repository) and sources (a capture of whole registries): keep one", p)
+	}
+	if m.RepoPrefix != "" && !awsid.IsRepositoryFilter(m.RepoPrefix) {
+		return nil, fmt.Errorf("%s: repo_prefix %q is not a repository name prefix", p, m.RepoPrefix)
 	}
 	for i, cf := range m.CredentialFailures {
 		if !awsid.IsAccountID(cf.Account) {
@@ -983,29 +1026,35 @@ func checkEvents(events []trail.Event) error {
 // destination region and the source region), and a window that ends at the
 // capture time, since the policies read are those of that moment. Without
 // the source's rules, accounts and regions are not narrowed.
-func eventScope(snap *diagnose.Snapshot, opts LoadOptions) trail.Options {
+func eventScope(snap *diagnose.Snapshot, opts LoadOptions, sources []diagnose.Location) trail.Options {
 	o := trail.Options{Repository: snap.Repository, Filter: trail.FilterAll, Since: opts.EventsSince, Until: opts.EventsUntil}
 	if o.Until.IsZero() && !snap.CapturedAt.IsZero() {
 		o.Until = snap.CapturedAt.Add(time.Minute) // captured_at is to the second
 	}
-	src := snap.Registry(snap.Source)
-	if src == nil || src.DescribeRegistry.State != diagnose.Collected || snap.Source.Account == "" {
-		return o
-	}
-	o.Accounts, o.Regions = []string{snap.Source.Account}, []string{snap.Source.Region}
-	if rc := src.DescribeRegistry.Value.ReplicationConfiguration; rc != nil {
-		for _, r := range rc.Rules {
-			for _, d := range r.Destinations {
-				if !slices.Contains(o.Accounts, d.RegistryID) {
-					o.Accounts = append(o.Accounts, d.RegistryID)
-				}
-				if !slices.Contains(o.Regions, d.Region) {
-					o.Regions = append(o.Regions, d.Region)
+	var accounts, regions []string
+	for _, loc := range sources {
+		src := snap.Registry(loc)
+		if src == nil || src.DescribeRegistry.State != diagnose.Collected || loc.Account == "" {
+			return o // a source without rules: do not narrow
+		}
+		accounts, regions = appendNew(accounts, loc.Account), appendNew(regions, loc.Region)
+		if rc := src.DescribeRegistry.Value.ReplicationConfiguration; rc != nil {
+			for _, r := range rc.Rules {
+				for _, d := range r.Destinations {
+					accounts, regions = appendNew(accounts, d.RegistryID), appendNew(regions, d.Region)
 				}
 			}
 		}
 	}
+	o.Accounts, o.Regions = accounts, regions
 	return o
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // brokenLookup is the error of a snapshot's own lookup-events file that
@@ -1035,7 +1084,7 @@ func (l *loader) readEvents(opts LoadOptions) error {
 	if slices.Contains(opts.Events, "-") && opts.Stdin == nil {
 		return errors.New(`reading CloudTrail events: "-" (stdin) is not available here`)
 	}
-	res, err := trail.Read(l.ctx, paths, opts.Stdin, eventScope(l.snap, opts))
+	res, err := trail.Read(l.ctx, paths, opts.Stdin, eventScope(l.snap, opts, l.sources()))
 	if err != nil {
 		return fmt.Errorf("reading CloudTrail events: %w", err)
 	}

@@ -1,0 +1,106 @@
+package collect_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/scangen"
+)
+
+var (
+	genSources = []diagnose.Location{{Account: "111111111111", Region: "ap-northeast-1"}, {Account: "333333333333", Region: "ap-northeast-1"}}
+	genDests   = []diagnose.Location{
+		{Account: "111111111111", Region: "us-west-2"},
+		{Account: "222222222222", Region: "ap-northeast-1"},
+		{Account: "222222222222", Region: "eu-west-1"},
+		{Account: "444444444444", Region: "us-east-1"},
+		{Account: "555555555555", Region: "us-east-1"},
+	}
+)
+
+// Every pair of a generated organization gets the verdict and root cause
+// its scenario was built for, and one fix per failing cross-account
+// destination heals all its pairs.
+func TestScanGenerated(t *testing.T) {
+	sp := scangen.Spec{Sources: genSources, Repos: 12, Dests: genDests}
+	dir := t.TempDir()
+	if err := scangen.Write(dir, sp); err != nil {
+		t.Fatal(err)
+	}
+	snap, scope, err := collect.LoadScanDir(context.Background(), dir, collect.ScanLoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := diagnose.Scan(snap, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(rep.Pairs), len(genSources)*12*len(genDests); got != want {
+		t.Fatalf("%d pairs, want %d", got, want)
+	}
+	for _, p := range rep.Pairs {
+		i := 0
+		for ; i < sp.Repos && scangen.RepoName(i) != p.Repository; i++ {
+		}
+		v, code := sp.Expected(p.Source, i, p.Destination)
+		if p.Verdict != v || p.RootCause != code {
+			t.Errorf("%s %s → %s: %s %s, want %s %s (%s)", p.Source, p.Repository, p.Destination, p.Verdict, p.RootCause, v, code, p.Summary)
+		}
+	}
+	if rep.Verdict != diagnose.Failing {
+		t.Errorf("verdict %s, want failing", rep.Verdict)
+	}
+	fixed := map[diagnose.Location]diagnose.ScanFix{}
+	for _, f := range rep.Fixes {
+		fixed[f.Destination] = f
+	}
+	for _, d := range genDests[1:] {
+		v, _ := sp.Expected(genSources[0], 0, d)
+		f, ok := fixed[d]
+		if v == diagnose.Failing != ok {
+			t.Errorf("%s: fix %v, want one only if failing (%s)", d, ok, v)
+			continue
+		}
+		if ok && (!f.Fix.Verified || f.Pairs != 2*12) {
+			t.Errorf("%s: fix verified %v for %d pairs, want verified for 24: %v", d, f.Fix.Verified, f.Pairs, f.Fix.Steps)
+		}
+	}
+}
+
+// benchScan measures a scan of one source of n repositories × the five
+// generated destinations: loading the folder, and the checks alone.
+func benchScan(b *testing.B, n int) {
+	dir := b.TempDir()
+	if err := scangen.Write(dir, scangen.Spec{Sources: genSources[:1], Repos: n, Dests: genDests}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("load", func(b *testing.B) {
+		for range b.N {
+			if _, _, err := collect.LoadScanDir(ctx, dir, collect.ScanLoadOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	snap, scope, err := collect.LoadScanDir(ctx, dir, collect.ScanLoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("checks", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			rep, err := diagnose.Scan(snap, scope)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rep.Pairs) != n*len(genDests) {
+				b.Fatalf("%d pairs", len(rep.Pairs))
+			}
+		}
+	})
+}
+
+func BenchmarkScan100(b *testing.B)  { benchScan(b, 100) }
+func BenchmarkScan1000(b *testing.B) { benchScan(b, 1000) }
