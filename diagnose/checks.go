@@ -86,19 +86,23 @@ var destinationChecks = []check{
 type run struct {
 	report *Report
 	parsed map[string]*parsedPolicy
+	// grants, in a scan, collects the destinations whose root cause a
+	// registry-policy grant fixes: the scan builds one fix for each
+	// destination, not one per repository (scanFix).
+	grants map[Location]*DestinationFacts
 }
 
 // Diagnose runs the checks on f. It returns an error only when f holds
 // something it cannot interpret, such as a registry policy that is not a
 // policy; missing facts make the verdict unknown.
 func Diagnose(f *Facts) (*Report, error) {
-	return diagnoseWith(f, map[string]*parsedPolicy{})
+	return newRun(f, map[string]*parsedPolicy{}).diagnose(f)
 }
 
-// diagnoseWith is Diagnose with the policies already parsed, by text: a
-// scan shares them between its repositories.
-func diagnoseWith(f *Facts, parsed map[string]*parsedPolicy) (*Report, error) {
-	r := &run{report: &Report{
+// newRun starts the diagnosis of f with the policies already parsed, by
+// text: a scan shares them between its repositories.
+func newRun(f *Facts, parsed map[string]*parsedPolicy) *run {
+	return &run{report: &Report{
 		FormatVersion: FormatVersion,
 		Repository:    f.Repository,
 		Source:        f.Source,
@@ -109,6 +113,9 @@ func diagnoseWith(f *Facts, parsed map[string]*parsedPolicy) (*Report, error) {
 		Warnings:      append([]string{}, f.Warnings...),
 		APICalls:      f.APICalls,
 	}, parsed: parsed}
+}
+
+func (r *run) diagnose(f *Facts) (*Report, error) {
 	for _, c := range sourceChecks {
 		if fd := c.Run(f); fd != nil {
 			r.add(withCode(c.Code, fd))
@@ -136,7 +143,11 @@ func (r *run) destination(df *DestinationFacts) error {
 		}
 	}
 	sort.SliceStable(found, func(i, j int) bool { return codeRank(found[i].Code) < codeRank(found[j].Code) })
-	attachFix(d, found)
+	if r.grants != nil {
+		r.scanFix(d, found)
+	} else {
+		attachFix(d, found)
+	}
 	dedupeFailureEvidence(found)
 
 	dr := DestinationReport{Account: df.Destination.Account, Region: df.Destination.Region, CrossAccount: df.CrossAccount(), Verdict: verdict(d, found)}

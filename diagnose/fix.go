@@ -37,15 +37,21 @@ func attachFix(d *destination, found []Finding) {
 	if prior := found[target].Fix; prior != nil {
 		fix.Steps = append(slices.Clone(prior.Steps), fix.Steps...)
 	}
+	explicitDenyCaveat(d, fix, &found[target])
+	found[target].Fix = fix
+}
+
+// explicitDenyCaveat warns, on the root cause and its fix, that the newest
+// denial is an explicit Deny in a policy the grant cannot override.
+func explicitDenyCaveat(d *destination, fix *Fix, root *Finding) {
 	if den := d.denial; den != nil && den.Kind == trail.KindExplicit && den.PolicyType != trail.PolicyResource {
 		// The evaluator reads only the registry policy: it cannot vouch
 		// for a request an SCP (or another policy) denies outright.
 		fix.Verified = false
 		fix.Steps = append([]string{fmt.Sprintf("The newest recorded denial is an explicit Deny in %s, which no registry policy can override: the grant below is still needed, but replication keeps failing until that Deny is changed. %s",
 			withArticle(den.PolicyType), denyStep(den, d.Source.Account))}, fix.Steps...)
-		found[target].Detail += fmt.Sprintf(" CloudTrail's newest denial, however, names an explicit Deny in %s.", withArticle(den.PolicyType))
+		root.Detail += fmt.Sprintf(" CloudTrail's newest denial, however, names an explicit Deny in %s.", withArticle(den.PolicyType))
 	}
-	found[target].Fix = fix
 }
 
 // buildFix is the registry policy that grants what is missing, verified

@@ -189,7 +189,9 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 			sub := *s
 			sub.Source, sub.Repository, sub.Events, sub.Warnings = src, repo, byRepo[repo], nil
 			facts := FactsFromSnapshot(&sub)
-			r, err := diagnoseWith(facts, parsed)
+			run := newRun(facts, parsed)
+			run.grants = map[Location]*DestinationFacts{}
+			r, err := run.diagnose(facts)
 			if err != nil {
 				return nil, err
 			}
@@ -199,7 +201,7 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 					rep.Warnings = append(rep.Warnings, w)
 				}
 			}
-			units = append(units, &scanUnit{facts: facts, report: r})
+			units = append(units, &scanUnit{facts: facts, report: r, grants: run.grants})
 		}
 	}
 	rep.collect(units)
@@ -214,6 +216,30 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 type scanUnit struct {
 	facts  *Facts
 	report *Report
+	// grants are its destinations whose root cause a grant fixes.
+	grants map[Location]*DestinationFacts
+}
+
+// scanFix is attachFix in a scan: a root cause that a registry-policy
+// grant fixes gets the steps that belong to this repository (taking a
+// misplaced grant out of its repository policy), and the destination is
+// noted for the one fix the scan builds for all its repositories.
+func (r *run) scanFix(d *destination, found []Finding) {
+	target := slices.IndexFunc(found, func(f Finding) bool { return f.Severity == SeverityError })
+	if target < 0 || !grantFixes(found[target]) {
+		return
+	}
+	r.grants[d.Destination] = d.DestinationFacts
+	fix := &Fix{Steps: []string{}}
+	if prior := found[target].Fix; prior != nil {
+		fix.Steps = slices.Clone(prior.Steps)
+	}
+	fix.Steps = append(fix.Steps, fmt.Sprintf("Apply the registry-policy fix of %s: one grant there heals every repository this scan found failing behind it.", d.Destination))
+	if slices.ContainsFunc(found, func(f Finding) bool { return f.Code == CodeGrantInRepositoryPolicy }) {
+		fix.Steps = append(fix.Steps, misplacedRemovalSteps(d.repoPolicy.text, d.repoGrants, d.Repository, d.Destination)...)
+	}
+	explicitDenyCaveat(d, fix, &found[target])
+	found[target].Fix = fix
 }
 
 // ScanSources lists the registries of s that have readable replication
@@ -458,43 +484,34 @@ func (rep *ScanReport) finish() {
 // verified like a pair's.
 func (rep *ScanReport) buildFixes(units []*scanUnit, parsed map[string]*parsedPolicy) error {
 	type want struct {
-		facts   []*DestinationFacts
-		codes   []string
-		reports int
-		fix     *Fix // the one pair's own fix
+		facts []*DestinationFacts
+		codes []string
 	}
 	wants := map[Location]*want{}
 	var order []Location
 	for _, u := range units {
-		for i := range u.facts.Destinations {
-			df := &u.facts.Destinations[i]
-			root := rootFinding(u.report, df.Destination)
-			if root == nil || root.Fix == nil || len(root.Fix.RegistryPolicy) == 0 {
-				continue
-			}
-			w := wants[df.Destination]
+		for dst, df := range u.grants {
+			w := wants[dst]
 			if w == nil {
 				w = &want{}
-				wants[df.Destination] = w
-				order = append(order, df.Destination)
+				wants[dst] = w
+				order = append(order, dst)
 			}
-			w.facts, w.fix = append(w.facts, df), root.Fix
-			w.codes = appendUnique(w.codes, root.Code)
-			w.reports++
+			w.facts = append(w.facts, df)
+			if root := rootFinding(u.report, dst); root != nil {
+				w.codes = appendUnique(w.codes, root.Code)
+			}
 		}
 	}
 	sort.Slice(order, func(i, j int) bool { return locLess(order[i], order[j]) })
 	for _, dst := range order {
 		w := wants[dst]
-		fix := w.fix // one pair: its own fix, repository steps and all
-		if w.reports > 1 {
-			var err error
-			if fix, err = destinationFix(w.facts, parsed); err != nil {
-				return err
-			}
+		fix, err := destinationFix(w.facts, parsed)
+		if err != nil {
+			return err
 		}
 		sort.Slice(w.codes, func(i, j int) bool { return codeRank(w.codes[i]) < codeRank(w.codes[j]) })
-		rep.Fixes = append(rep.Fixes, ScanFix{Destination: dst, Codes: w.codes, Pairs: w.reports, Fix: *fix})
+		rep.Fixes = append(rep.Fixes, ScanFix{Destination: dst, Codes: w.codes, Pairs: len(w.facts), Fix: *fix})
 		for i := range rep.RootCauses {
 			if rep.RootCauses[i].Destination == dst && slices.Contains(w.codes, rep.RootCauses[i].Code) {
 				rep.RootCauses[i].FixedBy = true

@@ -2,6 +2,7 @@ package collect_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
@@ -47,6 +48,13 @@ func TestScanGenerated(t *testing.T) {
 		v, code := sp.Expected(p.Source, i, p.Destination)
 		if p.Verdict != v || p.RootCause != code {
 			t.Errorf("%s %s → %s: %s %s, want %s %s (%s)", p.Source, p.Repository, p.Destination, p.Verdict, p.RootCause, v, code, p.Summary)
+		}
+		if code == diagnose.CodeGrantInRepositoryPolicy {
+			// The pair keeps what is its own: the misplaced grant to remove.
+			fix := p.Findings[0].Fix
+			if fix == nil || len(fix.RegistryPolicy) != 0 || !strings.Contains(strings.Join(fix.Steps, " "), "delete-repository-policy") {
+				t.Errorf("%s → %s: pair fix %+v, want the repository-policy removal and no registry policy of its own", p.Repository, p.Destination, fix)
+			}
 		}
 	}
 	if rep.Verdict != diagnose.Failing {
