@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 )
 
 // Exit codes shared by every command.
@@ -82,6 +83,13 @@ type IO struct {
 	// Width is the screen width in columns that text output wraps to: COLUMNS
 	// when set, else stdout's terminal's width; 0 when neither is known.
 	Width int
+	// AWS is where the commands that read AWS get their configurations and
+	// clients. Main leaves it zero: the process environment, through the
+	// SDK's default chain (environment keys, profiles, SSO,
+	// credential_process, web identity, container endpoint, instance
+	// metadata). Tests point it at their own moto, so that command lines
+	// that read AWS can run in parallel.
+	AWS collect.AWS
 }
 
 // processIO is the IO of a process with these streams.
@@ -111,12 +119,18 @@ func screenWidth(columns string, w io.Writer) int {
 // Main runs ecrdoctor with the given arguments and streams and returns the
 // process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	app := newApp(processIO(stdin, stdout, stderr))
+	return runMain(args, processIO(stdin, stdout, stderr))
+}
+
+// runMain is Main with the IO given: a command line run on streams, a
+// terminal and an AWS of the caller's.
+func runMain(args []string, s IO) int {
+	app := newApp(s)
 	if err := repeatedFlag(app, args); err != nil {
-		return exitCode(err, stderr)
+		return exitCode(err, s.Err)
 	}
 	err := app.Run(args)
-	return exitCode(err, stderr)
+	return exitCode(err, s.Err)
 }
 
 // repeatedFlag refuses a flag that takes one value given twice, such as

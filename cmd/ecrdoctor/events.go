@@ -90,6 +90,7 @@ Examples:
 			if err != nil {
 				return err
 			}
+			opts.Source.AWS = s.AWS
 			return runEvents(c.Context, s, opts)
 		}),
 	}

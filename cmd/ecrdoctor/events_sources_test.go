@@ -25,10 +25,10 @@ func sourceDenial() awstest.Event {
 		DestAccount: dst, DestRegion: region, Repository: "my-repo", ErrorCode: "AccessDenied", ErrorMessage: awstest.DeniedMessage(src, dst, region, "my-repo")}
 }
 
-// TestEventsFromS3: events reads an organization trail's bucket through
-// the SDK's default chain (AWS_ENDPOINT_URL), as a user would.
+// TestEventsFromS3: events reads an organization trail's bucket.
 func TestEventsFromS3(t *testing.T) {
-	env := awstest.Start(t)
+	t.Parallel()
+	env := awstest.New(t)
 	client := s3.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(env.Moto.MotoURL),
 		Credentials: credentials.NewStaticCredentialsProvider(awstest.SourceKey, "secret", "")}, func(o *s3.Options) { o.UsePathStyle = true })
 	ctx := context.Background()
@@ -48,7 +48,7 @@ func TestEventsFromS3(t *testing.T) {
 		}
 	}
 	env.Moto.ResetCounts()
-	code, stdout, stderr := run(t, "", "events", "s3://org-trail", "--since", "2024-05-01", "--until", "2024-05-01", "--aws-region", "us-east-1", "--account", "111111111111")
+	code, stdout, stderr := runAWS(t, env, "events", "s3://org-trail", "--since", "2024-05-01", "--until", "2024-05-01", "--aws-region", "us-east-1", "--account", "111111111111")
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1 (a denial)\n%s%s", code, stdout, stderr)
 	}
@@ -72,7 +72,8 @@ func TestEventsFromS3(t *testing.T) {
 // TestEventsFromAthena: --athena-table runs the query and lists what it
 // returns; stderr says what the query scanned.
 func TestEventsFromAthena(t *testing.T) {
-	env := awstest.Start(t)
+	t.Parallel()
+	env := awstest.New(t)
 	rec, _ := json.Marshal(sourceDenial().Record())
 	var r struct {
 		EventID, EventTime, EventSource, EventName, AWSRegion, RecipientAccountID, ErrorCode, ErrorMessage string
@@ -92,7 +93,7 @@ func TestEventsFromAthena(t *testing.T) {
 		}
 	}
 	env.Moto.AthenaResults(t, "us-east-1", collect.QueryColumns(), [][]*string{row})
-	code, stdout, stderr := run(t, "", "events", "--athena-table", "security.trail", "--output-location", "s3://results/ecrdoctor/",
+	code, stdout, stderr := runAWS(t, env, "events", "--athena-table", "security.trail", "--output-location", "s3://results/ecrdoctor/",
 		"--aws-region", "us-east-1", "--repo", "my-repo", "--since", "2024-05-01", "--until", "2024-05-01")
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1 (a denial)\n%s%s", code, stdout, stderr)
@@ -106,7 +107,7 @@ func TestEventsFromAthena(t *testing.T) {
 
 	// JSON, for a ticket bot: the same event, and no null list.
 	env.Moto.AthenaResults(t, "us-east-1", collect.QueryColumns(), [][]*string{row})
-	code, stdout, stderr = run(t, "", "events", "--athena-table", "security.trail", "--output-location", "s3://results/ecrdoctor/",
+	code, stdout, stderr = runAWS(t, env, "events", "--athena-table", "security.trail", "--output-location", "s3://results/ecrdoctor/",
 		"--aws-region", "us-east-1", "--repo", "my-repo", "--since", "2024-05-01", "--until", "2024-05-01", "-o", "json")
 	if code != exitFindings {
 		t.Fatalf("json: exit %d, want 1\n%s%s", code, stdout, stderr)

@@ -39,10 +39,11 @@ type liveOptions struct {
 	Timeout time.Duration
 }
 
-// parseLiveOptions turns the live flags (and --repo) into liveOptions. Its
-// errors are usage errors.
-func parseLiveOptions(c *cli.Context) (liveOptions, error) {
+// parseLiveOptions turns the live flags (and --repo) into liveOptions,
+// reading AWS where s says. Its errors are usage errors.
+func parseLiveOptions(c *cli.Context, s IO) (liveOptions, error) {
 	lo, err := captureOptions(c)
+	lo.AWS = s.AWS
 	return liveOptions{Capture: lo, Timeout: c.Duration("timeout")}, err
 }
 

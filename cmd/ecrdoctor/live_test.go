@@ -16,7 +16,8 @@ import (
 // CloudTrail stand-in: the seed case's destination is another account,
 // reached with --assume-role.
 func TestSnapshotCommandLive(t *testing.T) {
-	env := awstest.Start(t)
+	t.Parallel()
+	env := awstest.New(t)
 	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
 	env.Build(awstest.Scenario{
 		Repository: "my-repo", Region: "ap-northeast-1", Images: 1,
@@ -31,7 +32,7 @@ func TestSnapshotCommandLive(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "snap")
 	args := []string{"snapshot", "--repo", "my-repo", "--out", out, "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead", "--since", "3d"}
 
-	code, stdout, stderr := run(t, "", args...)
+	code, stdout, stderr := runAWS(t, env, args...)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -52,7 +53,7 @@ func TestSnapshotCommandLive(t *testing.T) {
 	}
 
 	// A second run refuses to clobber the folder...
-	if code, _, stderr := run(t, "", args...); code != exitUsage || !strings.Contains(stderr, "--force") {
+	if code, _, stderr := runAWS(t, env, args...); code != exitUsage || !strings.Contains(stderr, "--force") {
 		t.Fatalf("second run: exit %d, stderr %q; want a usage error naming --force", code, stderr)
 	}
 	// ...and with --force replaces the snapshot but keeps the user's own files.
@@ -64,7 +65,7 @@ func TestSnapshotCommandLive(t *testing.T) {
 	if err := os.MkdirAll(stale, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if code, stdout, stderr := run(t, "", append(args, "--force")...); code != exitOK {
+	if code, stdout, stderr := runAWS(t, env, append(args, "--force")...); code != exitOK {
 		t.Fatalf("--force: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if _, err := os.Stat(notes); err != nil {
@@ -76,7 +77,8 @@ func TestSnapshotCommandLive(t *testing.T) {
 }
 
 func TestSnapshotCommandLiveErrors(t *testing.T) {
-	env := awstest.Start(t)
+	t.Parallel()
+	env := awstest.New(t)
 	cases := []struct {
 		name   string
 		args   []string
@@ -109,7 +111,7 @@ func TestSnapshotCommandLiveErrors(t *testing.T) {
 					tc.args[i] = out
 				}
 			}
-			code, _, stderr := run(t, "", tc.args...)
+			code, _, stderr := runAWS(t, env, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr, tc.code, tc.stderr)
 			}

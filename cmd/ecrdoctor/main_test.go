@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -12,6 +14,9 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
 )
 
 func TestMain(m *testing.M) {
@@ -44,6 +49,41 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := Main(append([]string{"ecrdoctor"}, args...), strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// runAWS runs a command line in-process on env's moto and CloudTrail: AWS
+// comes from the IO, not the process environment, so the test may run in
+// parallel with others, each on its own moto.
+func runAWS(t *testing.T, env *awstest.Env, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := runMain(append([]string{"ecrdoctor"}, args...), IO{In: strings.NewReader(""), Out: &out, Err: &errb,
+		AWS: collect.AWS{LoadConfig: env.LoadConfig, CloudTrail: env.CloudTrail}})
+	return code, out.String(), errb.String()
+}
+
+// runProcess runs ecrdoctor as a process of its own (the test binary, as
+// testscript installs it on PATH) in env's environment: the SDK's default
+// chain reads the process environment alone, so a test of a credential
+// source needs a process of its own to run in parallel.
+func runProcess(t *testing.T, env *awstest.Env, args ...string) (int, string, string) {
+	t.Helper()
+	bin, err := exec.LookPath("ecrdoctor")
+	if err != nil {
+		t.Fatalf("the ecrdoctor command testscript installs is not on PATH: %v", err)
+	}
+	var out, errb bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env.Environ(), &out, &errb
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out.String(), errb.String()
+	case err != nil:
+		t.Fatalf("running %s: %v", bin, err)
+	}
+	return 0, out.String(), errb.String()
 }
 
 func TestExitCodesForUsageErrors(t *testing.T) {

@@ -57,7 +57,7 @@ Examples:
 			if c.String("out") == "" {
 				return usageErrorf("snapshot: --out is required (the folder to write the snapshot to, e.g. --out ./my-repo-snapshot)")
 			}
-			live, err := parseLiveOptions(c)
+			live, err := parseLiveOptions(c, s)
 			if err != nil {
 				return err
 			}

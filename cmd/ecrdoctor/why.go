@@ -93,7 +93,7 @@ when something could not be read: read the verdict), 1 a problem was found,
 				}
 				return runWhy(c.Context, s, opts)
 			}
-			live, err := parseLiveOptions(c)
+			live, err := parseLiveOptions(c, s)
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ func seedLive(t *testing.T) (*awstest.Env, diagnose.Location) {
 	t.Helper()
 	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
 	src := awstest.SourceAccount
-	env := awstest.Start(t)
+	env := awstest.New(t)
 	env.Build(awstest.Scenario{
 		Repository: "my-repo", Region: "ap-northeast-1", Images: 1,
 		Rules:        []awstest.Rule{{Destinations: []diagnose.Location{dest}}},
@@ -33,8 +33,12 @@ func seedLive(t *testing.T) (*awstest.Env, diagnose.Location) {
 // TestWhyLiveWithEveryCredentialSource: a live `why` finds the seed case's
 // root cause whichever source of the SDK's default chain holds the source
 // credentials: static keys, EC2 instance metadata (IMDSv2), a container
-// endpoint (ECS / EKS Pod Identity, with its token file), credential_process.
+// endpoint (ECS / EKS Pod Identity, with its token file), credential_process,
+// SSO, web identity. Each runs as a process of its own in its own
+// environment, as a user's does, on one moto.
 func TestWhyLiveWithEveryCredentialSource(t *testing.T) {
+	t.Parallel()
+	seed, _ := seedLive(t)
 	cases := []struct {
 		name string
 		use  func(*awstest.Env)
@@ -48,9 +52,10 @@ func TestWhyLiveWithEveryCredentialSource(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, _ := seedLive(t)
+			t.Parallel()
+			env := seed.Fork(t)
 			tc.use(env)
-			code, stdout, stderr := run(t, "", "why", "--output", "json", "--repo", "my-repo", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead", "--since", "3d")
+			code, stdout, stderr := runProcess(t, env, "why", "--output", "json", "--repo", "my-repo", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead", "--since", "3d")
 			if code != exitFindings {
 				t.Fatalf("exit %d, want %d\n%s", code, exitFindings, stderr)
 			}
@@ -69,6 +74,8 @@ func TestWhyLiveWithEveryCredentialSource(t *testing.T) {
 // line saying so and what to pass, not the SDK's chain of wrapped errors.
 // A mistyped AWS_PROFILE is named.
 func TestNoCredentialsIsOneLine(t *testing.T) {
+	t.Parallel()
+	seed, _ := seedLive(t)
 	cases := []struct {
 		name    string
 		env     map[string]string
@@ -87,13 +94,14 @@ func TestNoCredentialsIsOneLine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, _ := seedLive(t)
+			t.Parallel()
+			env := seed.Fork(t)
 			env.WriteConfig("[profile ops]\ncredential_process = sh -c 'exit 3'\n")
 			for k, v := range tc.env {
-				t.Setenv(k, v)
+				env.Setenv(k, v)
 			}
 			args := append([]string{"why", "--repo", "my-repo", "--region", "ap-northeast-1"}, tc.args...)
-			code, stdout, stderr := run(t, "", args...)
+			code, stdout, stderr := runProcess(t, env, args...)
 			if code != exitInput || stdout != "" {
 				t.Fatalf("exit %d, stdout %q; want %d and nothing on stdout\n%s", code, stdout, exitInput, stderr)
 			}
@@ -119,6 +127,8 @@ func TestNoCredentialsIsOneLine(t *testing.T) {
 // token included, in its error. Neither stderr, the report, nor a snapshot
 // holds them: the error is reduced to its cause.
 func TestCredentialProcessSecretsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	seed, dest := seedLive(t)
 	noisy := "Fetching credentials from the vault...\n" + awstest.ProcessOutput() + "\nDone.\n"
 	secrets := []string{awstest.ProcessSecret, awstest.ProcessToken}
 	check := func(t *testing.T, what, text string) {
@@ -131,9 +141,10 @@ func TestCredentialProcessSecretsNeverPrinted(t *testing.T) {
 	}
 
 	t.Run("source credentials", func(t *testing.T) {
-		env, _ := seedLive(t)
+		t.Parallel()
+		env := seed.Fork(t)
 		env.UseCredentialProcess(noisy)
-		code, stdout, stderr := run(t, "", "why", "--repo", "my-repo", "--region", "ap-northeast-1")
+		code, stdout, stderr := runProcess(t, env, "why", "--repo", "my-repo", "--region", "ap-northeast-1")
 		check(t, "stdout", stdout)
 		check(t, "stderr", stderr)
 		if code != exitInput || !strings.Contains(stderr, "credential_process printed something other than the credentials JSON") {
@@ -142,17 +153,18 @@ func TestCredentialProcessSecretsNeverPrinted(t *testing.T) {
 	})
 
 	t.Run("destination profile", func(t *testing.T) {
-		env, dest := seedLive(t)
+		t.Parallel()
+		env := seed.Fork(t)
 		env.WriteConfig("[profile dest]\ncredential_process = " + env.CredentialProcess(noisy) + "\n")
 		live := []string{"--repo", "my-repo", "--region", "ap-northeast-1", "--dest-profile", dest.Account + "=dest"}
-		_, stdout, stderr := run(t, "", append([]string{"why", "--output", "json"}, live...)...)
+		_, stdout, stderr := runProcess(t, env, append([]string{"why", "--output", "json"}, live...)...)
 		check(t, "stdout", stdout)
 		check(t, "stderr", stderr)
 		if !strings.Contains(stdout+stderr, "credential_process printed something other than the credentials JSON") {
 			t.Errorf("the report does not say what was wrong with the output:\n%s\n%s", stdout, stderr)
 		}
 		out := filepath.Join(t.TempDir(), "snap")
-		_, _, stderr = run(t, "", append([]string{"snapshot", "--out", out}, live...)...)
+		_, _, stderr = runProcess(t, env, append([]string{"snapshot", "--out", out}, live...)...)
 		check(t, "snapshot stderr", stderr)
 		_ = filepath.Walk(out, func(p string, fi os.FileInfo, err error) error {
 			if err == nil && !fi.IsDir() {
@@ -169,9 +181,10 @@ func TestCredentialProcessSecretsNeverPrinted(t *testing.T) {
 // DESTINATION_UNREADABLE), not the report: the source and CloudTrail are
 // still diagnosed.
 func TestWhyLiveUnresponsiveDestination(t *testing.T) {
+	t.Parallel()
 	env, dest := seedLive(t)
 	env.Moto.SetUnresponsive(dest.Account)
-	code, stdout, stderr := run(t, "", "why", "--output", "json", "--repo", "my-repo", "--region", "ap-northeast-1",
+	code, stdout, stderr := runAWS(t, env, "why", "--output", "json", "--repo", "my-repo", "--region", "ap-northeast-1",
 		"--assume-role", "EcrdoctorRead", "--since", "3d", "--request-timeout", "2s")
 	if code != exitFindings {
 		t.Fatalf("exit %d, want %d (the CloudTrail denial is still a finding)\n%s", code, exitFindings, stderr)
@@ -191,6 +204,7 @@ func TestWhyLiveUnresponsiveDestination(t *testing.T) {
 // as an error (exit 1) with the reason, not "not collected" with exit 0;
 // the snapshot records it, so its replay says the same.
 func TestGivenDestinationCredentialsThatFail(t *testing.T) {
+	t.Parallel()
 	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
 	cases := []struct {
 		name  string
@@ -202,13 +216,14 @@ func TestGivenDestinationCredentialsThatFail(t *testing.T) {
 			[]string{"--assume-role", "EcrdoctorRead"},
 			[]string{"--assume-role arn:aws:iam::222222222222:role/EcrdoctorRead", "AccessDenied"}},
 		{"profile of another account", func(e *awstest.Env) {
-			e.WriteConfig("[profile dest]\naws_access_key_id = " + awstest.SourceKey + "\naws_secret_access_key = secret\n")
+			e.Profile("dest", "", e.Credentials(awstest.SourceAccount, ""))
 		}, []string{"--dest-profile", "222222222222=dest"},
 			[]string{"--dest-profile 222222222222=dest", "credentials of account " + awstest.SourceAccount}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := awstest.Start(t)
+			t.Parallel()
+			env := awstest.New(t)
 			env.Build(awstest.Scenario{
 				Repository: "my-repo", Region: "ap-northeast-1", Images: 1,
 				Rules:        []awstest.Rule{{Destinations: []diagnose.Location{dest}}},
@@ -217,14 +232,14 @@ func TestGivenDestinationCredentialsThatFail(t *testing.T) {
 			tc.setup(env)
 			live := append([]string{"--repo", "my-repo", "--region", "ap-northeast-1", "--since", "3d"}, tc.flags...)
 			out := filepath.Join(t.TempDir(), "snap")
-			if code, _, stderr := run(t, "", append([]string{"snapshot", "--out", out}, live...)...); code != exitOK {
+			if code, _, stderr := runAWS(t, env, append([]string{"snapshot", "--out", out}, live...)...); code != exitOK {
 				t.Fatalf("snapshot: exit %d\n%s", code, stderr)
 			}
 			for _, args := range [][]string{
 				append([]string{"why", "--output", "json"}, live...),
 				{"why", "--output", "json", "--repo", "my-repo", "--snapshot", out},
 			} {
-				code, stdout, stderr := run(t, "", args...)
+				code, stdout, stderr := runAWS(t, env, args...)
 				if code != exitFindings {
 					t.Fatalf("%v: exit %d, want %d\n%s", args[:4], code, exitFindings, stderr)
 				}

@@ -17,6 +17,7 @@ import (
 // --snapshot` on what it wrote: both reports must say the same thing, and the
 // live one must find the root cause of each scenario.
 func TestWhyLiveAgreesWithItsSnapshot(t *testing.T) {
+	t.Parallel()
 	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
 	src := awstest.SourceAccount
 	denied := []awstest.Event{{ID: "e1", Time: time.Now().Add(-2 * time.Hour), Account: src, Region: dest.Region,
@@ -42,7 +43,8 @@ func TestWhyLiveAgreesWithItsSnapshot(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := awstest.Start(t)
+			t.Parallel()
+			env := awstest.New(t)
 			env.Build(awstest.Scenario{
 				Repository: "my-repo", Region: "ap-northeast-1", Images: 1,
 				Rules:        []awstest.Rule{{Destinations: []diagnose.Location{dest}}},
@@ -53,7 +55,7 @@ func TestWhyLiveAgreesWithItsSnapshot(t *testing.T) {
 			if !tc.noAssume {
 				live = append(live, "--assume-role", "EcrdoctorRead")
 			}
-			code, stdout, stderr := run(t, "", append([]string{"why", "--output", "json"}, live...)...)
+			code, stdout, stderr := runAWS(t, env, append([]string{"why", "--output", "json"}, live...)...)
 			if code != tc.exit {
 				t.Fatalf("live why: exit %d, want %d\n%s", code, tc.exit, stderr)
 			}
@@ -69,7 +71,7 @@ func TestWhyLiveAgreesWithItsSnapshot(t *testing.T) {
 			}
 
 			out := filepath.Join(t.TempDir(), "snap")
-			if code, _, stderr := run(t, "", append([]string{"snapshot", "--out", out}, live...)...); code != exitOK {
+			if code, _, stderr := runAWS(t, env, append([]string{"snapshot", "--out", out}, live...)...); code != exitOK {
 				t.Fatalf("snapshot: exit %d\n%s", code, stderr)
 			}
 			code, stdout, stderr = run(t, "", "why", "--output", "json", "--repo", "my-repo", "--snapshot", out)
@@ -122,14 +124,15 @@ func comparable(r *diagnose.Report) string {
 // usage error naming the AWS call, not the temporary folder the capture
 // went to (it is gone by the time the user reads the message).
 func TestWhyLiveUnknownRepository(t *testing.T) {
+	t.Parallel()
 	dest := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
-	env := awstest.Start(t)
+	env := awstest.New(t)
 	env.Build(awstest.Scenario{
 		Repository: "my-repo", Region: "ap-northeast-1", Images: 1,
 		Rules:        []awstest.Rule{{Destinations: []diagnose.Location{dest}}},
 		Destinations: map[diagnose.Location]awstest.Destination{dest: {RepositoryExists: true}},
 	})
-	code, stdout, stderr := run(t, "", "why", "--repo", "my-repox", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead")
+	code, stdout, stderr := runAWS(t, env, "why", "--repo", "my-repox", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead")
 	if code != exitUsage || stdout != "" {
 		t.Fatalf("exit %d, stdout %q; want a usage error and nothing on stdout\n%s", code, stdout, stderr)
 	}
@@ -144,7 +147,7 @@ func TestWhyLiveUnknownRepository(t *testing.T) {
 
 	// A mistyped --events path is named before AWS is read at all.
 	before := totalRequests(env.Moto.Counts())
-	code, _, stderr = run(t, "", "why", "--repo", "my-repo", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead", "--events", "no-such.json")
+	code, _, stderr = runAWS(t, env, "why", "--repo", "my-repo", "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead", "--events", "no-such.json")
 	if code != exitInput || !strings.Contains(stderr, "--events no-such.json: no such file or directory") {
 		t.Errorf("exit %d, stderr %q; want exit %d naming --events", code, stderr, exitInput)
 	}

@@ -129,20 +129,19 @@ var staticEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESS
 
 func (e *Env) unsetStatic() {
 	for _, k := range staticEnv {
-		e.t.Setenv(k, "")
-		os.Unsetenv(k)
+		e.Setenv(k, "")
 	}
 }
 
 // UseIMDS makes the instance metadata stand-in the only source of the
 // source credentials (AWS_EC2_METADATA_SERVICE_ENDPOINT), with the source
-// keys as the instance role's credentials. Like Start, it uses t.Setenv.
+// keys as the instance role's credentials.
 func (e *Env) UseIMDS() *CredentialServer {
 	e.t.Helper()
 	s := StartIMDS(e.t, e.Credentials(SourceAccount, ""))
 	e.unsetStatic()
-	e.t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
-	e.t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", s.URL)
+	e.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	e.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", s.URL)
 	return s
 }
 
@@ -160,8 +159,8 @@ func (e *Env) UseContainerCredentials() *CredentialServer {
 		e.t.Fatal(err)
 	}
 	e.unsetStatic()
-	e.t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", s.URL+"/v1/credentials")
-	e.t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", file)
+	e.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", s.URL+"/v1/credentials")
+	e.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", file)
 	return s
 }
 
@@ -212,12 +211,12 @@ func (e *Env) UseWebIdentity(roleARN string) {
 		e.t.Fatal(err)
 	}
 	e.unsetStatic()
-	e.t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", file)
-	e.t.Setenv("AWS_ROLE_ARN", roleARN)
-	e.t.Setenv("AWS_ROLE_SESSION_NAME", "ecrdoctor-test")
+	e.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", file)
+	e.Setenv("AWS_ROLE_ARN", roleARN)
+	e.Setenv("AWS_ROLE_SESSION_NAME", "ecrdoctor-test")
 	// The web identity provider's STS client follows the per-service
 	// variable, not AWS_ENDPOINT_URL.
-	e.t.Setenv("AWS_ENDPOINT_URL_STS", e.Moto.URL)
+	e.Setenv("AWS_ENDPOINT_URL_STS", e.Moto.URL)
 }
 
 // UseSSO makes an SSO profile (the legacy sso_start_url form, with a cached
@@ -257,9 +256,9 @@ func (e *Env) UseSSO() *CredentialServer {
 		e.t.Fatal(err)
 	}
 	e.unsetStatic()
-	e.t.Setenv("HOME", home)
-	e.t.Setenv("AWS_ENDPOINT_URL_SSO", s.URL)
-	e.t.Setenv("AWS_PROFILE", "sso")
+	e.Setenv("HOME", home)
+	e.Setenv("AWS_ENDPOINT_URL_SSO", s.URL)
+	e.Setenv("AWS_PROFILE", "sso")
 	e.WriteConfig("[profile sso]\nsso_start_url = " + startURL + "\nsso_region = us-east-1\nsso_account_id = " + SourceAccount + "\nsso_role_name = Reader\n")
 	return s
 }

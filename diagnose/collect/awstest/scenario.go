@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,31 +32,25 @@ type Env struct {
 	t     testing.TB
 
 	profiles map[string]profile // for AWS
+	// vars is the environment a command line run on this Env has (the
+	// SDK's default chain pointed at the servers); process says Start put
+	// them in the process environment too.
+	vars    map[string]string
+	process bool
 }
 
 // New starts moto and the CloudTrail stand-in for one test and touches no
 // process environment: the product reaches them through Env.LoadConfig and
-// Env.CloudTrail, so the
+// Env.CloudTrail, or runs as a process of its own with Env.Environ, so the
 // test may run in parallel with others, each with its own servers.
 func New(t testing.TB) *Env {
 	m := StartMoto(t)
 	ct := StartCloudTrail(t, m.AccountOf)
-	return &Env{Moto: m, Trail: ct, t: t, profiles: map[string]profile{}}
-}
-
-// Start is New, and points the SDK's default chain at the servers through
-// the environment (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CLOUDTRAIL, static
-// source keys, empty shared files), as a user would. It uses t.Setenv, so
-// the test must not be parallel: use it for runs of the command line.
-func Start(t *testing.T) *Env {
-	e := New(t)
-	m, ct := e.Moto, e.Trail
-	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "config")
+	cfgFile := filepath.Join(t.TempDir(), "config")
 	if err := os.WriteFile(cfgFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range map[string]string{
+	return &Env{Moto: m, Trail: ct, t: t, profiles: map[string]profile{}, vars: map[string]string{
 		"AWS_ENDPOINT_URL":            m.URL,
 		"AWS_ENDPOINT_URL_CLOUDTRAIL": ct.URL,
 		"AWS_ACCESS_KEY_ID":           SourceKey,
@@ -67,13 +63,80 @@ func Start(t *testing.T) *Env {
 		"AWS_CONFIG_FILE":             cfgFile,
 		"AWS_SHARED_CREDENTIALS_FILE": cfgFile,
 		"AWS_EC2_METADATA_DISABLED":   "true",
-	} {
-		t.Setenv(k, v) // restored when the test ends
-		if v == "" {
-			os.Unsetenv(k) // an empty AWS_PROFILE names a profile "" for the CLI
-		}
+	}}
+}
+
+// Fork is an Env of test t (a subtest of e's) on e's servers, and so on
+// what was built on them, with an environment and a shared config file of
+// its own: subtests that run the command in different environments (a
+// credential source each) share one moto and one scenario. What is set on
+// the servers (Moto.DenyRoles, Moto.ExpiredKeys) is shared too.
+func (e *Env) Fork(t testing.TB) *Env {
+	t.Helper()
+	cfgFile := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(cfgFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := &Env{Moto: e.Moto, Trail: e.Trail, t: t, profiles: map[string]profile{}, vars: map[string]string{}}
+	for k, v := range e.profiles {
+		f.profiles[k] = v
+	}
+	for k, v := range e.vars {
+		f.vars[k] = v
+	}
+	f.vars["AWS_CONFIG_FILE"], f.vars["AWS_SHARED_CREDENTIALS_FILE"] = cfgFile, cfgFile
+	return f
+}
+
+// Start is New, and points the SDK's default chain at the servers through
+// the process environment (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CLOUDTRAIL,
+// static source keys, empty shared files), as a user would; so do the Use
+// methods after it. It uses t.Setenv, so the test must not be parallel: a
+// parallel test runs the command as a process of its own, with Environ.
+func Start(t *testing.T) *Env {
+	e := New(t)
+	e.process = true
+	for k, v := range e.vars {
+		e.putenv(k, v)
 	}
 	return e
+}
+
+// Setenv sets a variable of the environment of a command line run on e
+// (Environ), and of the process after Start; "" unsets it.
+func (e *Env) Setenv(key, value string) {
+	e.vars[key] = value
+	if e.process {
+		e.putenv(key, value)
+	}
+}
+
+func (e *Env) putenv(key, value string) {
+	e.t.Setenv(key, value) // restored when the test ends
+	if value == "" {
+		os.Unsetenv(key) // an empty AWS_PROFILE names a profile "" for the CLI
+	}
+}
+
+// Environ is the environment of a process run on e: this process's, less
+// every AWS_ variable, plus e's (the unset ones left out). The SDK's default
+// chain reads the process environment alone, so a test of a credential
+// source runs the command as a process of its own with this environment.
+func (e *Env) Environ() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ours := e.vars[name]; !ours && !strings.HasPrefix(name, "AWS_") {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range e.vars {
+		if v != "" {
+			out = append(out, k+"="+v)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 type profile struct {
@@ -122,7 +185,7 @@ func (e *Env) CloudTrail(cfg aws.Config, opts ...func(*cloudtrail.Options)) clou
 // WriteConfig writes the shared config file the SDK reads (AWS_CONFIG_FILE).
 func (e *Env) WriteConfig(text string) {
 	e.t.Helper()
-	if err := os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte(text), 0o600); err != nil {
+	if err := os.WriteFile(e.vars["AWS_CONFIG_FILE"], []byte(text), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
 }
