@@ -140,6 +140,10 @@ var Catalogue = []CodeInfo{
 		Title: "A rule covering the repository replicates deletions: an image missing in the destination may have been deleted in the source on purpose.",
 		Help: "With deleteReplication enabled on a replication rule, ECR replicates tag removals, deletions by digest and lifecycle-policy expiries from the source to the destination. " +
 			"Before treating a missing destination image as a replication failure, look for its deletion in the source (its lifecycle policy, BatchDeleteImage in CloudTrail)."},
+	{Code: CodePullThroughCacheNotReplication, Severity: SeverityInfo, Mode: "FM-20", Doc: docPullThroughCacheECR,
+		Title: "The destination caches the repository from the source through an ECR-to-ECR pull-through cache rule: a different mechanism, with its grants the other way round.",
+		Help: "A pull-through cache fills a repository under the rule's prefix when someone pulls it in the destination, as the rule's role, with the grant in the upstream (source) registry's registry or repository policy: there a repository policy is legitimate. " +
+			"Replication pushes every new image as the source's AWSServiceRoleForECRReplication, and only the destination's registry policy can allow it. Choose one, and grant it where it is read."},
 
 	// Codes only `lint` reports: mistakes in a configuration that AWS
 	// rejects at apply, or that apply silently undoes.

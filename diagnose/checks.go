@@ -79,6 +79,7 @@ var destinationChecks = []check{
 	{CodeTagImmutabilityConflict, tagImmutabilityConflict},
 	// What the rules do besides replicating.
 	{CodeDeleteReplicationEnabled, deleteReplicationEnabled},
+	{CodePullThroughCacheNotReplication, pullThroughCacheNotReplication},
 }
 
 // run is one diagnosis: the report being written and the policies parsed

@@ -315,3 +315,17 @@ func locate(path string) string {
 	}
 	return path
 }
+
+// ReplicationAllowed reports whether a destination's registry policy text
+// lets the source account's replication role replicate repo into dest, no
+// condition left open. Capture asks it to make the reads that matter only
+// when replication there is denied.
+func ReplicationAllowed(text string, source, dest Location, repo string) bool {
+	p, err := policy.Parse([]byte(text))
+	if err != nil {
+		return false
+	}
+	d := &destination{DestinationFacts: &DestinationFacts{Source: source, Destination: dest, Repository: repo}, arn: awsid.RepositoryARN(dest, repo)}
+	res := policy.Evaluate(p, d.request(actionReplicate))
+	return res.Decision == policy.DecisionAllow && len(uncertainKeys(res)) == 0
+}

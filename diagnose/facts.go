@@ -111,6 +111,10 @@ type DestinationFacts struct {
 	// Templates are the destination's repository creation templates (nil
 	// when not read).
 	Templates *TemplatesFact
+	// PullThroughCache are the destination's pull-through-cache rules (nil
+	// when not read: capture reads them only where replication looks
+	// denied).
+	PullThroughCache *PullThroughCacheFact
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

@@ -96,6 +96,9 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 		if reg := s.Registry(t.loc); reg != nil && reg.Templates.OK() {
 			d.Templates = &TemplatesFact{Source: reg.Templates.Source, Templates: reg.Templates.Value.Templates}
 		}
+		if reg := s.Registry(t.loc); reg != nil && reg.PullThroughCache.OK() {
+			d.PullThroughCache = &PullThroughCacheFact{Source: reg.PullThroughCache.Source, Rules: reg.PullThroughCache.Value.Rules}
+		}
 		if reg := s.Registry(t.loc); reg != nil {
 			d.TagMutability = tagMutability(reg.Repositories, s.Repository)
 		}

@@ -140,6 +140,12 @@ type Registry struct {
 	Images map[string]Read[DescribeImagesOutput]
 	// Templates is `aws ecr describe-repository-creation-templates`.
 	Templates Read[DescribeRepositoryCreationTemplatesOutput]
+	// PullThroughCache is `aws ecr describe-pull-through-cache-rules`
+	// (destination registry, read only when replication there looks denied).
+	PullThroughCache Read[DescribePullThroughCacheRulesOutput]
+	// RegionOptStatus is `aws account get-region-opt-status --region-name
+	// <this region>` with this account's credentials (opt-in regions only).
+	RegionOptStatus Read[RegionOptStatusOutput]
 }
 
 // NewRegistry returns an empty registry record for loc.

@@ -29,6 +29,8 @@ var twins = []struct {
 	{"kms-key-with-role", "kms-key-not-usable", diagnose.CodeKMSKeyNotUsable},
 	// The template's prefix is ROOT: it covers my-repo.
 	{"creation-template-root", "creation-template-not-applied", diagnose.CodeCreationTemplateNotApplied},
+	// The registry policy allows replication: the cache beside it changes nothing.
+	{"pull-through-cache-and-grant", "pull-through-cache-not-replication", diagnose.CodePullThroughCacheNotReplication},
 	{"replication-in-progress-recent", "replication-in-progress-long", diagnose.CodeReplicationInProgressLong},
 }
 

@@ -466,9 +466,11 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 		own             bool // needs the account's own credentials
 		call            func() (func() any, error)
 	}
+	var ptc bool // the registry policy does not allow replication
 	reads := []read{
 		{GetRegistryPolicyFile, "ecr:GetRegistryPolicy", true, func() (func() any, error) {
 			out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+			ptc = c.needsPTC(d, out, err)
 			return func() any { return toRegistryPolicy(out) }, err
 		}},
 		{RepositoryPolicyName(repo), "ecr:GetRepositoryPolicy", false, func() (func() any, error) {
@@ -498,8 +500,14 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 			return err
 		}
 	}
-	if da.own && !c.unanswered(d) {
-		return c.readTemplates(ctx, client, d)
+	if !da.own || c.unanswered(d) {
+		return nil
+	}
+	if err := c.readTemplates(ctx, client, d); err != nil {
+		return err
+	}
+	if ptc && !c.unanswered(d) {
+		return c.readPullThroughCache(ctx, client, d)
 	}
 	return nil
 }

@@ -87,6 +87,7 @@ func TestCaptureAgreesWithAWSCLI(t *testing.T) {
 	cli(dst, srcReg, collect.DescribeRepositoriesFile, "ecr", "describe-repositories", "--repository-names", repo)
 	cli(dst, srcReg, collect.GetAccountSettingFile, "ecr", "get-account-setting", "--name", "REGISTRY_POLICY_SCOPE")
 	cli(dst, srcReg, collect.TemplatesFile, "ecr", "describe-repository-creation-templates")
+	cli(dst, srcReg, collect.PullThroughCacheFile, "ecr", "describe-pull-through-cache-rules") // no registry policy there
 	// The destination's CloudTrail is not asked: the source's holds the denial.
 	cli(dst, "us-west-1", collect.GetRegistryPolicyFile, "ecr", "get-registry-policy")
 	if exec.Command(awsCLI, "ecr", "list-replication-backfills", "help").Run() == nil {

@@ -28,6 +28,8 @@ import (
 //	DIR/<account>/<region>/get-account-setting.json
 //	DIR/<account>/<region>/describe-image-replication-status/<repo>/<tag-or-digest>.json  (a digest as sha256@<hex>)
 //	DIR/<account>/<region>/lookup-events*.json
+//	DIR/<account>/<region>/describe-pull-through-cache-rules.json  (layout_ptc.go)
+//	DIR/<account>/<region>/get-region-opt-status.json              (layout_ptc.go)
 //	DIR/cloudtrail/**                                             (trail log files, .json or .json.gz)
 const (
 	ManifestFile             = "snapshot.json"
@@ -110,8 +112,11 @@ func (c Call) ErrorFile(dir string) string {
 func (c Call) Source(file string) diagnose.Source {
 	parts := strings.Split(c.Name, "/")
 	service, call := "ecr", parts[0]
-	if strings.HasPrefix(call, LookupEventsPrefix) {
+	switch {
+	case strings.HasPrefix(call, LookupEventsPrefix):
 		service, call = "cloudtrail", "lookup-events"
+	case call == RegionOptStatusFile:
+		service = "account"
 	}
 	if len(parts) > 1 {
 		call += " " + strings.Join(parts[1:], "/")
@@ -159,7 +164,7 @@ func knownCall(name string) bool {
 		return true
 	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
 		return true
-	case isBackfillCall(name), isImagesCall(name), name == TemplatesFile:
+	case isBackfillCall(name), isImagesCall(name), name == TemplatesFile, name == PullThroughCacheFile, name == RegionOptStatusFile:
 		return true
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
 		return awsid.IsRepositoryName(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))

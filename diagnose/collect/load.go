@@ -470,6 +470,10 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		return readImagesCall(reg, name, c)
 	case name == TemplatesFile:
 		return readTemplatesCall(reg, c)
+	case name == PullThroughCacheFile:
+		return readPullThroughCacheCall(reg, c)
+	case name == RegionOptStatusFile:
+		return readRegionOptStatusCall(reg, c)
 	case name == DescribeRegistryFile:
 		r, err := readInto(c, func(v *diagnose.DescribeRegistryOutput, raw map[string]json.RawMessage) error {
 			if err := requireFields(raw, "registryId"); err != nil {

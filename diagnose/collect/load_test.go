@@ -756,6 +756,8 @@ var fixtureTable = map[string]fixtureFacts{
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(dstLoc, "describe-repository-creation-templates")), events: 3, failed: 0},
 	"creation-template-not-applied": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(dstLoc, "describe-repository-creation-templates")), events: 3, failed: 0},
+	"pull-through-cache-not-replication": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException")), collected(dstLoc, "describe-pull-through-cache-rules")), events: 3, failed: 3},
 	"cross-partition": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"tag-immutability-conflict": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
@@ -796,6 +798,10 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 		return r.State, r.ErrCode(), true
 	case call == TemplatesFile:
 		return reg.Templates.State, reg.Templates.ErrCode(), true
+	case call == PullThroughCacheFile:
+		return reg.PullThroughCache.State, reg.PullThroughCache.ErrCode(), true
+	case call == RegionOptStatusFile:
+		return reg.RegionOptStatus.State, reg.RegionOptStatus.ErrCode(), true
 	case call == ListBackfillsFile:
 		return reg.Backfills.State, reg.Backfills.ErrCode(), true
 	case strings.HasPrefix(call, BackfillResultsDir+"/"):

@@ -46,6 +46,7 @@ var allowedOperations = []operation{
 	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
 	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},
 	{"ECR", "DescribeRepositoryCreationTemplates", "ecr:DescribeRepositoryCreationTemplates", sideDest},
+	{"ECR", "DescribePullThroughCacheRules", "ecr:DescribePullThroughCacheRules", sideDest},
 	{"ECR", "ListReplicationBackfills", "ecr:ListReplicationBackfills", sideSource},
 	{"ECR", "DescribeReplicationBackfillResults", "ecr:DescribeReplicationBackfillResults", sideSource},
 	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents", sideBoth},

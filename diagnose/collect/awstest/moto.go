@@ -69,6 +69,9 @@ type Moto struct {
 	// Templates answers DescribeRepositoryCreationTemplates, by
 	// "account/region" (moto has none).
 	Templates map[string][]map[string]any
+	// PullThroughCache answers DescribePullThroughCacheRules, by
+	// "account/region" (moto has none).
+	PullThroughCache map[string][]map[string]any
 }
 
 // StartMoto starts moto_server on a free loopback port and stops it when the

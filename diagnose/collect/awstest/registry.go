@@ -10,7 +10,7 @@ import (
 // the put itself, but its model predates deleteReplication (ECR, 2026-11)
 // and drops it.
 func (m *Moto) interceptRegistry(w http.ResponseWriter, r *http.Request, op string) bool {
-	if m.interceptBackfill(w, r, op) || m.interceptTemplates(w, r, op) {
+	if m.interceptBackfill(w, r, op) || m.interceptTemplates(w, r, op) || m.interceptPTC(w, r, op) {
 		return true
 	}
 	if op != "ecr:DescribeRegistry" {
