@@ -285,7 +285,7 @@ func logf(w io.Writer, format string, a ...any) {
 
 // trailQuery is the engines' question from a Read's options.
 func trailQuery(o trail.Options) TrailQuery {
-	return TrailQuery{Repository: o.Repository, Accounts: o.Accounts, Regions: o.Regions, Since: o.Since, Until: o.Until, Filter: o.Filter, DeliveryMargin: o.DeliveryMargin}
+	return TrailQuery{Repositories: o.Repos(), Accounts: o.Accounts, Regions: o.Regions, Since: o.Since, Until: o.Until, Filter: o.Filter, DeliveryMargin: o.DeliveryMargin}
 }
 
 // describeErr is describe's one line as an error, for the engines' and S3's

@@ -105,7 +105,7 @@ func TestAthenaEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := collect.AthenaQuery("security.cloudtrail_logs_org", collect.TrailQuery{Repository: q.Repository, Accounts: q.Accounts, Regions: q.Regions, Since: q.Since, Until: q.Until})
+	want, _ := collect.AthenaQuery("security.cloudtrail_logs_org", collect.TrailQuery{Repositories: q.Repos(), Accounts: q.Accounts, Regions: q.Regions, Since: q.Since, Until: q.Until})
 	if aws.ToString(exec.QueryExecution.Query) != want.SQL || !slices.Equal(exec.QueryExecution.ExecutionParameters, want.Params) {
 		t.Errorf("Athena got\n%s\n%q\nwant\n%s\n%q", aws.ToString(exec.QueryExecution.Query), exec.QueryExecution.ExecutionParameters, want.SQL, want.Params)
 	}
@@ -175,7 +175,7 @@ func TestLakeEvents(t *testing.T) {
 	if c := lake.Calls(); c["GetQueryResults"] != 2+4 || c["StartQuery"] != 1 {
 		t.Errorf("calls %v, want 1 StartQuery and 6 GetQueryResults (2 running, 4 pages)", c)
 	}
-	want, _ := collect.LakeQuery("EXAMPLE-f852-4e8f", collect.TrailQuery{Repository: q.Repository, Accounts: q.Accounts, Regions: q.Regions, Since: q.Since, Until: q.Until})
+	want, _ := collect.LakeQuery("EXAMPLE-f852-4e8f", collect.TrailQuery{Repositories: q.Repos(), Accounts: q.Accounts, Regions: q.Regions, Since: q.Since, Until: q.Until})
 	if st := lake.Statements(); len(st) != 1 || st[0] != want.SQL {
 		t.Errorf("statements %q, want %q", st, want.SQL)
 	}

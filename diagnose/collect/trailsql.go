@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 
 // TrailQuery is the events question asked of a query engine.
 type TrailQuery struct {
-	Repository        string // a repository name or ARN; "" for every one
+	Repositories      []string // repository names or ARNs; none for every one
 	Accounts, Regions []string
 	Since, Until      time.Time // zero: unbounded
 	Filter            trail.Filter
@@ -180,24 +181,29 @@ func repositoryName(repo string) (string, error) {
 	return name, nil
 }
 
-// validate checks every value of the question before it goes into SQL.
-func (q TrailQuery) validate() (repo string, err error) {
-	if q.Repository != "" {
-		if repo, err = repositoryName(q.Repository); err != nil {
-			return "", err
+// validate checks every value of the question before it goes into SQL,
+// and returns the bare repository names.
+func (q TrailQuery) validate() (repos []string, err error) {
+	for _, r := range q.Repositories {
+		name, err := repositoryName(r)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(repos, name) {
+			repos = append(repos, name)
 		}
 	}
 	for _, a := range q.Accounts {
 		if err := ValidateAccount(a); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	for _, r := range q.Regions {
 		if err := ValidateRegion(r); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	return repo, nil
+	return repos, nil
 }
 
 // dialect is what differs between Athena's CloudTrail table and a
@@ -326,7 +332,7 @@ func (d dialect) in(col string, values []string) string {
 // build writes the query. The partition predicates come first: Athena
 // prunes on account, region and timestamp before it reads an object.
 func (d dialect) build(q TrailQuery) (string, error) {
-	repo, err := q.validate()
+	repos, err := q.validate()
 	if err != nil {
 		return "", err
 	}
@@ -368,13 +374,22 @@ func (d dialect) build(q TrailQuery) (string, error) {
 			" OR "+d.errorCode+" IN ('Client.UnauthorizedOperation', 'UnauthorizedOperation')"+
 			" OR ("+d.errorCode+" IS NOT NULL AND strpos("+d.errorMessage+", 'not authorized to perform') > 0))")
 	}
-	if repo != "" {
+	if len(repos) > 0 {
 		// A superset: the name in the request, or the repository ARN in the
 		// resources or the denial message. The decoder keeps the exact ones.
-		arnTail := d.bind(sqlString(":repository/" + repo))
-		where = append(where, "("+d.requestRN+" = "+d.bind(sqlString(repo))+
-			" OR strpos("+d.resourceARNs+", "+arnTail+") > 0"+
-			" OR strpos("+d.errorMessage+", "+d.bind(sqlString(":repository/"+repo))+") > 0)")
+		var byName string
+		if len(repos) == 1 {
+			byName = d.requestRN + " = " + d.bind(sqlString(repos[0]))
+		} else {
+			byName = d.in(d.requestRN, repos)
+		}
+		or := []string{byName}
+		for _, repo := range repos {
+			arnTail := d.bind(sqlString(":repository/" + repo))
+			or = append(or, "strpos("+d.resourceARNs+", "+arnTail+") > 0",
+				"strpos("+d.errorMessage+", "+d.bind(sqlString(":repository/"+repo))+") > 0")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
 	var b strings.Builder
 	b.WriteString("SELECT\n  ")

@@ -46,9 +46,9 @@ func TestAthenaQueryGolden(t *testing.T) {
 		name string
 		q    TrailQuery
 	}{
-		{"athena_denied", TrailQuery{Repository: "team/app", Accounts: []string{"111111111111", "222222222222"}, Regions: []string{"ap-northeast-1"}, Since: may1, Until: may3}},
+		{"athena_denied", TrailQuery{Repositories: []string{"team/app"}, Accounts: []string{"111111111111", "222222222222"}, Regions: []string{"ap-northeast-1"}, Since: may1, Until: may3}},
 		{"athena_all_unbounded", TrailQuery{Filter: trail.FilterAll}},
-		{"athena_any_arn", TrailQuery{Filter: trail.FilterAny, Repository: "arn:aws:ecr:eu-west-1:222222222222:repository/my-repo", Since: may1}},
+		{"athena_any_arn", TrailQuery{Filter: trail.FilterAny, Repositories: []string{"arn:aws:ecr:eu-west-1:222222222222:repository/my-repo"}, Since: may1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +64,7 @@ func TestAthenaQueryGolden(t *testing.T) {
 
 func TestLakeQueryGolden(t *testing.T) {
 	q, err := LakeQuery("arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE",
-		TrailQuery{Repository: "team/app", Accounts: []string{"111111111111"}, Regions: []string{"us-east-1", "eu-west-1"}, Since: may1, Until: may3})
+		TrailQuery{Repositories: []string{"team/app"}, Accounts: []string{"111111111111"}, Regions: []string{"us-east-1", "eu-west-1"}, Since: may1, Until: may3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestLakeQueryGolden(t *testing.T) {
 // query text; each is a parameter, and the parameters are exactly the
 // values, quoted.
 func TestAthenaQueryBindsEveryValue(t *testing.T) {
-	q, err := AthenaQuery("db.t", TrailQuery{Repository: "my-repo", Accounts: []string{"123456789012"}, Regions: []string{"eu-central-2"}, Since: may1, Until: may3})
+	q, err := AthenaQuery("db.t", TrailQuery{Repositories: []string{"my-repo"}, Accounts: []string{"123456789012"}, Regions: []string{"eu-central-2"}, Since: may1, Until: may3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,19 +88,88 @@ func TestAthenaQueryBindsEveryValue(t *testing.T) {
 			t.Errorf("%q is in the query text, not bound:\n%s", v, q.SQL)
 		}
 	}
-	want := []string{"'123456789012'", "'eu-central-2'", "'2024/05/01'", "'2024/05/03'", "'2024-05-01T00:00:00Z'", "'2024-05-03T00:00:00Z'", "':repository/my-repo'", "'my-repo'", "':repository/my-repo'"}
+	want := []string{"'123456789012'", "'eu-central-2'", "'2024/05/01'", "'2024/05/03'", "'2024-05-01T00:00:00Z'", "'2024-05-03T00:00:00Z'", "'my-repo'", "':repository/my-repo'", "':repository/my-repo'"}
 	if !reflect.DeepEqual(q.Params, want) {
 		t.Errorf("params = %q\nwant %q", q.Params, want)
 	}
+	// Athena binds the parameters to the ? in order: each must land where
+	// its value belongs (the name was once bound to the ARN's tail, so the
+	// name test never matched and only the wider strpos kept the rows).
+	bound := bindInOrder(t, q)
+	for _, want := range []string{
+		"json_extract_scalar(requestparameters, '$.repositoryName') = 'my-repo'",
+		"strpos(array_join(transform(resources, r -> r.arn), ' '), ':repository/my-repo') > 0",
+		"strpos(errormessage, ':repository/my-repo') > 0",
+		"account IN ('123456789012')",
+		`"timestamp" >= '2024/05/01'`,
+	} {
+		if !strings.Contains(bound, want) {
+			t.Errorf("with its parameters bound, the query lacks %s:\n%s", want, bound)
+		}
+	}
+}
+
+// TestQueryManyRepositories: a question about many repositories at once
+// (scan) asks for each, by name and by ARN, in one query.
+func TestQueryManyRepositories(t *testing.T) {
+	q, err := AthenaQuery("db.t", TrailQuery{Repositories: []string{"team/app", "web", "team/app"}, Since: may1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSQL(t, q.SQL, q.Params)
+	bound := bindInOrder(t, q)
+	for _, want := range []string{
+		"json_extract_scalar(requestparameters, '$.repositoryName') IN ('team/app', 'web')",
+		"strpos(errormessage, ':repository/team/app') > 0",
+		"strpos(errormessage, ':repository/web') > 0",
+	} {
+		if !strings.Contains(bound, want) {
+			t.Errorf("the query lacks %s:\n%s", want, bound)
+		}
+	}
+	if n := strings.Count(bound, ":repository/team/app'"); n != 2 {
+		t.Errorf("team/app is asked %d times by ARN, want twice (resources, message): a repeated name is asked once\n%s", n, bound)
+	}
+	lq, err := LakeQuery("EXAMPLEf852", TrailQuery{Repositories: []string{"team/app", "web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSQL(t, lq.SQL, nil)
+	if !strings.Contains(lq.SQL, "element_at(requestParameters, 'repositoryName') IN ('team/app', 'web')") {
+		t.Errorf("Lake query lacks the repositories:\n%s", lq.SQL)
+	}
+}
+
+// bindInOrder replaces each ? of the query by its parameter, in order, as
+// Athena does.
+func bindInOrder(t *testing.T, q Query) string {
+	t.Helper()
+	var b strings.Builder
+	i := 0
+	for _, r := range q.SQL {
+		if r == '?' {
+			if i >= len(q.Params) {
+				t.Fatalf("more ? than parameters in:\n%s", q.SQL)
+			}
+			b.WriteString(q.Params[i])
+			i++
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if i != len(q.Params) {
+		t.Fatalf("%d parameters for %d ?", len(q.Params), i)
+	}
+	return b.String()
 }
 
 // TestQueriesRefuseHostileValues: a value that could end a literal or add
 // SQL is refused with the flag's name for it, before any SQL is written.
 func TestQueriesRefuseHostileValues(t *testing.T) {
 	hostile := []TrailQuery{
-		{Repository: "x' OR '1'='1"},
-		{Repository: "my-repo'--"},
-		{Repository: "arn:aws:ecr:us-east-1:111111111111:repository/a') UNION SELECT 1 --"},
+		{Repositories: []string{"x' OR '1'='1"}},
+		{Repositories: []string{"ok-repo", "my-repo'--"}},
+		{Repositories: []string{"arn:aws:ecr:us-east-1:111111111111:repository/a') UNION SELECT 1 --"}},
 		{Accounts: []string{"1111' OR 1=1"}},
 		{Accounts: []string{"11111111111"}},
 		{Regions: []string{"us-east-1'; DROP TABLE t; --"}},

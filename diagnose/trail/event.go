@@ -112,7 +112,11 @@ const (
 
 // Options narrow and tune a Read.
 type Options struct {
-	Repository        string    // exact repository name; "" keeps all
+	Repository string // exact repository name or ARN; "" keeps all
+	// Repositories keeps the events of any of these names or ARNs, for a
+	// question about many repositories at once (scan); Repository, when
+	// set too, is one more.
+	Repositories      []string
 	Since, Until      time.Time // zero means unbounded
 	Accounts, Regions []string  // keep only these accounts/regions (folders and records)
 	Filter            Filter
@@ -124,6 +128,17 @@ type Options struct {
 	DeliveryMargin time.Duration
 	Workers        int       // files read at once; 0 means GOMAXPROCS
 	Progress       io.Writer // progress line (a terminal); nil for none
+}
+
+// Repos returns the repositories asked, Repository first; none keeps all.
+func (o Options) Repos() []string {
+	if o.Repository == "" {
+		return o.Repositories
+	}
+	if len(o.Repositories) == 0 {
+		return []string{o.Repository}
+	}
+	return append([]string{o.Repository}, o.Repositories...)
 }
 
 // Scanned counts what a Read went through.

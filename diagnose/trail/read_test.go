@@ -133,6 +133,10 @@ func TestRepositoryMatchesExactly(t *testing.T) {
 	if got := ids(read(t, []string{p}, nil, Options{Repository: arn}).Events); !slices.Equal(got, []string{"hit"}) {
 		t.Fatalf("--repo %s listed %v", arn, got)
 	}
+	// Many repositories at once (scan): any of them, still exactly.
+	if got := ids(read(t, []string{p}, nil, Options{Repositories: []string{"my-repo", "my-repo2"}}).Events); !slices.Equal(got, []string{"hit", "near-2"}) {
+		t.Fatalf("repositories my-repo and my-repo2 listed %v, want [hit near-2]", got)
+	}
 }
 
 // TestRepositorySources: the repository comes from the message, else the

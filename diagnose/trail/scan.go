@@ -90,14 +90,18 @@ func newScanner(opts Options) *scanner {
 			{terms: names, whole: isAlnum},
 		}
 	}
-	if r := opts.Repository; r != "" {
+	if repos := opts.Repos(); len(repos) > 0 {
 		// Every place the repository is read from holds its name verbatim.
-		if i := strings.LastIndex(r, ":repository/"); i >= 0 {
-			r = r[i+len(":repository/"):]
-		}
 		// Not my-repo-legacy nor my-repo2 (team/my-repo is left to the
 		// decoded record: a '/' also comes before a name in an ARN).
-		s.also = append(s.also, group{terms: [][]byte{[]byte(r)}, whole: isNameByte, alone: true})
+		g := group{whole: isNameByte, alone: true}
+		for _, r := range repos {
+			if i := strings.LastIndex(r, ":repository/"); i >= 0 {
+				r = r[i+len(":repository/"):]
+			}
+			g.terms = append(g.terms, []byte(r))
+		}
+		s.also = append(s.also, g)
 	}
 	for _, n := range s.needles {
 		s.finders = append(s.finders, newFinder(string(n)))
@@ -522,14 +526,13 @@ func (s *scanner) keep(e Event) bool {
 			return false
 		}
 	}
-	if r := s.opts.Repository; r != "" {
+	if repos := s.opts.Repos(); len(repos) > 0 && !slices.ContainsFunc(repos, func(r string) bool {
 		if strings.HasPrefix(r, "arn:") {
-			if e.RepositoryARN != r {
-				return false
-			}
-		} else if e.Repository != r {
-			return false
+			return e.RepositoryARN == r
 		}
+		return e.Repository == r
+	}) {
+		return false
 	}
 	if !s.opts.Since.IsZero() && e.Time.Before(s.opts.Since) {
 		return false

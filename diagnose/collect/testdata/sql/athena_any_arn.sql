@@ -26,6 +26,6 @@ ORDER BY eventtime DESC
 -- parameters
 '2024/05/01'
 '2024-05-01T00:00:00Z'
-':repository/my-repo'
 'my-repo'
+':repository/my-repo'
 ':repository/my-repo'

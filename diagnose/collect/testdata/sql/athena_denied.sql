@@ -37,6 +37,6 @@ ORDER BY eventtime DESC
 '2024/05/03'
 '2024-05-01T00:00:00Z'
 '2024-05-03T00:00:00Z'
-':repository/team/app'
 'team/app'
+':repository/team/app'
 ':repository/team/app'
