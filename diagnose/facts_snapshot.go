@@ -250,7 +250,7 @@ func relevantEvents(s *Snapshot) (out []trail.Event, foreign map[string]int) {
 }
 
 func summarizeEvents(s *Snapshot, events []trail.Event) EventSummary {
-	sum := EventSummary{Collected: s.EventsCollected, Scanned: s.EventsScanned.Records, Matched: len(events)}
+	sum := EventSummary{Collected: s.EventsCollected, From: s.EventsFrom, Scanned: s.EventsScanned.Records, Matched: len(events)}
 	if len(events) > 0 {
 		sum.First = rfc3339(events[len(events)-1].Time)
 		sum.Last = rfc3339(events[0].Time)

@@ -121,11 +121,14 @@ type Fix struct {
 type EventSummary struct {
 	// Collected is false when no CloudTrail source was read at all: then
 	// "no events" means unknown, not "none happened".
-	Collected bool   `json:"collected"`
-	Scanned   int    `json:"scanned"`
-	Matched   int    `json:"matched"`
-	First     string `json:"first,omitempty"`
-	Last      string `json:"last,omitempty"`
+	Collected bool `json:"collected"`
+	// From names the engine that answered (S3, Athena, CloudTrail Lake)
+	// when it was neither LookupEvents nor the snapshot's files.
+	From    string `json:"from,omitempty"`
+	Scanned int    `json:"scanned"`
+	Matched int    `json:"matched"`
+	First   string `json:"first,omitempty"`
+	Last    string `json:"last,omitempty"`
 }
 
 // HasErrors reports whether any finding has severity error (exit code 1).

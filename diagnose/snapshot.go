@@ -34,6 +34,10 @@ type Snapshot struct {
 	// EventsCollected is false when no CloudTrail source was read at all,
 	// so "no events" means "unknown", not "none happened".
 	EventsCollected bool
+	// EventsFrom names the engine the events came from when it was not
+	// LookupEvents or the snapshot's files ("Athena table security.trail");
+	// "" otherwise.
+	EventsFrom string
 	// Warnings are reads that failed or input that was skipped, worded
 	// "{what}: {why}".
 	Warnings []string

@@ -24,7 +24,7 @@ type eventsOptions struct {
 	Paths  []string
 	Output string // "text" or "json"
 	Trail  trail.Options
-	Source eventsSource // S3, Athena or Lake instead of local files
+	Source trailSource // S3, Athena or Lake instead of local files
 }
 
 func eventsCommand(s IO) *cli.Command {
@@ -84,7 +84,7 @@ Examples:
 			&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable file or malformed record (exit 3)"},
 			&cli.IntFlag{Name: "workers", Usage: "files read at once", DefaultText: "one per CPU"},
 			&cli.StringFlag{Name: "delivery-margin", Value: "2h", Usage: "open trail files delivered up to `DURATION` after --until (CloudTrail delivers within minutes; widen it for late deliveries)"},
-		}, eventsSourceFlags()...),
+		}, trailSourceFlags(true)...),
 		Action: action(func(c *cli.Context) error {
 			opts, err := parseEventsOptions(c, time.Now())
 			if err != nil {
@@ -101,8 +101,8 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 	if err != nil {
 		return eventsOptions{}, err
 	}
-	o := eventsOptions{Paths: paths, Output: c.String("output")}
-	if err := parseEventsSource(c, &o); err != nil {
+	o := eventsOptions{Output: c.String("output")}
+	if o.Source, o.Paths, err = parseTrailSource(c, "events", "PATH", paths); err != nil {
 		return o, err
 	}
 	if len(o.Paths) == 0 && !o.Source.remote() {
@@ -534,4 +534,32 @@ func firstOf(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// readEvents reads the events from the source the command line names.
+func readEvents(ctx context.Context, s IO, o eventsOptions) (*trail.Result, error) {
+	if !o.Source.remote() {
+		return trail.Read(ctx, o.Paths, s.In, o.Trail)
+	}
+	return readTrail(ctx, s, o.Source, o.Trail)
+}
+
+// streamSource is trail.Stream for local files; S3, Athena and Lake are
+// read whole (their results are bounded by the question), then handed to
+// emit one by one. As with Stream, the Result then holds no Events.
+func streamSource(ctx context.Context, s IO, o eventsOptions, emit func(trail.Event) error) (*trail.Result, error) {
+	if !o.Source.remote() {
+		return trail.Stream(ctx, o.Paths, s.In, o.Trail, emit)
+	}
+	res, err := readEvents(ctx, s, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range res.Events {
+		if err := emit(e); err != nil {
+			return nil, err
+		}
+	}
+	res.Events = []trail.Event{}
+	return res, nil
 }

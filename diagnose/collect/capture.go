@@ -63,6 +63,10 @@ type CaptureOptions struct {
 	Progress io.Writer
 	// Now is the capture time; zero means time.Now().
 	Now time.Time
+	// NoLookup leaves CloudTrail's event history (LookupEvents) unread:
+	// the caller reads CloudTrail elsewhere (trail files in S3, Athena,
+	// CloudTrail Lake; see LoadOptions.Trail).
+	NoLookup bool
 	// RequestTimeout limits each AWS call, retries included; zero means
 	// DefaultRequestTimeout. The run's limit is the context's deadline:
 	// when it passes, Capture keeps what it read and warns of the rest.
@@ -270,7 +274,10 @@ func (c *capture) run(ctx context.Context) error {
 	for _, loc := range wrongRegionChecks(dests, rcfg, account, region) {
 		goRun(func() error { return c.readOtherRegion(ctx, loc) })
 	}
-	first, fallback := c.trailPairs(dests)
+	var first, fallback []*trailPair
+	if !c.opts.NoLookup {
+		first, fallback = c.trailPairs(dests)
+	}
 	var firstWG sync.WaitGroup
 	for _, p := range first {
 		firstWG.Add(1)

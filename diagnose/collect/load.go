@@ -39,6 +39,14 @@ type LoadOptions struct {
 	// (`--since`, `--until`); zero means unbounded, and Until defaults to
 	// the capture time. See eventScope.
 	EventsSince, EventsUntil time.Time
+	// Trail, when set, is where the CloudTrail evidence comes from instead
+	// of the folder's own CloudTrail files and Events: trail files in S3,
+	// an Athena table or a CloudTrail Lake event data store. It is asked
+	// the question's scope (TrailScope) and must answer it whole: its error
+	// is LoadDir's. TrailFrom names it in the report ("Athena table
+	// security.trail").
+	Trail     func(ctx context.Context, scope trail.Options) (*trail.Result, error)
+	TrailFrom string
 	// Now is the capture time used only when neither snapshot.json nor any
 	// file time gives one.
 	Now time.Time
@@ -1022,16 +1030,36 @@ func checkEvents(events []trail.Event) error {
 	return nil
 }
 
-// eventScope is what the question needs from CloudTrail, so that a trail
-// folder (an organization bucket) is pruned to it before any file is
-// opened: the source account and the destination accounts of the source's
-// rules, the source and destination regions (replication records land in
-// the source account's and the destination account's trails, in the
-// destination region and the source region), and a window that ends at the
-// capture time, since the policies read are those of that moment. Without
-// the source's rules, accounts and regions are not narrowed.
+// eventScope is the question of LoadDir's diagnosis: TrailScope of the
+// snapshot's repository (every repository for a whole-registry capture).
 func eventScope(snap *diagnose.Snapshot, opts LoadOptions, sources []diagnose.Location) trail.Options {
-	o := trail.Options{Repository: snap.Repository, Filter: trail.FilterAll, Since: opts.EventsSince, Until: opts.EventsUntil}
+	var repos []string
+	if snap.Repository != "" {
+		repos = []string{snap.Repository}
+	}
+	return TrailScope(snap, sources, repos, opts.EventsSince, opts.EventsUntil)
+}
+
+// TrailScope is what a diagnosis of repos (none: every repository) in the
+// source registries of snap needs from CloudTrail, so that a trail folder
+// (an organization bucket) is pruned to it before any file is opened, and
+// an Athena or Lake query reads only its partitions: the replication calls
+// (successful or not) of those repositories, in the source accounts and
+// the destination accounts of the rules covering them, in the source and
+// destination regions (replication records land in the source account's
+// and the destination account's trails, in the destination region and the
+// source region), from since to until. until defaults to the capture time,
+// since the policies read are those of that moment. When no rule of a
+// source covers the repositories, the destinations of all its rules are
+// asked (the records of a rule since changed); a source without rules read
+// leaves accounts and regions unnarrowed.
+func TrailScope(snap *diagnose.Snapshot, sources []diagnose.Location, repos []string, since, until time.Time) trail.Options {
+	o := trail.Options{Filter: trail.FilterAll, Since: since, Until: until}
+	if len(repos) == 1 {
+		o.Repository = repos[0]
+	} else {
+		o.Repositories = slices.Clone(repos)
+	}
 	if o.Until.IsZero() && !snap.CapturedAt.IsZero() {
 		o.Until = snap.CapturedAt.Add(time.Minute) // captured_at is to the second
 	}
@@ -1042,16 +1070,32 @@ func eventScope(snap *diagnose.Snapshot, opts LoadOptions, sources []diagnose.Lo
 			return o // a source without rules: do not narrow
 		}
 		accounts, regions = appendNew(accounts, loc.Account), appendNew(regions, loc.Region)
-		if rc := src.DescribeRegistry.Value.ReplicationConfiguration; rc != nil {
-			for _, r := range rc.Rules {
-				for _, d := range r.Destinations {
-					accounts, regions = appendNew(accounts, d.RegistryID), appendNew(regions, d.Region)
-				}
+		for _, r := range rulesCovering(src.DescribeRegistry.Value.ReplicationConfiguration, repos) {
+			for _, d := range r.Destinations {
+				accounts, regions = appendNew(accounts, d.RegistryID), appendNew(regions, d.Region)
 			}
 		}
 	}
 	o.Accounts, o.Regions = accounts, regions
 	return o
+}
+
+// rulesCovering are the rules of rc whose filters cover one of repos; all
+// of them when repos is empty or none does.
+func rulesCovering(rc *diagnose.ReplicationConfiguration, repos []string) []diagnose.ReplicationRule {
+	if rc == nil {
+		return nil
+	}
+	var out []diagnose.ReplicationRule
+	for _, r := range rc.Rules {
+		if slices.ContainsFunc(repos, func(repo string) bool { return covers(r, repo) }) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return rc.Rules
+	}
+	return out
 }
 
 func appendNew(list []string, s string) []string {
@@ -1079,8 +1123,23 @@ func (l *loader) brokenLookup(res *trail.Result) error {
 	return nil
 }
 
-// readEvents reads the snapshot's CloudTrail files and opts.Events.
+// readEvents reads the snapshot's CloudTrail files and opts.Events, or
+// asks opts.Trail instead.
 func (l *loader) readEvents(opts LoadOptions) error {
+	if opts.Trail != nil {
+		res, err := opts.Trail(l.ctx, eventScope(l.snap, opts, l.sources()))
+		if err != nil {
+			return fmt.Errorf("reading CloudTrail from %s: %w", opts.TrailFrom, err)
+		}
+		if err := checkEvents(res.Events); err != nil {
+			return err
+		}
+		// The engine answered the whole question, even with no row.
+		l.snap.EventsCollected = res.Scanned.Files == 0 || res.Scanned.Files > res.Unreadable
+		l.snap.Events, l.snap.EventsScanned, l.snap.EventsFrom = res.Events, res.Scanned, opts.TrailFrom
+		l.snap.Warnings = append(l.snap.Warnings, res.Warnings...)
+		return nil
+	}
 	paths := append(slices.Clone(l.eventPaths), opts.Events...)
 	if len(paths) == 0 {
 		return nil

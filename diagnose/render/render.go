@@ -143,6 +143,9 @@ func eventsLine(r *diagnose.Report) string {
 		return "CloudTrail: not collected, so failed replication calls could not be checked (add --events PATH)."
 	}
 	s := fmt.Sprintf("CloudTrail: %d record(s) scanned, %d replication event(s) for %s", e.Scanned, e.Matched, r.Repository)
+	if e.From != "" {
+		s = fmt.Sprintf("CloudTrail from %s: %d record(s) read, %d replication event(s) for %s", e.From, e.Scanned, e.Matched, r.Repository)
+	}
 	if e.First != "" {
 		s += fmt.Sprintf(", from %s to %s", e.First, e.Last)
 	}

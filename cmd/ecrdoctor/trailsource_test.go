@@ -133,7 +133,8 @@ func TestEventsSourceUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"two sources", []string{"events", "--athena-table", "db.t", "--lake", "eds1"}, "give one source"},
+		{"two sources", []string{"events", "--athena-table", "db.t", "--lake", "eds1"}, "--athena-table and --lake are two CloudTrail sources: give one"},
+		{"s3 and athena", []string{"events", "s3://org-trail", "--athena-table", "db.t"}, "PATH s3://… and --athena-table are two CloudTrail sources"},
 		{"files and athena", []string{"events", "x.json", "--athena-table", "db.t"}, "cannot be read together"},
 		{"bad table", []string{"events", "--athena-table", `db.t"; DROP`}, "--athena-table"},
 		{"table without database", []string{"events", "--athena-table", "trail"}, "DATABASE.TABLE"},
@@ -143,7 +144,7 @@ func TestEventsSourceUsage(t *testing.T) {
 		{"workgroup without athena", []string{"events", "x.json", "--workgroup", "primary"}, "are for --athena-table"},
 		{"bad bucket", []string{"events", "s3://Bad_Bucket/AWSLogs"}, "bucket"},
 		{"bad repository for athena", []string{"events", "--athena-table", "db.t", "--repo", "x' OR '1'='1", "--aws-region", "us-east-1"}, "repository"},
-		{"profile without a remote source", []string{"events", "x.json", "--profile", "p"}, "are for s3://"},
+		{"profile without a remote source", []string{"events", "x.json", "--profile", "p"}, "are for PATH s3://"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
