@@ -61,6 +61,17 @@ func (s trailSource) name() string {
 	return "CloudTrail files"
 }
 
+// flag is the flag that chose the source, for messages.
+func (s trailSource) flag() string {
+	switch {
+	case s.AthenaTable != "":
+		return "--athena-table"
+	case s.Lake != "":
+		return "--lake"
+	}
+	return "s3://"
+}
+
 // trailSourceFlags are the flags that choose the source, defined once for
 // every command. own is for a command without live flags (events): it
 // gets --profile and --timeout of its own; why and scan read the engine

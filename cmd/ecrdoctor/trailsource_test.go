@@ -25,6 +25,36 @@ func sourceDenial() awstest.Event {
 		DestAccount: dst, DestRegion: region, Repository: "my-repo", ErrorCode: "AccessDenied", ErrorMessage: awstest.DeniedMessage(src, dst, region, "my-repo")}
 }
 
+// queryRow is the row an Athena or Lake query of ecrdoctor's returns for
+// e: its record in the query's columns (collect.QueryColumns).
+func queryRow(e awstest.Event) map[string]string {
+	rec, _ := json.Marshal(e.Record())
+	var r struct {
+		EventID, EventTime, EventSource, EventName, AWSRegion, RecipientAccountID, ErrorCode, ErrorMessage string
+		UserIdentity                                                                                       struct{ Type, ARN, AccountID string }
+		RequestParameters                                                                                  struct{ RepositoryName, RegistryID string }
+	}
+	json.Unmarshal(rec, &r)
+	return map[string]string{"eventid": r.EventID, "eventtime": r.EventTime, "eventsource": r.EventSource, "eventname": r.EventName,
+		"awsregion": r.AWSRegion, "recipientaccountid": r.RecipientAccountID, "errorcode": r.ErrorCode, "errormessage": r.ErrorMessage,
+		"useridentitytype": r.UserIdentity.Type, "useridentityarn": r.UserIdentity.ARN, "useridentityaccountid": r.UserIdentity.AccountID,
+		"repositoryname": r.RequestParameters.RepositoryName, "registryid": r.RequestParameters.RegistryID}
+}
+
+// athenaRow is a query row as moto's Athena answers it: the columns in
+// order, nil for NULL.
+func athenaRow(vals map[string]string) []*string {
+	var row []*string
+	for _, c := range collect.QueryColumns() {
+		if v, ok := vals[c]; ok && v != "" {
+			row = append(row, aws.String(v))
+		} else {
+			row = append(row, nil)
+		}
+	}
+	return row
+}
+
 // TestEventsFromS3: events reads an organization trail's bucket.
 func TestEventsFromS3(t *testing.T) {
 	t.Parallel()
@@ -74,24 +104,7 @@ func TestEventsFromS3(t *testing.T) {
 func TestEventsFromAthena(t *testing.T) {
 	t.Parallel()
 	env := awstest.New(t)
-	rec, _ := json.Marshal(sourceDenial().Record())
-	var r struct {
-		EventID, EventTime, EventSource, EventName, AWSRegion, RecipientAccountID, ErrorCode, ErrorMessage string
-		UserIdentity                                                                                       struct{ Type, ARN, AccountID string }
-	}
-	json.Unmarshal(rec, &r)
-	vals := map[string]string{"eventid": r.EventID, "eventtime": r.EventTime, "eventsource": r.EventSource, "eventname": r.EventName,
-		"awsregion": r.AWSRegion, "recipientaccountid": "111111111111", "errorcode": r.ErrorCode, "errormessage": r.ErrorMessage,
-		"useridentitytype": r.UserIdentity.Type, "useridentityarn": r.UserIdentity.ARN, "useridentityaccountid": r.UserIdentity.AccountID,
-		"repositoryname": "my-repo", "registryid": "222222222222"}
-	var row []*string
-	for _, c := range collect.QueryColumns() {
-		if v, ok := vals[c]; ok {
-			row = append(row, aws.String(v))
-		} else {
-			row = append(row, nil)
-		}
-	}
+	row := athenaRow(queryRow(sourceDenial()))
 	env.Moto.AthenaResults(t, "us-east-1", collect.QueryColumns(), [][]*string{row})
 	code, stdout, stderr := runAWS(t, env, "events", "--athena-table", "security.trail", "--output-location", "s3://results/ecrdoctor/",
 		"--aws-region", "us-east-1", "--repo", "my-repo", "--since", "2024-05-01", "--until", "2024-05-01")

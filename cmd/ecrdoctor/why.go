@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/render"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
 // whyOptions are the flags of `ecrdoctor why`. Without Snapshot the
@@ -28,6 +30,9 @@ type whyOptions struct {
 	// Verbose shows every finding in full (text output).
 	Verbose bool
 	Live    liveOptions
+	// Trail is where CloudTrail is read from instead of LookupEvents (live)
+	// or the snapshot's own files: S3, Athena or Lake; zero for neither.
+	Trail trailSource
 	// EventsSince and EventsUntil bound the CloudTrail records read
 	// (--since, --until); zero means unbounded.
 	EventsSince, EventsUntil time.Time
@@ -38,6 +43,7 @@ func whyCommand(s IO) *cli.Command {
 		Name:  "why",
 		Usage: "explain why a repository's images are not replicating, with evidence and a verified fix",
 		UsageText: `ecrdoctor why --repo NAME [--snapshot DIR | live flags] [--events PATH]... [--output text|json|markdown]
+ecrdoctor why --repo NAME [--snapshot DIR] --athena-table DB.TABLE | --lake EDS | --events s3://BUCKET[/PREFIX]
 
 Examples:
   # Live, with your usual AWS profile; destination accounts through a role
@@ -49,6 +55,19 @@ Examples:
   # Add CloudTrail log files synced from S3
   ecrdoctor why --repo my-repo --snapshot ./snap --events ./AWSLogs
 
+  # Live, CloudTrail from the organization trail instead of LookupEvents: an Athena
+  # table (made by 'ecrdoctor athena-ddl'), a CloudTrail Lake event data store, or
+  # the trail's bucket; the trail's account has its own profile
+  ecrdoctor why --repo my-repo --profile prod --since 30d \
+      --athena-table security.cloudtrail_logs_org --workgroup primary \
+      --trail-profile log-archive --aws-region us-east-1
+  ecrdoctor why --repo my-repo --profile prod --since 90d \
+      --lake arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE
+  ecrdoctor why --repo my-repo --profile prod --since 3d --events s3://org-trail-logs/AWSLogs/o-exampleorgid/
+
+  # A snapshot's policies with the organization's CloudTrail (it replaces the snapshot's own)
+  ecrdoctor why --repo my-repo --snapshot ./snap --athena-table security.cloudtrail_logs_org
+
   # For a ticket bot
   ecrdoctor why --repo my-repo --snapshot ./snap --output json`,
 		Description: `why reads the source registry's replication rules, the CloudTrail records of
@@ -56,6 +75,19 @@ failed ReplicateImage calls and the destination's registry policy, repository po
 and repositories; evaluates the policies the way IAM does; and prints the root cause,
 its evidence and the fix: the destination registry policy with the grant merged in,
 checked by the evaluator, with the aws command and the Terraform resource to apply it.
+
+CloudTrail comes from LookupEvents (live: each account and region, 2 requests a
+second, 90 days) or the snapshot's files, plus --events PATH. At organization scale,
+--athena-table, --lake or --events s3://BUCKET[/PREFIX] (one of them) read it from
+the organization trail instead: one query (or the bucket's day folders) for exactly
+the source account and region, the destinations of the rules covering --repo, that
+repository and the window --since (default 7d; with --snapshot, 7 days before the
+capture) to --until (default: the capture time). Live, LookupEvents is then not
+called; with --snapshot, the snapshot's own CloudTrail files are not read. The
+engine runs with --trail-profile (default --profile) in --aws-region (default
+--region), within --timeout; stderr says what the query scanned and cost, and the
+evidence names the query (athena:QUERY-ID#ROW, lake:QUERY-ID#ROW, s3://BUCKET/KEY#N).
+A query that fails is exit 3: the diagnosis is not made without the CloudTrail asked.
 
 Exit status: 0 no finding of severity error (the verdict is healthy, or unknown
 when something could not be read: read the verdict), 1 a problem was found,
@@ -68,12 +100,11 @@ when something could not be read: read the verdict), 1 a problem was found,
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, json or markdown"},
 			&cli.BoolFlag{Name: "verbose", Usage: "show every finding in full, all its evidence, and the fix's policy in each form (by default the report fits a screen)"},
 			&cli.StringFlag{Name: "until", Usage: "only CloudTrail events before `TIME` (RFC 3339, date, or 7d/36h ago); default: the snapshot's capture time"},
-		}, liveFlags()...),
+		}, append(liveFlags(), trailSourceFlags(false)...)...),
 		Action: action(func(c *cli.Context) error {
 			opts := whyOptions{
 				Repo:          c.String("repo"),
 				Snapshot:      c.String("snapshot"),
-				Events:        c.StringSlice("events"),
 				SourceAccount: c.String("source-account"),
 				Region:        c.String("region"),
 				Output:        c.String("output"),
@@ -82,11 +113,30 @@ when something could not be read: read the verdict), 1 a problem was found,
 			if err := opts.validate(); err != nil {
 				return err
 			}
+			var err error
+			if opts.Trail, opts.Events, err = parseTrailSource(c, "why", "--events", c.StringSlice("events")); err != nil {
+				return err
+			}
+			opts.Trail.AWS = s.AWS
+			if opts.Trail.remote() {
+				if opts.Trail.Profile == "" {
+					opts.Trail.Profile = c.String("profile")
+				}
+				if opts.Trail.AWSRegion == "" {
+					opts.Trail.AWSRegion = opts.Region
+				}
+				if c.IsSet("max-events") {
+					return usageErrorf("why: --max-events caps LookupEvents, which %s replaces: it has no effect", opts.Trail.flag())
+				}
+			}
 			if err := opts.parseWindow(c, time.Now()); err != nil {
 				return err
 			}
 			if opts.Snapshot != "" {
 				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "max-events", "timeout", "request-timeout"} {
+					if opts.Trail.remote() && (name == "profile" || name == "timeout") {
+						continue // they are the engine's
+					}
 					if c.IsSet(name) {
 						return usageErrorf("why: --%s reads AWS; it has no effect with --snapshot", name)
 					}
@@ -186,8 +236,25 @@ func runWhy(ctx context.Context, s IO, o whyOptions) error {
 	}
 	dir := o.Snapshot
 	load := collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In, EventsSince: o.EventsSince, EventsUntil: o.EventsUntil}
+	var engineErr error
+	if o.Trail.remote() {
+		load.Trail, load.TrailFrom = func(ctx context.Context, scope trail.Options) (*trail.Result, error) {
+			if scope.Since.IsZero() && !scope.Until.IsZero() {
+				scope.Since = scope.Until.Add(-collect.DefaultSince) // as a live capture's lookup
+			}
+			res, err := readTrail(ctx, s, o.Trail, scope)
+			engineErr = err
+			return res, err
+		}, o.Trail.name()
+	}
 	var stats *collect.CaptureStats
 	if o.Snapshot == "" {
+		if o.Trail.remote() && o.Live.Timeout > 0 {
+			// One --timeout for all of AWS: the capture, then the query.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, o.Live.Timeout, fmt.Errorf("--timeout %s passed", o.Live.Timeout))
+			defer cancel()
+		}
 		tmp, err := os.MkdirTemp("", "ecrdoctor-why-")
 		if err != nil {
 			return inputErrorf("creating a temporary folder: %w", err)
@@ -195,15 +262,24 @@ func runWhy(ctx context.Context, s IO, o whyOptions) error {
 		defer os.RemoveAll(tmp)
 		live := o.Live
 		live.Capture.Repository = o.Repo
+		live.Capture.NoLookup = o.Trail.remote()
 		if stats, err = capture(ctx, s, live, tmp); err != nil {
 			return err
 		}
 		dir, load.Live = tmp, true
 	} else {
 		load.SourceAccount, load.SourceRegion = o.SourceAccount, o.Region
+		if o.Trail.remote() {
+			fmt.Fprintf(s.Err, "ecrdoctor: note: CloudTrail comes from %s only: the snapshot's own lookup-events and trail files are not read\n", o.Trail.name())
+		}
 	}
 	snap, err := collect.LoadDir(ctx, dir, load)
+	var ee *exitError
 	switch {
+	case engineErr != nil && errors.As(engineErr, &ee):
+		return engineErr // a usage error found before the query
+	case engineErr != nil:
+		return inputErrorf("why: %v", err)
 	case err != nil && load.Live:
 		return inputErrorf("reading what was captured: %w", err)
 	case errors.Is(err, collect.ErrSourceUnknown) || errors.Is(err, collect.ErrRepositoryMismatch):

@@ -72,6 +72,13 @@ func (m *Moto) motoAPI(t testing.TB, path string, body any) {
 func (m *Moto) athena(w http.ResponseWriter, r *http.Request, op string, body []byte) bool {
 	switch op {
 	case "athena:GetQueryResults", "athena:GetQueryExecution":
+	case "athena:StartQueryExecution":
+		var in AthenaStart
+		_ = json.Unmarshal(body, &in)
+		m.mu.Lock()
+		m.athenaStarts = append(m.athenaStarts, in)
+		m.mu.Unlock()
+		return false // moto starts it
 	default:
 		return false
 	}
@@ -130,4 +137,19 @@ func (m *Moto) AthenaPages() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.athenaPages
+}
+
+// AthenaStart is what a StartQueryExecution asked: the SQL and the values
+// bound to its ? placeholders, in order.
+type AthenaStart struct {
+	QueryString         string
+	ExecutionParameters []string
+	WorkGroup           string
+}
+
+// AthenaStarts returns the queries started, in order.
+func (m *Moto) AthenaStarts() []AthenaStart {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]AthenaStart(nil), m.athenaStarts...)
 }

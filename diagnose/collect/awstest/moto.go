@@ -56,6 +56,7 @@ type Moto struct {
 	// AthenaScanned is every Athena query's DataScannedInBytes (moto's is 0).
 	AthenaScanned int64
 	athenaPages   int
+	athenaStarts  []AthenaStart
 
 	accounts map[string]string // access key -> account, learnt from moto
 	// replication keeps each registry's replication configuration as it
