@@ -90,6 +90,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("statements=%d/explain", n), func(b *testing.B) {
 			b.ReportAllocs()
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				Evaluate(p, benchRequest)
 			}
@@ -98,6 +99,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		// evaluates them.
 		b.Run(fmt.Sprintf("statements=%d/decide", n), func(b *testing.B) {
 			b.ReportAllocs()
+			defer cpuPerOp(b)()
 			for b.Loop() {
 				Decide(p, nil, benchRequest)
 			}
@@ -133,6 +135,7 @@ func BenchmarkEvaluateReference(b *testing.B) {
 	}
 	req := toReference(benchRequest)
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		reference.Evaluate(p, req)
 	}

@@ -2,9 +2,11 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -139,6 +141,7 @@ type span struct{ from, to int }
 
 func evaluate(resource *Policy, identity []*Policy, req Request, explain bool) Result {
 	e := newEvaluation(req, explain)
+	defer e.release()
 	var rc *compiled
 	n, nRes := 0, 0
 	if resource != nil {
@@ -153,20 +156,10 @@ func evaluate(resource *Policy, identity []*Policy, req Request, explain bool) R
 		}
 	}
 	res := Result{Statements: make([]StatementResult, n)}
-	e.spans = make([]stmtSpan, n)
-	conds := 0
-	if rc != nil {
-		conds = rc.conds
-	}
-	for _, ip := range identity {
-		if ip != nil {
-			conds += compiledOf(ip).conds
-		}
-	}
-	// At most every condition fails; a policy has few, so reserve them.
-	e.fails = make([]ConditionFailure, 0, min(conds, 64))
+	e.spans = slices.Grow(e.spans, n)[:n]
+	clear(e.spans)
 	if explain {
-		e.buf = make([]byte, 0, 320*n+64)
+		e.buf = slices.Grow(e.buf, 320*n+64)
 	}
 	at := 0
 	if rc != nil {
@@ -269,17 +262,26 @@ func evaluate(resource *Policy, identity []*Policy, req Request, explain bool) R
 // assemble gives each statement its failed conditions and reasons, which
 // the evaluation wrote into one list and one text to allocate them once.
 func (e *evaluation) assemble(srs []StatementResult) {
+	// The evaluation's lists are reused by the next one: the Result gets
+	// its own copy, of the size used.
+	var fails []ConditionFailure
+	if len(e.fails) > 0 {
+		fails = make([]ConditionFailure, len(e.fails))
+		for i, f := range e.fails {
+			fails[i] = ConditionFailure{Condition: *f.c, MissingKey: f.missing}
+		}
+	}
 	var text string
 	if e.explain {
 		text = string(e.buf)
-		for i := range e.fails {
-			e.fails[i].Reason = text[e.failSpans[i].from:e.failSpans[i].to]
+		for i := range fails {
+			fails[i].Reason = text[e.failSpans[i].from:e.failSpans[i].to]
 		}
 	}
 	for i := range srs {
 		sp := &e.spans[i]
 		if sp.failTo > sp.failFrom {
-			srs[i].FailedConditions = e.fails[sp.failFrom:sp.failTo:sp.failTo]
+			srs[i].FailedConditions = fails[sp.failFrom:sp.failTo:sp.failTo]
 		}
 		if e.explain {
 			if sp.fixed != "" {
@@ -318,8 +320,14 @@ type evaluation struct {
 
 	buf       []byte // explain: every reason, one after another
 	spans     []stmtSpan
-	fails     []ConditionFailure
+	fails     []failRef
 	failSpans []span
+}
+
+// failRef is a condition that failed, until the Result copies it.
+type failRef struct {
+	c       *Condition
+	missing bool
 }
 
 type ctxEntry struct {
@@ -334,9 +342,21 @@ type slot struct {
 
 type missingKey struct{ lower, canonical string }
 
+// evaluations holds the scratch space of finished evaluations (their
+// lists and text buffer), so that deciding many requests does not make
+// garbage of it each time.
+var evaluations = sync.Pool{New: func() any { return new(evaluation) }}
+
+// maxPooled bounds the scratch an evaluation keeps for the next one (bytes
+// of text buffer, or statements): a 10,000-statement policy's is not worth
+// holding on to.
+const maxPooled = 1 << 16
+
 func newEvaluation(req Request, explain bool) *evaluation {
 	req.Principal = req.Principal.normalized()
-	e := &evaluation{req: req, explain: explain, ctx: make([]ctxEntry, 0, len(req.Context)+4)}
+	e := evaluations.Get().(*evaluation)
+	*e = evaluation{req: req, explain: explain, ctx: e.ctx[:0], slots: e.slots[:0], missing: e.missing[:0],
+		buf: e.buf[:0], spans: e.spans[:0], fails: e.fails[:0], failSpans: e.failSpans[:0]}
 	for k, v := range req.Context {
 		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v})
 	}
@@ -368,6 +388,22 @@ func newEvaluation(req Request, explain bool) *evaluation {
 		derive("aws:principaltype", TypeAnonymous)
 	}
 	return e
+}
+
+// release returns e's scratch space to the pool, holding no reference to
+// the request or the policy.
+func (e *evaluation) release() {
+	if cap(e.buf) > maxPooled || cap(e.spans) > maxPooled || cap(e.slots) > maxPooled {
+		return
+	}
+	clear(e.ctx)
+	clear(e.slots)
+	clear(e.missing)
+	clear(e.spans)
+	clear(e.fails)
+	*e = evaluation{ctx: e.ctx[:0], slots: e.slots[:0], missing: e.missing[:0],
+		buf: e.buf[:0], spans: e.spans[:0], fails: e.fails[:0], failSpans: e.failSpans[:0]}
+	evaluations.Put(e)
 }
 
 // find returns the values the request gives a key (lower-cased name): those
@@ -615,7 +651,7 @@ func (e *evaluation) evalStatement(name string, cs *cStatement, resourcePolicy b
 			continue
 		}
 		sr.ConditionMatch = false
-		e.fails = append(e.fails, ConditionFailure{Condition: *cs.conds[i].c, MissingKey: missing})
+		e.fails = append(e.fails, failRef{cs.conds[i].c, missing})
 		e.failSpans = append(e.failSpans, span{at, len(e.buf)})
 		otherFailure = otherFailure || !missing
 	}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -466,5 +467,30 @@ func TestMatchWildcard(t *testing.T) {
 				t.Errorf("MatchWildcard(%q, %q, %v) = %v", tc.pattern, tc.s, tc.ci, got)
 			}
 		})
+	}
+}
+
+// Evaluations reuse their scratch space: a Result must not share it with
+// the evaluations that come after, which write other requests' failures
+// and reasons into it, nor carry state from the ones before.
+func TestEvaluationsShareNothing(t *testing.T) {
+	p := mustParse(t, benchPolicy())
+	other := benchRequest
+	other.Action = "ecr:BatchGetImage"
+	other.Context = map[string][]string{"aws:PrincipalOrgID": {"o-abcdef3"}, "aws:SourceIp": {"192.168.3.7"}}
+	first := Evaluate(p, benchRequest)
+	want := fmt.Sprintf("%#v", first)
+	if len(first.MissingContextKeys) == 0 || !slices.ContainsFunc(first.Statements, func(sr StatementResult) bool { return len(sr.FailedConditions) > 0 }) {
+		t.Fatalf("the request should consult absent keys and fail conditions: %#v", first)
+	}
+	for range 3 {
+		Evaluate(p, other)
+		Decide(p, nil, other)
+	}
+	if got := fmt.Sprintf("%#v", first); got != want {
+		t.Errorf("a later evaluation changed an earlier Result:\n got %s\nwant %s", got, want)
+	}
+	if again := fmt.Sprintf("%#v", Evaluate(p, benchRequest)); again != want {
+		t.Errorf("the same request evaluated after others:\n got %s\nwant %s", again, want)
 	}
 }
