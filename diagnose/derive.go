@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -75,19 +74,19 @@ type destination struct {
 	denial *trail.Denial
 }
 
-// parsedPolicy is a policy parsed once, with its statements as written.
+// parsedPolicy is a policy parsed once; doc keeps its statements as
+// written too.
 type parsedPolicy struct {
-	text       string
-	doc        *policy.Policy
-	statements []json.RawMessage // nil when the text does not split
+	text string
+	doc  *policy.Policy
 }
 
 // statementJSON returns the compact text of statement index.
 func (p *parsedPolicy) statementJSON(index int) string {
-	if index < 0 || index >= len(p.statements) {
+	if index < 0 || index >= len(p.doc.Statements) {
 		return compactJSON(p.text)
 	}
-	return compactJSON(string(p.statements[index]))
+	return compactJSON(p.doc.StatementSource(index))
 }
 
 func (p *parsedPolicy) statement(index int) *policy.Statement {
@@ -213,9 +212,6 @@ func (r *run) parse(pf PolicyFact) (*parsedPolicy, error) {
 		return nil, fmt.Errorf("%s: policyText is not a valid policy: %w", pf.Source, err)
 	}
 	p := &parsedPolicy{text: pf.Text, doc: doc}
-	if _, stmts, err := splitPolicy(pf.Text); err == nil {
-		p.statements = stmts
-	}
 	r.parsed[pf.Text] = p
 	return p, nil
 }

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -65,10 +66,6 @@ func buildFix(d *destination, found []Finding) *Fix {
 	if d.RepositoryExists != TriYes {
 		actions = append(actions, actionCreate)
 	}
-	existing := ""
-	if d.registry != nil {
-		existing = d.RegistryPolicy.Text
-	}
 	replaced := d.mistakenGrants()
 	replace := map[int]bool{}
 	var replacedNames []string
@@ -80,7 +77,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 			actions = append(actions, actionCreate)
 		}
 	}
-	merged, sid, err := mergeGrant(existing, src, dst, d.Prefixes, actions, replace)
+	merged, sid, err := mergeGrant(d.registry, src, dst, d.Prefixes, actions, replace)
 	if err != nil {
 		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows %s %s: %v", dst, awsid.AccountRootARN(dst.Region, src), strings.Join(actions, " and "), err)}}
 	}
@@ -132,7 +129,8 @@ func buildFix(d *destination, found []Finding) *Fix {
 				strings.Join(blockers, ", "), dst, src, src))
 		return fix
 	}
-	if issues := policy.CheckRegistryPolicy(compactJSON(string(merged)), p, d.Scope); len(issues) > 0 {
+	compact := compactJSON(string(merged))
+	if issues := policy.CheckRegistryPolicy(compact, p, d.Scope); len(issues) > 0 {
 		var msgs []string
 		for _, iss := range issues {
 			msgs = append(msgs, iss.Message)
@@ -143,7 +141,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 	}
 
 	fix.RegistryPolicy = json.RawMessage(merged)
-	fix.AWSCLI = fmt.Sprintf("aws ecr put-registry-policy --region %s --policy-text %s", shellQuote(dst.Region), shellQuote(compactJSON(string(merged))))
+	fix.AWSCLI = fmt.Sprintf("aws ecr put-registry-policy --region %s --policy-text %s", shellQuote(dst.Region), shellQuote(compact))
 	fix.Terraform = terraformRegistryPolicy(dst, src, merged)
 	fix.Verified = true
 
@@ -160,7 +158,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 		}
 		fix.Steps = append(fix.Steps, fmt.Sprintf("Put this registry policy in account %s, region %s: it replaces %s, the grant diagnosed above as wrong, with statement %q, which allows account %s %s%s.",
 			dst.Account, dst.Region, strings.Join(replacedNames, " and "), sid, src, strings.Join(actions, " and "), kept))
-	case existing != "":
+	case d.registry != nil:
 		fix.Steps = append(fix.Steps, fmt.Sprintf("Put this registry policy in account %s, region %s: it keeps the existing %d statement(s) unchanged and adds statement %q, which allows account %s %s.",
 			dst.Account, dst.Region, len(d.registry.doc.Statements), sid, src, strings.Join(actions, " and ")))
 	default:
@@ -177,32 +175,24 @@ func buildFix(d *destination, found []Finding) *Fix {
 // mergeGrant returns the registry policy to put: the existing policy's
 // statements unchanged, plus a statement granting the source account the
 // actions on the repositories the rule replicates. The statements in replace
-// are left out, and the grant takes the place of the first of them.
-func mergeGrant(existing, src string, dst Location, prefixes, actions []string, replace map[int]bool) ([]byte, string, error) {
-	doc := struct {
-		Version   string            `json:"Version"`
-		ID        json.RawMessage   `json:"Id,omitempty"`
-		Statement []json.RawMessage `json:"Statement"`
-	}{Version: "2012-10-17"}
+// are left out, and the grant takes the place of the first of them. The
+// document is the one encoding/json's MarshalIndent writes for the existing
+// statements as written, built from the text Parse kept: a registry policy
+// of 10,000 statements is not decoded again.
+func mergeGrant(existing *parsedPolicy, src string, dst Location, prefixes, actions []string, replace map[int]bool) ([]byte, string, error) {
+	version, id := policy.Version2012, ""
+	var stmts []string
 	sids := map[string]bool{}
-	if existing != "" {
-		top, stmts, err := splitPolicy(existing)
-		if err != nil {
-			return nil, "", fmt.Errorf("the existing policy: %w", err)
+	if existing != nil {
+		if v := existing.doc.Version; v != "" {
+			version = v
 		}
-		if v, ok := top["Version"]; ok {
-			_ = json.Unmarshal(v, &doc.Version)
-		}
-		doc.ID = top["Id"]
-		for i, st := range stmts {
+		id = existing.doc.ElementSource("Id")
+		for i, st := range existing.doc.Statements {
 			if !replace[i] {
-				doc.Statement = append(doc.Statement, st)
+				stmts = append(stmts, existing.doc.StatementSource(i))
+				sids[st.Sid] = true
 			}
-		}
-		for _, st := range doc.Statement {
-			var x struct{ Sid string }
-			_ = json.Unmarshal(st, &x)
-			sids[x.Sid] = true
 		}
 	}
 	sid := "AllowReplicationFrom" + src
@@ -229,18 +219,35 @@ func mergeGrant(existing, src string, dst Location, prefixes, actions []string, 
 	if err != nil {
 		return nil, "", err
 	}
-	at := len(doc.Statement)
+	at := len(stmts)
 	for i := range replace {
 		if i < at {
 			at = i // the statements before it are all kept
 		}
 	}
-	doc.Statement = slices.Insert(doc.Statement, at, json.RawMessage(g))
-	out, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	stmts = slices.Insert(stmts, at, string(g))
+
+	var doc bytes.Buffer
+	doc.WriteString(`{"Version":"` + version + `"`)
+	if id != "" {
+		doc.WriteString(`,"Id":` + id)
+	}
+	doc.WriteString(`,"Statement":[`)
+	for i, st := range stmts {
+		if i > 0 {
+			doc.WriteByte(',')
+		}
+		doc.WriteString(st)
+	}
+	doc.WriteString("]}")
+	// MarshalIndent escapes <, > and & (and U+2028, U+2029) in what it
+	// copies, and indents; the whitespace as written is dropped by Indent.
+	var escaped, out bytes.Buffer
+	json.HTMLEscape(&escaped, doc.Bytes())
+	if err := json.Indent(&out, escaped.Bytes(), "", "  "); err != nil {
 		return nil, "", err
 	}
-	return out, sid, nil
+	return out.Bytes(), sid, nil
 }
 
 // grantResources scopes the grant to the rule's filter prefixes in the
@@ -316,6 +323,12 @@ func onlyReplicationActions(stmt json.RawMessage) bool {
 	default:
 		return false
 	}
+	return onlyReplicationActionList(acts)
+}
+
+// onlyReplicationActionList reports whether a statement's Action names
+// ecr:ReplicateImage or ecr:CreateRepository and nothing else.
+func onlyReplicationActionList(acts []string) bool {
 	for _, act := range acts {
 		if !strings.EqualFold(act, actionReplicate) && !strings.EqualFold(act, actionCreate) {
 			return false
@@ -362,7 +375,8 @@ func (d *destination) mistakenGrants() []policy.StatementResult {
 }
 
 func (d *destination) onlyReplication(index int) bool {
-	return index >= 0 && index < len(d.registry.statements) && onlyReplicationActions(d.registry.statements[index])
+	st := d.registry.statement(index)
+	return st != nil && onlyReplicationActionList(st.Action)
 }
 
 // createRepositoryFirst is the fix when the registry policy allows

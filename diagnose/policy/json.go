@@ -47,6 +47,9 @@ type jsonNode struct {
 	text   string // string value, number literal, or "true"/"false"
 	items  []*jsonNode
 	fields []jsonField
+	// from and to are the node's place in the document, as validJSON
+	// read it (both 0 from the token decoder).
+	from, to int
 }
 
 type jsonField struct {
@@ -169,6 +172,16 @@ func (d *validJSON) value(depth int) (*jsonNode, error) {
 		return nil, fmt.Errorf("nested more than %d levels deep", maxDepth)
 	}
 	d.space()
+	from := d.i
+	n, err := d.node(depth)
+	if n != nil {
+		n.from, n.to = from, d.i
+	}
+	return n, err
+}
+
+// node reads the value that starts at d.i.
+func (d *validJSON) node(depth int) (*jsonNode, error) {
 	switch d.data[d.i] {
 	case '{':
 		d.i++

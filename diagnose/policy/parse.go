@@ -35,6 +35,38 @@ type Policy struct {
 	Statements []Statement
 
 	compiled *compiled // by Parse, for Evaluate
+
+	// source is the document Parse read, and spans the places in it of
+	// each statement and of the top-level elements.
+	source    string
+	stmtSpans []span
+	elemSpans []jsonSpan
+}
+
+type jsonSpan struct {
+	key      string
+	from, to int
+}
+
+// StatementSource returns statement i as written in the document Parse
+// read, or "" for a Policy built by hand.
+func (p *Policy) StatementSource(i int) string {
+	if i < 0 || i >= len(p.stmtSpans) || len(p.stmtSpans) != len(p.Statements) {
+		return ""
+	}
+	return p.source[p.stmtSpans[i].from:p.stmtSpans[i].to]
+}
+
+// ElementSource returns the value of the document's top-level element key
+// (Version, Id, Statement) as written, or "" when it is absent or the
+// Policy was built by hand.
+func (p *Policy) ElementSource(key string) string {
+	for _, e := range p.elemSpans {
+		if e.key == key {
+			return p.source[e.from:e.to]
+		}
+	}
+	return ""
 }
 
 // Effect is a statement's effect.
@@ -98,7 +130,11 @@ func Parse(data []byte) (*Policy, error) {
 	p := &Policy{}
 	var stmts *jsonNode
 	seen := map[string]bool{}
+	spans := root.to > 0 // read by validJSON, which notes where each value is
 	for _, f := range root.fields {
+		if spans {
+			p.elemSpans = append(p.elemSpans, jsonSpan{f.key, f.val.from, f.val.to})
+		}
 		if seen[f.key] {
 			return nil, &ParseError{Path: f.key, Msg: "element appears twice"}
 		}
@@ -133,7 +169,9 @@ func Parse(data []byte) (*Policy, error) {
 			return nil, err
 		}
 		p.Statements = []Statement{s}
+		p.stmtSpans = []span{{stmts.from, stmts.to}}
 	case jsonArray:
+		p.stmtSpans = make([]span, 0, len(stmts.items))
 		for i, item := range stmts.items {
 			path := fmt.Sprintf("Statement[%d]", i)
 			if item.kind != jsonObject {
@@ -144,9 +182,15 @@ func Parse(data []byte) (*Policy, error) {
 				return nil, err
 			}
 			p.Statements = append(p.Statements, s)
+			p.stmtSpans = append(p.stmtSpans, span{item.from, item.to})
 		}
 	default:
 		return nil, typeError("Statement", stmts, "an object or a list of objects")
+	}
+	if spans {
+		p.source = string(data)
+	} else {
+		p.stmtSpans, p.elemSpans = nil, nil
 	}
 	p.compiled = compile(p)
 	return p, nil

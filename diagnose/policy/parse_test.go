@@ -147,3 +147,27 @@ func TestParseSyntaxErrorPosition(t *testing.T) {
 		})
 	}
 }
+
+func TestStatementSource(t *testing.T) {
+	doc := "{\"Id\" : \"x\",\n \"Statement\": [ {\"Effect\": \"Allow\", \"Action\": \"*\"} ,\n\t{\"Sid\": \"\\u0041\", \"Effect\": \"Deny\", \"Action\": []}]}"
+	p := mustParse(t, doc)
+	for i, want := range []string{`{"Effect": "Allow", "Action": "*"}`, `{"Sid": "\u0041", "Effect": "Deny", "Action": []}`} {
+		if got := p.StatementSource(i); got != want {
+			t.Errorf("StatementSource(%d) = %q, want %q", i, got, want)
+		}
+	}
+	if got := p.ElementSource("Id"); got != `"x"` {
+		t.Errorf("ElementSource(Id) = %q", got)
+	}
+	if got := p.ElementSource("Version"); got != "" {
+		t.Errorf("ElementSource(Version) = %q, want \"\" (absent)", got)
+	}
+	one := mustParse(t, `{"Statement": {"Effect": "Allow", "Action": "*"} }`)
+	if got := one.StatementSource(0); got != `{"Effect": "Allow", "Action": "*"}` {
+		t.Errorf("a single statement: %q", got)
+	}
+	hand := &Policy{Statements: []Statement{{Effect: Allow}}}
+	if got := hand.StatementSource(0); got != "" {
+		t.Errorf("a hand-built policy: %q", got)
+	}
+}
