@@ -77,19 +77,18 @@ func buildFix(d *destination, found []Finding) *Fix {
 			actions = append(actions, actionCreate)
 		}
 	}
-	merged, sid, err := mergeGrant(d.registry, src, dst, d.Prefixes, actions, replace)
+	merged, sid, p, err := mergeGrant(d.registry, src, dst, d.Prefixes, actions, replace)
 	if err != nil {
 		return &Fix{Steps: []string{fmt.Sprintf("Add a statement to the registry policy of %s that allows %s %s: %v", dst, awsid.AccountRootARN(dst.Region, src), strings.Join(actions, " and "), err)}}
 	}
 
 	// Verify: the proposed policy must allow every request that failed.
 	fix := &Fix{Steps: []string{}}
-	p, perr := policy.Parse(merged)
-	verified := perr == nil
+	verified := p != nil
 	var blockers []string
 	createDenied := false // ecr:CreateRepository is denied outright, and nothing else
 	otherBlocked := false
-	if perr == nil {
+	if p != nil {
 		for _, act := range actions {
 			res := policy.Evaluate(p, d.request(act))
 			if res.Decision != policy.DecisionAllow {
@@ -177,9 +176,11 @@ func buildFix(d *destination, found []Finding) *Fix {
 // actions on the repositories the rule replicates. The statements in replace
 // are left out, and the grant takes the place of the first of them. The
 // document is the one encoding/json's MarshalIndent writes for the existing
-// statements as written, built from the text Parse kept: a registry policy
-// of 10,000 statements is not decoded again.
-func mergeGrant(existing *parsedPolicy, src string, dst Location, prefixes, actions []string, replace map[int]bool) ([]byte, string, error) {
+// statements as written, built from the text Parse kept, and the policy
+// returned is what Parse reads from it (nil if it does not), spliced from
+// the existing one: a registry policy of 10,000 statements is neither
+// decoded nor compiled again.
+func mergeGrant(existing *parsedPolicy, src string, dst Location, prefixes, actions []string, replace map[int]bool) ([]byte, string, *policy.Policy, error) {
 	version, id := policy.Version2012, ""
 	var stmts []string
 	sids := map[string]bool{}
@@ -217,7 +218,7 @@ func mergeGrant(existing *parsedPolicy, src string, dst Location, prefixes, acti
 	}
 	g, err := json.Marshal(grant)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	at := len(stmts)
 	for i := range replace {
@@ -245,9 +246,15 @@ func mergeGrant(existing *parsedPolicy, src string, dst Location, prefixes, acti
 	var escaped, out bytes.Buffer
 	json.HTMLEscape(&escaped, doc.Bytes())
 	if err := json.Indent(&out, escaped.Bytes(), "", "  "); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return out.Bytes(), sid, nil
+	var p *policy.Policy
+	if existing == nil {
+		p, _ = policy.Parse(out.Bytes())
+	} else if add, err := policy.Parse([]byte(`{"Version":"` + version + `","Statement":[` + string(g) + `]}`)); err == nil {
+		p = policy.Splice(existing.doc, replace, at, add, version)
+	}
+	return out.Bytes(), sid, p, nil
 }
 
 // grantResources scopes the grant to the rule's filter prefixes in the

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy"
@@ -51,7 +52,7 @@ func TestMergeGrantWritesWhatMarshalIndentWrote(t *testing.T) {
 		{"one statement, not a list", "{\n\t\"Statement\" : " + stmt("A", "") + "\r\n}", nil},
 		{"no Version, an Id", `{"Id": "team \u0041 <ops>", "Statement": [` + stmt("A", "") + `]}`, nil},
 		{"2008 version, empty lists and objects", `{"Version":"2008-10-17","Statement":[` + stmt("A", `, "Condition": { }`) + `]}`, nil},
-		{"HTML and line separators in strings", `{"Version": "2012-10-17", "Statement": [` + stmt("A&B<C>", `, "Condition": {"StringEquals": {"aws:PrincipalTag/t": ["a` + "\u2028" + `b", "x\u2029y", "\"q\"\\"]}}`) + `]}`, nil},
+		{"HTML and line separators in strings", `{"Version": "2012-10-17", "Statement": [` + stmt("A&B<C>", `, "Condition": {"StringEquals": {"aws:PrincipalTag/t": ["a`+"\u2028"+`b", "x\u2029y", "\"q\"\\"]}}`) + `]}`, nil},
 		{"replaced statements", `{"Version": "2012-10-17", "Statement": [` + stmt("A", "") + `, ` + stmt("B", "") + `, ` + stmt("C", "") + `]}`, map[int]bool{1: true, 2: true}},
 		{"the grant's Sid taken", `{"Version": "2012-10-17", "Statement": [` + stmt("AllowReplicationFrom111111111111", "") + `]}`, nil},
 	}
@@ -62,7 +63,7 @@ func TestMergeGrantWritesWhatMarshalIndentWrote(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, sid, err := mergeGrant(&parsedPolicy{text: tc.doc, doc: doc}, "111111111111", dst, []string{"team/"}, []string{actionReplicate}, tc.replace)
+			got, sid, spliced, err := mergeGrant(&parsedPolicy{text: tc.doc, doc: doc}, "111111111111", dst, []string{"team/"}, []string{actionReplicate}, tc.replace)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,6 +72,9 @@ func TestMergeGrantWritesWhatMarshalIndentWrote(t *testing.T) {
 			merged, err := policy.Parse(got)
 			if err != nil {
 				t.Fatalf("merged policy does not parse: %v\n%s", err, got)
+			}
+			if spliced == nil || !reflect.DeepEqual(spliced.Statements, merged.Statements) || spliced.Version != merged.Version {
+				t.Errorf("the policy mergeGrant returns is not what Parse reads from its text")
 			}
 			at := -1
 			for i, st := range merged.Statements {
