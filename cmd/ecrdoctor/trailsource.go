@@ -132,7 +132,7 @@ func parseTrailSource(c *cli.Context, cmd, s3Flag string, paths []string) (src t
 	case len(given) > 1:
 		return src, nil, usageErrorf("%s: %s are two CloudTrail sources: give one", cmd, strings.Join(given, " and "))
 	case len(given) == 1 && len(local) > 0:
-		return src, nil, usageErrorf("%s: local %s (%s) cannot be read together with %s: run %s once for each", cmd, s3Flag, strings.Join(local, ", "), given[0], cmd)
+		return src, nil, usageErrorf("%s: local %s (%s) and %s are two CloudTrail sources: give one (sync the files to the trail's bucket, or query the engine alone)", cmd, s3Flag, strings.Join(local, ", "), given[0])
 	case src.AthenaTable == "" && (src.Workgroup != "" || src.OutputLocation != ""):
 		return src, nil, usageErrorf("%s: --workgroup and --output-location are for --athena-table", cmd)
 	case !src.remote() && (src.Profile != "" || src.AWSRegion != ""):

@@ -148,7 +148,7 @@ func TestEventsSourceUsage(t *testing.T) {
 	}{
 		{"two sources", []string{"events", "--athena-table", "db.t", "--lake", "eds1"}, "--athena-table and --lake are two CloudTrail sources: give one"},
 		{"s3 and athena", []string{"events", "s3://org-trail", "--athena-table", "db.t"}, "PATH s3://… and --athena-table are two CloudTrail sources"},
-		{"files and athena", []string{"events", "x.json", "--athena-table", "db.t"}, "cannot be read together"},
+		{"files and athena", []string{"events", "x.json", "--athena-table", "db.t"}, "local PATH (x.json) and --athena-table are two CloudTrail sources"},
 		{"bad table", []string{"events", "--athena-table", `db.t"; DROP`}, "--athena-table"},
 		{"table without database", []string{"events", "--athena-table", "trail"}, "DATABASE.TABLE"},
 		{"bad lake", []string{"events", "--lake", "x y"}, "--lake"},

@@ -298,7 +298,7 @@ func TestWhyTrailSourceErrors(t *testing.T) {
 	}{
 		{"athena and lake", []string{"--athena-table", "db.t", "--lake", "eds1"}, "--athena-table and --lake are two CloudTrail sources: give one"},
 		{"s3 and athena", []string{"--events", "s3://org-trail", "--athena-table", "db.t"}, "--events s3://… and --athena-table are two CloudTrail sources"},
-		{"local and lake", []string{"--snapshot", snap, "--events", "x.json", "--lake", "eds1"}, "cannot be read together with --lake"},
+		{"local and lake", []string{"--snapshot", snap, "--events", "x.json", "--lake", "eds1"}, "local --events (x.json) and --lake are two CloudTrail sources"},
 		{"max-events with an engine", []string{"--lake", "eds1", "--max-events", "10"}, "--max-events caps LookupEvents, which --lake replaces"},
 		{"aws-region without an engine", []string{"--aws-region", "us-east-1"}, "--trail-profile and --aws-region are for --events s3://…"},
 		{"dest-profile with a snapshot", []string{"--snapshot", snap, "--lake", "eds1", "--dest-profile", "222222222222=x"}, "--dest-profile reads AWS"},
