@@ -61,6 +61,10 @@ var Catalogue = []CodeInfo{
 	{Code: CodeCrossPartition, Severity: SeverityError, Mode: "FM-14", Doc: docReplication,
 		Title: "A destination is in another AWS partition (aws-cn, aws-us-gov, ...): ECR does not replicate between partitions.",
 		Help:  "Cross-region replication is not supported between AWS partitions (a repository in us-west-2 cannot replicate to cn-north-1), and no registry policy changes that. Remove the destination and copy the images with that partition's own credentials."},
+	{Code: CodeRegionNotEnabled, Severity: SeverityError, Mode: "FM-15", Doc: docRegionOptIn,
+		Title: "The destination's region is an opt-in region that the source or the destination account has not enabled (read with `account:GetRegionOptStatus`).",
+		Help: "Both accounts must have enabled an opt-in region (one launched since March 2019) before any replication into it; no registry policy changes that. " +
+			"Enable the region in each account (aws account enable-region), wait until it is ENABLED, then re-drive the images pushed meanwhile with a replication backfill."},
 	{Code: CodeExplicitDeny, Severity: SeverityError, Mode: "FM-08", Doc: docRegistryPolicy,
 		Title: "A `Deny` statement blocks replication (no grant can fix that; ecrdoctor says what to decide).",
 		Help: "A Deny statement in the destination's registry policy matches the replication role's ecr:ReplicateImage request. An explicit Deny wins over every Allow, " +

@@ -52,6 +52,7 @@ var sourceChecks = []sourceCheck{
 var destinationChecks = []check{
 	{CodeDestinationIsSource, destinationIsSource},
 	{CodeCrossPartition, crossPartition},
+	{CodeRegionNotEnabled, regionNotEnabled},
 	// What the registry policy answers.
 	{CodeExplicitDeny, explicitDeny},
 	{CodeConditionNotSatisfied, conditionNeverHolds},

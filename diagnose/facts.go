@@ -115,6 +115,9 @@ type DestinationFacts struct {
 	// when not read: capture reads them only where replication looks
 	// denied).
 	PullThroughCache *PullThroughCacheFact
+	// RegionOptIn are the source's and the destination account's opt-in
+	// status of the destination's region, where read (opt-in regions only).
+	RegionOptIn []RegionOptIn
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

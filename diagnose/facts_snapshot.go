@@ -96,6 +96,7 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 		if reg := s.Registry(t.loc); reg != nil && reg.Templates.OK() {
 			d.Templates = &TemplatesFact{Source: reg.Templates.Source, Templates: reg.Templates.Value.Templates}
 		}
+		d.RegionOptIn = regionOptIn(s, t.loc)
 		if reg := s.Registry(t.loc); reg != nil && reg.PullThroughCache.OK() {
 			d.PullThroughCache = &PullThroughCacheFact{Source: reg.PullThroughCache.Source, Rules: reg.PullThroughCache.Value.Rules}
 		}
@@ -281,6 +282,21 @@ func snapshotStatuses(s *Snapshot) []ImageStatus {
 		}
 		for _, st := range rd.Value.ReplicationStatuses {
 			out = append(out, ImageStatus{Image: img, Source: rd.Source, Status: st})
+		}
+	}
+	return out
+}
+
+// regionOptIn are the opt-in statuses of dst's region read for the source
+// account and for dst's account, source first.
+func regionOptIn(s *Snapshot, dst Location) []RegionOptIn {
+	var out []RegionOptIn
+	for _, acct := range []string{s.Source.Account, dst.Account} {
+		if len(out) > 0 && acct == out[0].Account {
+			continue
+		}
+		if reg := s.Registry(Location{Account: acct, Region: dst.Region}); reg != nil && reg.RegionOptStatus.OK() {
+			out = append(out, RegionOptIn{Account: acct, Status: reg.RegionOptStatus.Value.RegionOptStatus, Source: reg.RegionOptStatus.Source})
 		}
 	}
 	return out

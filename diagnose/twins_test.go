@@ -31,6 +31,8 @@ var twins = []struct {
 	{"creation-template-root", "creation-template-not-applied", diagnose.CodeCreationTemplateNotApplied},
 	// The registry policy allows replication: the cache beside it changes nothing.
 	{"pull-through-cache-and-grant", "pull-through-cache-not-replication", diagnose.CodePullThroughCacheNotReplication},
+	// The source account has enabled the opt-in region.
+	{"region-enabled", "region-not-enabled", diagnose.CodeRegionNotEnabled},
 	{"replication-in-progress-recent", "replication-in-progress-long", diagnose.CodeReplicationInProgressLong},
 }
 

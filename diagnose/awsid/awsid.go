@@ -126,3 +126,22 @@ func Covers(filters []RepositoryFilter, repo string) (prefix string, ok bool) {
 	}
 	return prefix, ok
 }
+
+// enabledByDefault are the regions of the aws partition every account may
+// use: those launched before 20 March 2019. Every region launched since is
+// opt-in ("Regions introduced before March 20, 2019 are enabled by
+// default"; the AWS Account Management guide, "Enable or disable AWS
+// Regions in your account"), so this list never grows.
+var enabledByDefault = map[string]bool{
+	"us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true,
+	"ca-central-1": true, "sa-east-1": true,
+	"eu-west-1": true, "eu-west-2": true, "eu-west-3": true, "eu-central-1": true, "eu-north-1": true,
+	"ap-northeast-1": true, "ap-northeast-2": true, "ap-northeast-3": true,
+	"ap-southeast-1": true, "ap-southeast-2": true, "ap-south-1": true,
+}
+
+// IsOptInRegion reports whether an account must enable region before using
+// it: a region of the aws partition launched since 20 March 2019.
+func IsOptInRegion(region string) bool {
+	return IsRegion(region) && Partition(region) == "aws" && !enabledByDefault[region]
+}

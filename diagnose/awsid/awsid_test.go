@@ -116,3 +116,18 @@ func TestCovers(t *testing.T) {
 		}
 	}
 }
+
+// TestIsOptInRegion: regions launched since March 2019 are opt-in, the
+// older ones and other partitions' are not (the AWS Account Management
+// guide's list of regions and their opt-in status).
+func TestIsOptInRegion(t *testing.T) {
+	for region, want := range map[string]bool{
+		"me-central-1": true, "af-south-1": true, "ap-east-1": true, "eu-south-2": true, "il-central-1": true, "ca-west-1": true, "mx-central-1": true,
+		"us-east-1": false, "eu-north-1": false, "ap-northeast-3": false, "sa-east-1": false,
+		"cn-north-1": false, "us-gov-west-1": false, "not a region": false,
+	} {
+		if got := IsOptInRegion(region); got != want {
+			t.Errorf("IsOptInRegion(%q) = %v, want %v", region, got, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -50,6 +51,8 @@ type AWS struct {
 	ECR        func(aws.Config, ...func(*ecr.Options)) ECRAPI
 	CloudTrail func(aws.Config, ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient
 	STS        func(aws.Config, ...func(*sts.Options)) STSAPI
+	// Account builds the Account Management client (region opt-in status).
+	Account func(aws.Config, ...func(*account.Options)) AccountAPI
 	// Athena, S3 and Lake (CloudTrail Lake queries) build the clients of
 	// events' query engines and S3 reader; nil means the SDK's.
 	Athena func(aws.Config, ...func(*athena.Options)) AthenaAPI
@@ -93,6 +96,11 @@ func newSession(a AWS) *session {
 	if a.CloudTrail == nil {
 		a.CloudTrail = func(cfg aws.Config, opts ...func(*cloudtrail.Options)) cloudtrail.LookupEventsAPIClient {
 			return cloudtrail.NewFromConfig(cfg, opts...)
+		}
+	}
+	if a.Account == nil {
+		a.Account = func(cfg aws.Config, opts ...func(*account.Options)) AccountAPI {
+			return account.NewFromConfig(cfg, opts...)
 		}
 	}
 	if a.STS == nil {

@@ -274,6 +274,9 @@ func (c *capture) run(ctx context.Context) error {
 	for _, loc := range wrongRegionChecks(dests, rcfg, account, region) {
 		goRun(func() error { return c.readOtherRegion(ctx, loc) })
 	}
+	for _, loc := range optInReads(dests, account) {
+		goRun(func() error { return c.readRegionOptIn(ctx, loc) })
+	}
 	var first, fallback []*trailPair
 	if !c.opts.NoLookup {
 		first, fallback = c.trailPairs(dests)

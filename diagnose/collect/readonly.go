@@ -50,6 +50,9 @@ var allowedOperations = []operation{
 	{"ECR", "ListReplicationBackfills", "ecr:ListReplicationBackfills", sideSource},
 	{"ECR", "DescribeReplicationBackfillResults", "ecr:DescribeReplicationBackfillResults", sideSource},
 	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents", sideBoth},
+	// Whether the caller's own account has enabled a destination's opt-in
+	// region (only such regions are asked).
+	{"Account", "GetRegionOptStatus", "account:GetRegionOptStatus", sideBoth},
 	// events at organization scale (the credentials events runs with): S3
 	// reads, and the query engines. A query writes its results to Athena's
 	// output location and costs what it scans; StopQueryExecution and

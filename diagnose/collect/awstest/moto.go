@@ -73,6 +73,11 @@ type Moto struct {
 	// PullThroughCache answers DescribePullThroughCacheRules, by
 	// "account/region" (moto has none).
 	PullThroughCache map[string][]map[string]any
+	// RegionOptIn answers the Account API's GetRegionOptStatus, by
+	// "account/region" ("ENABLED" when not set; moto has no Account API);
+	// DenyRegionOptIn are accounts refused it.
+	RegionOptIn     map[string]string
+	DenyRegionOptIn map[string]bool
 }
 
 // StartMoto starts moto_server on a free loopback port and stops it when the
@@ -118,7 +123,7 @@ func StartMoto(t testing.TB) *Moto {
 				return
 			}
 		}
-		if m.athena(w, r, op, body) || m.interceptRegistry(w, r, op) || m.intercept(w, op, body) {
+		if m.athena(w, r, op, body) || m.interceptRegistry(w, r, op) || m.interceptAccount(w, r, op, body) || m.intercept(w, op, body) {
 			return
 		}
 		proxy.ServeHTTP(w, r)
