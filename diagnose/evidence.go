@@ -54,7 +54,7 @@ func eventEvidence(events []trail.Event, max int) []Evidence {
 		if !e.Failed() {
 			text = e.EventName + " succeeded"
 		}
-		out = append(out, Evidence{Kind: EvidenceCloudTrailEvent, Source: Source{Name: e.Source}, Text: text, Time: rfc3339(e.Time)})
+		out = append(out, Evidence{Kind: EvidenceCloudTrailEvent, Source: e.Source, Text: text, Time: rfc3339(e.Time)})
 	}
 	if len(events) > max {
 		out = append(out, Evidence{Kind: EvidenceCloudTrailEvent, Source: Source{Name: "CloudTrail"},

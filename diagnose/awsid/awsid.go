@@ -1,7 +1,8 @@
 // Package awsid knows the shapes of AWS identifiers ecrdoctor reads and
 // writes: account ids, region names and their partitions, registry
 // locations, repository and role ARNs, replication filters, and the
-// --since/--until time grammar. It is pure: no SDK, no I/O.
+// --since/--until time grammar, and the source of a read (an AWS call, a
+// file, a CloudTrail record in either). It is pure: no SDK, no I/O.
 package awsid
 
 import (

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,9 +62,15 @@ func TestLoadLiveNamesCalls(t *testing.T) {
 	if len(snap.Events) == 0 {
 		t.Fatal("no events loaded")
 	}
-	for _, e := range snap.Events {
-		if !strings.HasPrefix(e.Source, "aws cloudtrail lookup-events (111111111111, ap-northeast-1) #") {
-			t.Errorf("event source %q, want the lookup-events call and the event's index", e.Source)
+	for i, e := range snap.Events {
+		// Typed where it was read: the call, its registry and the record,
+		// no file.
+		call := diagnose.Source{Call: "cloudtrail lookup-events", Account: "111111111111", Region: "ap-northeast-1"}
+		if e.Source.Record < 1 || e.Source.At(0) != call {
+			t.Errorf("event %d: source %#v, want the lookup-events call and the record's index", i, e.Source)
+		}
+		if want := fmt.Sprintf("aws cloudtrail lookup-events (111111111111, ap-northeast-1) #%d", e.Source.Record); e.Source.String() != want {
+			t.Errorf("event %d: source %q, want %q", i, e.Source, want)
 		}
 	}
 	for _, w := range snap.Warnings {

@@ -124,7 +124,7 @@ func openDir(ctx context.Context, dir string, opts LoadOptions) (*loader, *Manif
 	if !info.IsDir() {
 		return nil, nil, fmt.Errorf("%s: not a snapshot folder: it is a file", dir)
 	}
-	l := &loader{ctx: ctx, dir: dir, live: opts.Live, calls: map[string]Call{}, snap: &diagnose.Snapshot{Registries: map[diagnose.Location]*diagnose.Registry{}}}
+	l := &loader{ctx: ctx, dir: dir, live: opts.Live, eventSources: map[string]diagnose.Source{}, snap: &diagnose.Snapshot{Registries: map[diagnose.Location]*diagnose.Registry{}}}
 	manifest, err := l.readManifest()
 	if err != nil {
 		return nil, nil, err
@@ -153,13 +153,7 @@ func (l *loader) finish(manifest *Manifest, opts LoadOptions) error {
 			l.snap.CredentialFailures[cf.Account] = diagnose.CredentialFailure{Given: cf.Given, Reason: cf.Reason}
 		}
 	}
-	if err := l.readEvents(opts); err != nil {
-		return err
-	}
-	if l.live {
-		l.nameLive()
-	}
-	return nil
+	return l.readEvents(opts)
 }
 
 // sources are the source registries whose events the question needs.
@@ -170,28 +164,6 @@ func (l *loader) sources() []diagnose.Location {
 	return []diagnose.Location{l.snap.Source}
 }
 
-// nameLive names what a live run read by its AWS calls: the events of a
-// lookup-events file, and warnings, which would otherwise name files of a
-// folder deleted when the run ends.
-func (l *loader) nameLive() {
-	for i := range l.snap.Events {
-		e := &l.snap.Events[i]
-		path, index, _ := strings.Cut(e.Source, "#")
-		if c, ok := l.calls[path]; ok {
-			e.Source = c.String()
-			if index != "" {
-				e.Source += " #" + index
-			}
-		}
-	}
-	for i, w := range l.snap.Warnings {
-		for path, c := range l.calls {
-			w = strings.ReplaceAll(w, path, c.String())
-		}
-		l.snap.Warnings[i] = strings.ReplaceAll(w, l.dir+string(os.PathSeparator), "")
-	}
-}
-
 // loader carries the state of one LoadDir.
 type loader struct {
 	ctx  context.Context
@@ -199,21 +171,22 @@ type loader struct {
 	snap *diagnose.Snapshot
 	// newest is the latest modification time among the files read.
 	newest time.Time
-	// eventPaths are CloudTrail files and folders found in the snapshot.
-	eventPaths []string
-	// live names reads by their AWS calls (LoadOptions.Live); calls maps
-	// each call file read to its call.
-	live  bool
-	calls map[string]Call
+	// eventPaths are CloudTrail files and folders found in the snapshot;
+	// eventSources the lookup-events files among them, as the AWS calls
+	// they hold (trail.Options.Sources): their events and warnings are
+	// named so, never by the temporary folder of a live run.
+	eventPaths   []string
+	eventSources map[string]diagnose.Source
+	// live names reads by their AWS calls alone (LoadOptions.Live).
+	live bool
 	// scan are the source registries of a scan (LoadScanDir), nil for
 	// one repository's question.
 	scan []diagnose.Location
 }
 
-// source names a read held in the file at path: the file, or in a live run
-// the AWS call.
+// source names a read held in the file at path: the AWS call and the
+// file, or in a live run the call alone.
 func (l *loader) source(c Call, path string) diagnose.Source {
-	l.calls[path] = c
 	if l.live {
 		return c.Source("")
 	}
@@ -534,8 +507,8 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		return err
 	case strings.HasPrefix(name, LookupEventsPrefix):
 		if c.ok != "" {
-			c.name(c.ok) // its events are named after the call in a live run
 			l.eventPaths = append(l.eventPaths, c.ok)
+			l.eventSources[c.ok] = c.name(c.ok)
 			return nil
 		}
 		apiErr, err := readAPIError(c.failed)
@@ -1109,16 +1082,17 @@ func appendNew(list []string, s string) []string {
 // could not be read to its end: a broken snapshot file like any other, not
 // CloudTrail "not collected" nor a partial list of denials.
 func (l *loader) brokenLookup(res *trail.Result) error {
-	for _, p := range res.Incomplete {
-		if !slices.Contains(l.eventPaths, p) || !strings.HasPrefix(filepath.Base(p), LookupEventsPrefix) {
+	for _, p := range l.eventPaths {
+		src, lookup := l.eventSources[p]
+		if !lookup || !slices.Contains(res.Incomplete, src.String()) {
 			continue
 		}
 		for _, w := range res.Warnings {
-			if strings.HasPrefix(w, p+": ") {
+			if strings.HasPrefix(w, src.String()+": ") {
 				return errors.New(w)
 			}
 		}
-		return fmt.Errorf("%s: could not be read to its end", p)
+		return fmt.Errorf("%s: could not be read to its end", src)
 	}
 	return nil
 }
@@ -1147,7 +1121,9 @@ func (l *loader) readEvents(opts LoadOptions) error {
 	if slices.Contains(opts.Events, "-") && opts.Stdin == nil {
 		return errors.New(`reading CloudTrail events: "-" (stdin) is not available here`)
 	}
-	res, err := trail.Read(l.ctx, paths, opts.Stdin, eventScope(l.snap, opts, l.sources()))
+	scope := eventScope(l.snap, opts, l.sources())
+	scope.Sources = l.eventSources
+	res, err := trail.Read(l.ctx, paths, opts.Stdin, scope)
 	if err != nil {
 		return fmt.Errorf("reading CloudTrail events: %w", err)
 	}

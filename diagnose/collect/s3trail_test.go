@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
@@ -110,7 +111,7 @@ func gets(counts map[string]int, bucket string) (getObjects, lists int) {
 func stripSource(evs []trail.Event) []trail.Event {
 	out := append([]trail.Event(nil), evs...)
 	for i := range out {
-		out[i].Source = ""
+		out[i].Source = awsid.Source{}
 	}
 	return out
 }

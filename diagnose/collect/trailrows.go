@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
@@ -92,7 +92,7 @@ func (r *rowEvents) add(row map[string]string) {
 		}
 		r.seen[e.EventID] = true
 	}
-	e.Source = r.source + "#" + strconv.Itoa(n)
+	e.Source = diagnose.Source{Name: r.source, Record: n}
 	r.res.Events = append(r.res.Events, e)
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
@@ -54,7 +55,7 @@ func TestRowGivesTheSameEventAsTheTrailFile(t *testing.T) {
 		strip := func(evs []trail.Event) []trail.Event {
 			out := append([]trail.Event(nil), evs...)
 			for i := range out {
-				out[i].Source = ""
+				out[i].Source = awsid.Source{}
 			}
 			return out
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // overheadText is a trail log file of realistic records, uncompressed: a
@@ -41,7 +43,7 @@ func BenchmarkScanOverhead(b *testing.B) {
 		s := newScanner(Options{Repository: "my-repo"})
 		b.SetBytes(int64(len(text)))
 		for b.Loop() {
-			fr := s.scanFile("f", bytes.NewReader(text))
+			fr := s.scanFile(awsid.Source{File: "f"}, bytes.NewReader(text))
 			if len(fr.events) != 24 || fr.records != 12000 {
 				b.Fatalf("%d events, %d records", len(fr.events), fr.records)
 			}

@@ -71,7 +71,9 @@ type Event struct {
 	RepositoryARN string   `json:"repository_arn,omitempty"`
 	Destination   Location `json:"destination"`
 	Denial        *Denial  `json:"denial,omitempty"` // nil when the record is not an authorization failure
-	Source        string   `json:"source,omitempty"` // file the record came from, with its record index
+	// Source is the file (or the AWS call, Options.Sources) the record came
+	// from, with its index there; zero for a query engine's row.
+	Source awsid.Source `json:"source,omitzero"`
 }
 
 // replicationRole is the service-linked role ECR replication runs as.
@@ -128,6 +130,20 @@ type Options struct {
 	DeliveryMargin time.Duration
 	Workers        int       // files read at once; 0 means GOMAXPROCS
 	Progress       io.Writer // progress line (a terminal); nil for none
+	// Sources say what files among the paths stand for, where it is not
+	// the file alone: a snapshot's lookup-events file is an AWS call
+	// (with no file at all in a live run, whose folder is temporary). Its
+	// events' sources, its warnings and Result.Incomplete name it so.
+	// Other files are named by their path.
+	Sources map[string]awsid.Source
+}
+
+// source is what the file at path is, as a source of evidence.
+func (o Options) source(path string) awsid.Source {
+	if s, ok := o.Sources[path]; ok {
+		return s
+	}
+	return awsid.Source{File: path}
 }
 
 // Repos returns the repositories asked, Repository first; none keeps all.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 func seedCorpus(f *testing.F) {
@@ -59,7 +61,7 @@ func FuzzScanShapes(f *testing.F) {
 			}
 			s.scan("f", bytesReader(file), &fast)
 			if !slices.EqualFunc(slow.events, fast.events, func(a, b Event) bool {
-				a.Source, b.Source = "", ""
+				a.Source, b.Source = awsid.Source{}, awsid.Source{}
 				ja, _ := json.Marshal(a)
 				jb, _ := json.Marshal(b)
 				return string(ja) == string(jb)

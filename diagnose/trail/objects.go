@@ -3,6 +3,8 @@ package trail
 import (
 	"context"
 	"io"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // Object is a trail log file that is not on this machine's disk: an S3
@@ -30,7 +32,7 @@ func ReadObjects(ctx context.Context, objs []Object, opts Options) (*Result, err
 		if err != nil {
 			results[i].warnFile(objs[i].Name, err)
 		} else {
-			results[i] = sc.scanFile(objs[i].Name, &countingReader{r: rc, ctx: ctx, n: &prog.done})
+			results[i] = sc.scanFile(awsid.Source{File: objs[i].Name}, &countingReader{r: rc, ctx: ctx, n: &prog.done})
 			rc.Close()
 		}
 		prog.fileDone()

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // DefaultDeliveryMargin is how long after --until a log file may still
@@ -107,7 +109,7 @@ func readAll(ctx context.Context, paths []string, stdin io.Reader, opts Options,
 	results := make([]fileResult, len(jobs))
 	var stdinResult fileResult
 	if useStdin {
-		stdinResult = newSc().scanFile("(stdin)", &countingReader{r: stdin, ctx: ctx, n: new(atomic.Int64)})
+		stdinResult = newSc().scanFile(awsid.Source{Name: "(stdin)"}, &countingReader{r: stdin, ctx: ctx, n: new(atomic.Int64)})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -117,9 +119,9 @@ func readAll(ctx context.Context, paths []string, stdin io.Reader, opts Options,
 	err = forEach(ctx, len(jobs), opts.Workers, func(ctx context.Context, sc *scanner, i int) error {
 		f, err := os.Open(jobs[i].path)
 		if err != nil {
-			results[i].warnFile(jobs[i].path, err)
+			results[i].warnFile(opts.source(jobs[i].path).String(), err)
 		} else {
-			results[i] = sc.scanFile(jobs[i].path, &countingReader{r: f, ctx: ctx, n: &prog.done})
+			results[i] = sc.scanFile(opts.source(jobs[i].path), &countingReader{r: f, ctx: ctx, n: &prog.done})
 			f.Close()
 			if jobs[i].inFolder && errors.Is(results[i].err, errNotTrail) {
 				// Another JSON file among the trail files (a snapshot's
@@ -191,7 +193,7 @@ func sortEvents(evs []Event) {
 		if c := strings.Compare(a.EventID, b.EventID); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Source, b.Source)
+		return strings.Compare(a.Source.String(), b.Source.String())
 	})
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 func read(t *testing.T, paths []string, stdin []byte, opts Options) *Result {
@@ -104,7 +106,7 @@ func TestReadShapes(t *testing.T) {
 					Repository: "my-repo", RepositoryARN: "arn:aws:ecr:ap-northeast-1:222222222222:repository/my-repo",
 					Destination: Location{Account: dstAccount, Region: "ap-northeast-1"}, Denial: &Denial{Kind: KindImplicit, PolicyType: PolicyResource},
 				}
-				e.Source = ""
+				e.Source = awsid.Source{}
 				if e.Denial == nil || *e.Denial != *want.Denial {
 					t.Fatalf("%s: denial %+v", via, e.Denial)
 				}

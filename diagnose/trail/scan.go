@@ -8,11 +8,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 const (
@@ -56,6 +57,9 @@ type scanner struct {
 	br      *bufio.Reader
 	gz      *gzip.Reader
 	sink    *sink // a Stream's: events go there, not into fileResult
+	// file is the source of the file being read; its events are its
+	// records (file.At).
+	file awsid.Source
 }
 
 // found keeps an event the filter kept.
@@ -256,8 +260,11 @@ func (s *scanner) source(r io.Reader) (io.Reader, error) {
 	return s.gz, nil
 }
 
-// scanFile reads one file or stream of any supported shape, gzipped or not.
-func (s *scanner) scanFile(name string, r io.Reader) fileResult {
+// scanFile reads one file or stream of any supported shape, gzipped or
+// not: file names it in events and warnings.
+func (s *scanner) scanFile(file awsid.Source, r io.Reader) fileResult {
+	s.file = file
+	name := file.String()
 	var fr fileResult
 	src, err := s.source(r)
 	if err != nil {
@@ -457,7 +464,7 @@ func (s *scanner) region(name string, region []byte, index int, fr *fileResult) 
 		}
 		done = e
 		for i := range evs {
-			evs[i].Source = name + "#" + strconv.Itoa(at+i)
+			evs[i].Source = s.file.At(at + i)
 			if s.keep(evs[i]) {
 				s.found(fr, evs[i])
 			}
@@ -761,7 +768,7 @@ func (s *scanner) record(name string, raw json.RawMessage, fr *fileResult) {
 	if e.EventID == "" {
 		e.EventID = le.EventID
 	}
-	e.Source = name + "#" + strconv.Itoa(index)
+	e.Source = s.file.At(index)
 	if s.keep(e) {
 		s.found(fr, e)
 	}
