@@ -58,6 +58,9 @@ var Catalogue = []CodeInfo{
 		Title: "A rule replicates the registry to itself.",
 		Help: "A registry cannot replicate to itself: a destination with the source's own account and region replicates nothing. " +
 			"The destination's registryId or region is probably wrong; correct it or remove that destination."},
+	{Code: CodeReplicationTooManyDestinations, Severity: SeverityError, Mode: "FM-21", Doc: docReplication,
+		Title: "The rules name more than 25 unique destinations (the quota AWS documents: `why` warns, `lint` reports the apply failure).",
+		Help:  "ECR accepts at most 25 unique destinations across all rules of a registry (a quota that cannot be raised). Remove destinations or replicate in stages."},
 	{Code: CodeCrossPartition, Severity: SeverityError, Mode: "FM-14", Doc: docReplication,
 		Title: "A destination is in another AWS partition (aws-cn, aws-us-gov, ...): ECR does not replicate between partitions.",
 		Help:  "Cross-region replication is not supported between AWS partitions (a repository in us-west-2 cannot replicate to cn-north-1), and no registry policy changes that. Remove the destination and copy the images with that partition's own credentials."},
@@ -171,9 +174,6 @@ var Catalogue = []CodeInfo{
 		Title: "A repository filter is not a `PREFIX_MATCH` name prefix (wrong type, or a `*`).",
 		Help: "The only filter type is PREFIX_MATCH, and a filter is a plain repository-name prefix of 2 to 256 characters: a wildcard such as my-repo/* is rejected by PutReplicationConfiguration. " +
 			"Write the prefix without the wildcard."},
-	{Code: CodeReplicationTooManyDestinations, Severity: SeverityError, Mode: "FM-10", Doc: docReplication,
-		Title: "The rules name more than 25 unique destinations.",
-		Help:  "ECR accepts at most 25 unique destinations across all rules of a registry (a quota that cannot be raised). Remove destinations or replicate in stages."},
 	{Code: CodePolicyDuplicateSid, Severity: SeverityWarning, Doc: docRegistryPolicy,
 		Title: "Two statements of one policy have the same `Sid`.",
 		Help:  "A Sid names a statement and must be unique within its policy; statements merged by Sid (aws_iam_policy_document source and override documents) silently replace each other. Give each statement its own Sid."},
@@ -190,7 +190,6 @@ const (
 	CodeReplicationConfigurationDuplicated = "REPLICATION_CONFIGURATION_DUPLICATED"
 	CodeRegistryPolicyV1Action             = "REGISTRY_POLICY_V1_ACTION"
 	CodeReplicationFilterInvalid           = "REPLICATION_FILTER_INVALID"
-	CodeReplicationTooManyDestinations     = "REPLICATION_TOO_MANY_DESTINATIONS"
 	CodePolicyDuplicateSid                 = "POLICY_DUPLICATE_SID"
 	CodeDestinationNotInConfiguration      = "DESTINATION_NOT_IN_CONFIGURATION"
 )

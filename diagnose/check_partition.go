@@ -7,8 +7,8 @@ import (
 )
 
 // CodeCrossPartition: a destination AWS cannot replicate to (failure-mode
-// note FM-14). The quotas of FM-21 are lint's REPLICATION_TOO_MANY_DESTINATIONS:
-// a registry over them cannot exist, since AWS refuses the configuration.
+// note FM-14). The quota of FM-21 is REPLICATION_TOO_MANY_DESTINATIONS
+// (checks_source.go).
 const CodeCrossPartition = "CROSS_PARTITION"
 
 // crossPartition: a destination in another AWS partition (aws-cn,

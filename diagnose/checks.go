@@ -47,6 +47,7 @@ type check struct {
 var sourceChecks = []sourceCheck{
 	{CodeReplicationNotConfigured, replicationNotConfigured},
 	{CodeFilterDoesNotMatch, filterDoesNotMatch},
+	{CodeReplicationTooManyDestinations, tooManyDestinations},
 }
 
 var destinationChecks = []check{

@@ -61,3 +61,43 @@ func destinationIsSource(d *destination) *Finding {
 		Fix: &Fix{Steps: []string{"Correct the destination's registryId and region in the replication rule, or remove that destination."}},
 	}
 }
+
+// CodeReplicationTooManyDestinations: the rules name more unique
+// destinations than the quota (failure-mode note FM-21). lint reports it as
+// an apply failure; why, which reads a configuration AWS accepted, warns.
+const CodeReplicationTooManyDestinations = "REPLICATION_TOO_MANY_DESTINATIONS"
+
+// MaxUniqueDestinations is the quota of unique destinations across all the
+// rules of a registry: 25, not adjustable (the user guide's service quotas;
+// the API model's per-rule maximum of 100 is not it, failure-mode note §0.5).
+const MaxUniqueDestinations = 25
+
+// tooManyDestinations: the source's rules name more than 25 unique
+// destinations. AWS is documented to refuse such a configuration, so one
+// read back from describe-registry contradicts the documentation: what
+// replication does beyond the quota is not documented (a warning).
+func tooManyDestinations(f *Facts) *Finding {
+	if !f.Rules.Known {
+		return nil
+	}
+	unique := map[Location]bool{}
+	for _, rule := range f.Rules.Rules {
+		for _, d := range rule.Destinations {
+			unique[Location{Account: d.RegistryID, Region: d.Region}] = true
+		}
+	}
+	if len(unique) <= MaxUniqueDestinations {
+		return nil
+	}
+	return &Finding{
+		Severity: SeverityWarning,
+		Summary:  fmt.Sprintf("The replication rules of %s name %d unique destinations; AWS documents at most %d.", f.Source, len(unique), MaxUniqueDestinations),
+		Detail: fmt.Sprintf("The quota of unique destinations across all the rules of a registry is %d and cannot be raised: put-replication-configuration is documented to refuse more. "+
+			"This configuration has more, so AWS accepted it against its documentation, and whether ECR replicates to every destination is not documented: "+
+			"treat a destination that receives nothing as possibly over the quota.", MaxUniqueDestinations),
+		Evidence: []Evidence{{Kind: EvidenceReplicationConfiguration, Source: f.Rules.Source, Text: fmt.Sprintf("%d unique {region, registryId} destinations across %d rule(s)", len(unique), len(f.Rules.Rules))}},
+		Fix: &Fix{Steps: []string{
+			fmt.Sprintf("Keep at most %d unique destinations across the rules of %s: remove some, or replicate in stages (ECR does not replicate a replicated image again, so a stage is a pipeline that pushes from a destination).", MaxUniqueDestinations, f.Source),
+		}},
+	}
+}

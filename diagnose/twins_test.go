@@ -33,6 +33,8 @@ var twins = []struct {
 	{"pull-through-cache-and-grant", "pull-through-cache-not-replication", diagnose.CodePullThroughCacheNotReplication},
 	// The source account has enabled the opt-in region.
 	{"region-enabled", "region-not-enabled", diagnose.CodeRegionNotEnabled},
+	// 25 unique destinations: at the quota, not over it.
+	{"destinations-at-quota", "too-many-destinations", diagnose.CodeReplicationTooManyDestinations},
 	{"replication-in-progress-recent", "replication-in-progress-long", diagnose.CodeReplicationInProgressLong},
 }
 

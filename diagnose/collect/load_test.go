@@ -762,6 +762,8 @@ var fixtureTable = map[string]fixtureFacts{
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")),
 			failed(diagnose.Location{Account: "111111111111", Region: "me-central-1"}, "describe-repositories", "RepositoryNotFoundException"),
 			collected(diagnose.Location{Account: "111111111111", Region: "me-central-1"}, "get-region-opt-status")), events: 3, failed: 0},
+	"too-many-destinations": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"cross-partition": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"tag-immutability-conflict": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},

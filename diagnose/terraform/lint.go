@@ -428,9 +428,6 @@ func (c *linter) duplicateSids(p *Policy, doc *policy.Policy) {
 // filterPattern is the API model's pattern for a repository filter (FM-11).
 var filterPattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$`)
 
-// maxDestinations is the quota of unique destinations (failure modes §0.5).
-const maxDestinations = 25
-
 func (c *linter) replicationLimits(r *Registry) {
 	for _, rep := range r.Replication {
 		unique := map[string]bool{}
@@ -459,10 +456,10 @@ func (c *linter) replicationLimits(r *Registry) {
 				})
 			}
 		}
-		if len(unique) > maxDestinations {
+		if len(unique) > diagnose.MaxUniqueDestinations {
 			c.add(Finding{
 				Code: diagnose.CodeReplicationTooManyDestinations, Severity: diagnose.SeverityError, Location: rep.Source,
-				Summary: fmt.Sprintf("The replication configuration of %s names %d unique destinations; ECR accepts at most %d.", c.where(r), len(unique), maxDestinations),
+				Summary: fmt.Sprintf("The replication configuration of %s names %d unique destinations; ECR accepts at most %d.", c.where(r), len(unique), diagnose.MaxUniqueDestinations),
 				Detail:  "The quota of unique destinations across all rules is 25 and cannot be raised; the apply fails.",
 				Fix:     &Fix{Steps: []string{"Remove destinations, or replicate in stages from a destination registry."}},
 			})
@@ -482,6 +479,9 @@ func (c *linter) replication(src *Registry) {
 			continue
 		}
 		for _, f := range report.Findings {
+			if f.Code == diagnose.CodeReplicationTooManyDestinations {
+				continue // lint's own finding says it once, as the apply failure it is
+			}
 			c.adopt(f, src, rep, name)
 		}
 	}
