@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -200,4 +201,37 @@ func readTrail(ctx context.Context, s IO, src trailSource, q trail.Options) (*tr
 		return nil, fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 	}
 	return res, err
+}
+
+// forLoad makes LoadDir read the CloudTrail of a snapshot's diagnosis from
+// src (LoadOptions.Trail), for why and scan: the question is the
+// snapshot's (collect.TrailScope: its source registries, the destinations
+// of the rules covering its repositories, those repositories), over
+// --since to --until, or, without --since, the 7 days before the capture
+// a live capture's lookup covers. It does nothing unless src is remote.
+// After LoadDir, call the function it returns with the command's name and
+// LoadDir's error: it is the error to return when the engine failed (its
+// usage error, or exit 3 naming the source), else nil.
+func (src trailSource) forLoad(s IO, load *collect.LoadOptions) func(cmd string, loadErr error) error {
+	var engineErr error
+	if src.remote() {
+		load.Trail, load.TrailFrom = func(ctx context.Context, scope trail.Options) (*trail.Result, error) {
+			if scope.Since.IsZero() && !scope.Until.IsZero() {
+				scope.Since = scope.Until.Add(-collect.DefaultSince)
+			}
+			res, err := readTrail(ctx, s, src, scope)
+			engineErr = err
+			return res, err
+		}, src.name()
+	}
+	return func(cmd string, loadErr error) error {
+		var ee *exitError
+		switch {
+		case engineErr == nil:
+			return nil
+		case errors.As(engineErr, &ee):
+			return engineErr // a usage error found before the query
+		}
+		return inputErrorf("%s: %v", cmd, loadErr)
+	}
 }

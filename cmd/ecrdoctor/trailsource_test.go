@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
@@ -59,24 +54,12 @@ func athenaRow(vals map[string]string) []*string {
 func TestEventsFromS3(t *testing.T) {
 	t.Parallel()
 	env := awstest.New(t)
-	client := s3.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(env.Moto.MotoURL),
-		Credentials: credentials.NewStaticCredentialsProvider(awstest.SourceKey, "secret", "")}, func(o *s3.Options) { o.UsePathStyle = true })
-	ctx := context.Background()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
-		t.Fatal(err)
+	files := map[string][]byte{}
+	for _, day := range []int{30, 31, 32} { // April 30 to May 2
+		delivered := time.Date(2024, 4, day, 10, 5, 0, 0, time.UTC)
+		files[awstest.TrailKey("o-exampleorgid", "111111111111", "ap-northeast-1", delivered)] = awstest.TrailFile(sourceDenial())
 	}
-	doc, _ := json.Marshal(map[string]any{"Records": []any{sourceDenial().Record()}})
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(doc)
-	zw.Close()
-	for _, day := range []string{"2024/04/30", "2024/05/01", "2024/05/02"} {
-		stamp := strings.ReplaceAll(day, "/", "") + "T1005Z"
-		key := "AWSLogs/o-exampleorgid/111111111111/CloudTrail/ap-northeast-1/" + day + "/111111111111_CloudTrail_ap-northeast-1_" + stamp + "_x.json.gz"
-		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("org-trail"), Key: aws.String(key), Body: bytes.NewReader(gz.Bytes())}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.Moto.PutObjects(t, "org-trail", files)
 	env.Moto.ResetCounts()
 	code, stdout, stderr := runAWS(t, env, "events", "s3://org-trail", "--since", "2024-05-01", "--until", "2024-05-01", "--aws-region", "us-east-1", "--account", "111111111111")
 	if code != exitFindings {

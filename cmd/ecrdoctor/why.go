@@ -15,7 +15,6 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/render"
-	"github.com/ecrdoctor/ecrdoctor/diagnose/trail"
 )
 
 // whyOptions are the flags of `ecrdoctor why`. Without Snapshot the
@@ -236,17 +235,7 @@ func runWhy(ctx context.Context, s IO, o whyOptions) error {
 	}
 	dir := o.Snapshot
 	load := collect.LoadOptions{Repository: o.Repo, Events: o.Events, Stdin: s.In, EventsSince: o.EventsSince, EventsUntil: o.EventsUntil}
-	var engineErr error
-	if o.Trail.remote() {
-		load.Trail, load.TrailFrom = func(ctx context.Context, scope trail.Options) (*trail.Result, error) {
-			if scope.Since.IsZero() && !scope.Until.IsZero() {
-				scope.Since = scope.Until.Add(-collect.DefaultSince) // as a live capture's lookup
-			}
-			res, err := readTrail(ctx, s, o.Trail, scope)
-			engineErr = err
-			return res, err
-		}, o.Trail.name()
-	}
+	engineErr := o.Trail.forLoad(s, &load)
 	var stats *collect.CaptureStats
 	if o.Snapshot == "" {
 		if o.Trail.remote() && o.Live.Timeout > 0 {
@@ -274,12 +263,10 @@ func runWhy(ctx context.Context, s IO, o whyOptions) error {
 		}
 	}
 	snap, err := collect.LoadDir(ctx, dir, load)
-	var ee *exitError
+	if err := engineErr("why", err); err != nil {
+		return err
+	}
 	switch {
-	case engineErr != nil && errors.As(engineErr, &ee):
-		return engineErr // a usage error found before the query
-	case engineErr != nil:
-		return inputErrorf("why: %v", err)
 	case err != nil && load.Live:
 		return inputErrorf("reading what was captured: %w", err)
 	case errors.Is(err, collect.ErrSourceUnknown) || errors.Is(err, collect.ErrRepositoryMismatch):

@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
-	"context"
-	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,9 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
@@ -203,28 +198,11 @@ func TestWhyLiveFromLake(t *testing.T) {
 func TestWhyLiveFromS3(t *testing.T) {
 	t.Parallel()
 	env := seedInMoto(t)
-	client := s3.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(env.Moto.MotoURL),
-		Credentials: credentials.NewStaticCredentialsProvider(awstest.SourceKey, "secret", "")}, func(o *s3.Options) { o.UsePathStyle = true })
-	ctx := context.Background()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UTC()
+	files := map[string][]byte{}
 	put := func(account, region string, at time.Time, events ...awstest.Event) string {
-		recs := []any{}
-		for _, e := range events {
-			recs = append(recs, e.Record())
-		}
-		doc, _ := json.Marshal(map[string]any{"Records": recs})
-		var gz bytes.Buffer
-		zw := gzip.NewWriter(&gz)
-		zw.Write(doc)
-		zw.Close()
-		day := at.Format("2006/01/02")
-		key := "AWSLogs/o-exampleorgid/" + account + "/CloudTrail/" + region + "/" + day + "/" + account + "_CloudTrail_" + region + "_" + at.Format("20060102T1504Z") + "_x.json.gz"
-		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("org-trail"), Key: aws.String(key), Body: bytes.NewReader(gz.Bytes())}); err != nil {
-			t.Fatal(err)
-		}
+		key := awstest.TrailKey("o-exampleorgid", account, region, at)
+		files[key] = awstest.TrailFile(events...)
 		return key
 	}
 	at := now.Add(-time.Hour).Truncate(time.Minute)
@@ -232,6 +210,7 @@ func TestWhyLiveFromS3(t *testing.T) {
 	put("333333333333", "ap-northeast-1", at, orgDenial("other-account", at.Add(-5*time.Minute)))               // not in the question
 	put(trailSrc, "eu-west-1", at, orgDenial("other-region", at.Add(-5*time.Minute)))                           // not in the question
 	put(trailSrc, "ap-northeast-1", now.Add(-20*24*time.Hour), orgDenial("too-old", now.Add(-20*24*time.Hour))) // before --since
+	env.Moto.PutObjects(t, "org-trail", files)
 	env.Moto.ResetCounts()
 	_, sources, stderr := whySeed(t, env, "--region", "ap-northeast-1", "--assume-role", "EcrdoctorRead", "--since", "2d",
 		"--events", "s3://org-trail/AWSLogs/o-exampleorgid/", "--aws-region", "us-east-1")

@@ -2,9 +2,7 @@ package collect_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
@@ -47,14 +43,7 @@ func trailLayout(t testing.TB, days int) map[string][]byte {
 						Repository: "team/app", ErrorCode: "AccessDenied", ErrorMessage: awstest.DeniedMessage(acct, "999999999999", region, "team/app")}
 					ok := denied
 					ok.ID, ok.Repository, ok.ErrorCode, ok.ErrorMessage = id+"-ok", "other", "", ""
-					doc, _ := json.Marshal(map[string]any{"Records": []any{denied.Record(), ok.Record()}})
-					var buf bytes.Buffer
-					zw := gzip.NewWriter(&buf)
-					zw.Write(doc)
-					zw.Close()
-					key := fmt.Sprintf("AWSLogs/o-exampleorgid/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_abcd.json.gz",
-						acct, region, delivered.Format("2006/01/02"), acct, region, delivered.Format("20060102T1504Z"))
-					files[key] = buf.Bytes()
+					files[awstest.TrailKey("o-exampleorgid", acct, region, delivered)] = awstest.TrailFile(denied, ok)
 				}
 			}
 		}
@@ -67,16 +56,7 @@ func trailLayout(t testing.TB, days int) map[string][]byte {
 // putTrail creates the bucket in moto and uploads the files.
 func putTrail(t testing.TB, env *awstest.Env, bucket string, files map[string][]byte) {
 	t.Helper()
-	client := s3.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(env.Moto.MotoURL), Credentials: staticCreds()}, func(o *s3.Options) { o.UsePathStyle = true })
-	ctx := context.Background()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range files {
-		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(k), Body: bytes.NewReader(v)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env.Moto.PutObjects(t, bucket, files)
 }
 
 // writeLocal writes the same files into a folder.
@@ -229,21 +209,16 @@ func BenchmarkS3Scan(b *testing.B) {
 	for d := range 31 {
 		for _, h := range []int{0, 8, 16} {
 			delivered := start.AddDate(0, 0, d).Add(time.Duration(h)*time.Hour + 5*time.Minute)
-			var recs []any
+			var events []awstest.Event
 			for i := range 500 {
 				e := awstest.Event{ID: fmt.Sprintf("%s-%d", delivered.Format("20060102T1504"), i), Time: delivered.Add(-4 * time.Minute), Account: acct, Region: region,
 					SourceAccount: acct, DestAccount: "999999999999", DestRegion: region, Repository: fmt.Sprintf("repo-%d", i%40)}
 				if i == 0 {
 					e.ErrorCode, e.ErrorMessage = "AccessDenied", awstest.DeniedMessage(acct, "999999999999", region, e.Repository)
 				}
-				recs = append(recs, e.Record())
+				events = append(events, e)
 			}
-			doc, _ := json.Marshal(map[string]any{"Records": recs})
-			var buf bytes.Buffer
-			zw := gzip.NewWriter(&buf)
-			zw.Write(doc)
-			zw.Close()
-			files[fmt.Sprintf("AWSLogs/%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_abcd.json.gz", acct, region, delivered.Format("2006/01/02"), acct, region, delivered.Format("20060102T1504Z"))] = buf.Bytes()
+			files[awstest.TrailKey("", acct, region, delivered)] = awstest.TrailFile(events...)
 		}
 	}
 	putTrail(b, env, "org-trail", files)
