@@ -79,6 +79,22 @@ func RoleARN(region, account, name string) string {
 	return "arn:" + Partition(region) + ":iam::" + account + ":role/" + name
 }
 
+// ParseRoleARN reads arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME into the
+// account and the role's name; ok is false for anything else (a user's
+// ARN, an account id, a role without a valid account).
+func ParseRoleARN(arn string) (account, name string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "iam" || parts[3] != "" || !IsAccountID(parts[4]) {
+		return "", "", false
+	}
+	path, found := strings.CutPrefix(parts[5], "role/")
+	name = path[strings.LastIndex(path, "/")+1:]
+	if !found || name == "" {
+		return "", "", false
+	}
+	return parts[4], name, true
+}
+
 // AccountRootARN is the principal ARN that stands for a whole account
 // (arn:aws:iam::ACCOUNT:root), in the partition of region.
 func AccountRootARN(region, account string) string {

@@ -73,6 +73,20 @@ func TestARNs(t *testing.T) {
 	if got := RoleARN("us-gov-west-1", "222222222222", "Read"); got != "arn:aws-us-gov:iam::222222222222:role/Read" {
 		t.Errorf("RoleARN = %s", got)
 	}
+	for arn, want := range map[string][2]string{
+		"arn:aws-us-gov:iam::222222222222:role/Read":         {"222222222222", "Read"},
+		"arn:aws:iam::222222222222:role/service-role/Deploy": {"222222222222", "Deploy"},
+		"arn:aws:iam::222222222222:user/Read":                {},
+		"arn:aws:iam::2222:role/Read":                        {},
+		"arn:aws:iam::222222222222:role/":                    {},
+		"arn:aws:sts::222222222222:assumed-role/Read/s":      {},
+		"222222222222": {},
+	} {
+		acct, name, ok := ParseRoleARN(arn)
+		if got := [2]string{acct, name}; got != want || ok != (want[0] != "") {
+			t.Errorf("ParseRoleARN(%q) = %q, %q, %v; want %q", arn, acct, name, ok, want)
+		}
+	}
 	if got := AccountRootARN("us-east-1", "111111111111"); got != "arn:aws:iam::111111111111:root" {
 		t.Errorf("AccountRootARN = %s", got)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -562,8 +561,6 @@ func (m *moduleInst) provider(r *resourceDecl) *Provider {
 	return p
 }
 
-var roleAccount = regexp.MustCompile(`^arn:[a-z-]+:iam::(\d{12}):`)
-
 // resolveProviders evaluates the module's provider "aws" blocks.
 func (m *moduleInst) resolveProviders() {
 	for _, b := range m.decl.providers {
@@ -610,9 +607,10 @@ func (m *moduleInst) resolveProviders() {
 				}
 			}
 		}
+		roleAcct, _, roleOK := awsid.ParseRoleARN(role)
 		switch {
-		case roleKnown && roleAccount.MatchString(role):
-			p.Account = m.l.account("id:"+roleAccount.FindStringSubmatch(role)[1], "", true, roleAccount.FindStringSubmatch(role)[1])
+		case roleKnown && roleOK:
+			p.Account = m.l.account("id:"+roleAcct, "", true, roleAcct)
 		case len(allowed) == 1:
 			p.Account = m.l.account("id:"+allowed[0], "", true, allowed[0])
 		case hasRole || (obj["profile"] != cty.NilVal && !profileKnown):

@@ -438,7 +438,7 @@ func (c *linter) replicationLimits(r *Registry) {
 			for _, f := range rule.Filters {
 				var why string
 				switch {
-				case f.FilterType != "PREFIX_MATCH":
+				case f.FilterType != awsid.FilterTypePrefixMatch:
 					why = fmt.Sprintf("its filter_type is %q; the only type is PREFIX_MATCH", f.FilterType)
 				case strings.Contains(f.Filter, "*"):
 					why = "it contains a *; filters are plain name prefixes, without wildcards"

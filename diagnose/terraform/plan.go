@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
 // loadPlan reads a plan in JSON (terraform show -json tfplan): the planned
@@ -184,12 +186,12 @@ func (p *planReader) provider(key string, pc *tfjson.ProviderConfig, known map[s
 			}
 		}
 	}
+	roleAcct, _, roleOK := awsid.ParseRoleARN(prov.RoleARN)
 	switch {
 	case known[key] != "":
 		prov.Account = l.account("id:"+known[key], "", true, known[key])
-	case roleAccount.MatchString(prov.RoleARN):
-		id := roleAccount.FindStringSubmatch(prov.RoleARN)[1]
-		prov.Account = l.account("id:"+id, "", true, id)
+	case roleOK:
+		prov.Account = l.account("id:"+roleAcct, "", true, roleAcct)
 	case len(allowed) == 1:
 		prov.Account = l.account("id:"+allowed[0], "", true, allowed[0])
 	case prov.Profile != "" && prov.RoleARN == "":
