@@ -788,6 +788,63 @@ var fixtureTable = map[string]fixtureFacts{
 		events: 3, failed: 3},
 }
 
+// scanFixtureFacts is what LoadScanDir must read from a whole-registry
+// fixture: its sources, every registry folder, and the replication events
+// of all their repositories (total, and failed).
+type scanFixtureFacts struct {
+	sources, registries []diagnose.Location
+	events, failed      int
+}
+
+var scanFixtureTable = map[string]scanFixtureFacts{
+	"organization": {
+		sources: []diagnose.Location{{Account: "111111111111", Region: "ap-northeast-1"}, {Account: "222222222222", Region: "eu-west-1"}},
+		registries: []diagnose.Location{
+			{Account: "111111111111", Region: "ap-northeast-1"}, {Account: "111111111111", Region: "ap-southeast-1"}, {Account: "111111111111", Region: "eu-west-1"},
+			{Account: "111111111111", Region: "us-east-1"}, {Account: "111111111111", Region: "us-west-2"},
+			{Account: "222222222222", Region: "ap-northeast-1"}, {Account: "222222222222", Region: "eu-central-1"}, {Account: "222222222222", Region: "eu-west-1"},
+			{Account: "222222222222", Region: "us-east-1"},
+			{Account: "333333333333", Region: "ap-southeast-1"}, {Account: "333333333333", Region: "eu-central-1"}, {Account: "333333333333", Region: "eu-west-1"},
+			{Account: "333333333333", Region: "us-east-1"},
+		},
+		events: 45, failed: 43,
+	},
+}
+
+func checkScanFixture(t *testing.T, name string, want scanFixtureFacts) {
+	t.Helper()
+	snap, scope, err := LoadScanDir(context.Background(), filepath.Join(fixturesDir, name), ScanLoadOptions{})
+	if err != nil {
+		t.Fatalf("LoadScanDir: %v", err)
+	}
+	if !slices.Equal(scope.Sources, want.sources) || scope.Repository != "" {
+		t.Errorf("sources %v, repository %q; want %v and every repository", scope.Sources, scope.Repository, want.sources)
+	}
+	var locs []diagnose.Location
+	for loc := range snap.Registries {
+		locs = append(locs, loc)
+	}
+	sortLocs(locs)
+	if !slices.Equal(locs, want.registries) {
+		t.Errorf("registries = %v, want %v", locs, want.registries)
+	}
+	if len(snap.Warnings) != 0 {
+		t.Errorf("warnings: %q", snap.Warnings)
+	}
+	if want := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC); !snap.CapturedAt.Equal(want) {
+		t.Errorf("CapturedAt = %v, want %v", snap.CapturedAt, want)
+	}
+	nFailed := 0
+	for _, e := range snap.Events {
+		if e.Failed() {
+			nFailed++
+		}
+	}
+	if len(snap.Events) != want.events || nFailed != want.failed {
+		t.Errorf("events = %d (%d failed), want %d (%d failed)", len(snap.Events), nFailed, want.events, want.failed)
+	}
+}
+
 // readOf returns the state of one call of reg.
 func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bool) {
 	switch {
@@ -843,6 +900,11 @@ func TestLoadFixtures(t *testing.T) {
 			folders = append(folders, e.Name())
 		}
 	}
+	for name := range scanFixtureTable {
+		if !slices.Contains(folders, name) {
+			t.Errorf("fixtures/%s is missing", name)
+		}
+	}
 	for name := range fixtureTable {
 		if !slices.Contains(folders, name) {
 			t.Errorf("fixtures/%s is missing", name)
@@ -850,6 +912,10 @@ func TestLoadFixtures(t *testing.T) {
 	}
 	for _, name := range folders {
 		t.Run(name, func(t *testing.T) {
+			if want, ok := scanFixtureTable[name]; ok {
+				checkScanFixture(t, name, want)
+				return
+			}
 			want, ok := fixtureTable[name]
 			if !ok {
 				t.Fatalf("fixtures/%s has no entry in fixtureTable: add the facts it holds", name)
