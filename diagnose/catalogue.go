@@ -44,7 +44,8 @@ const (
 //
 // Adding a code: add its entry here in root-cause order and its row to the
 // README table (TestREADMECodeTable compares them), write the check that
-// emits it (see checks.go), and add a fixture that shows it.
+// emits it (see checks.go), and add a fixture that shows it, and a pair of
+// fixtures/organization that shows it to scan (see checks.go).
 var Catalogue = []CodeInfo{
 	{Code: CodeReplicationNotConfigured, Severity: SeverityError, Mode: "FM-10", Doc: docReplication,
 		Title: "The source region has no replication rules.",

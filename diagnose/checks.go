@@ -27,7 +27,11 @@ import (
 //     a fact nobody derives yet, add it to DestinationFacts (and fill it in
 //     FactsFromSnapshot) or to destination (and compute it in derive);
 //  3. list it below;
-//  4. add a fixtures/<name>/ folder with its expect.json.
+//  4. add a fixtures/<name>/ folder with its expect.json, and give the code
+//     a pair of the scan fixture: a row of orgScenario and its files in
+//     fixtures/organization_test.go, then go test ./fixtures -run
+//     TestOrganization -update (TestScanFixtures fails until some pair
+//     shows it, or excluded_codes says why none can).
 //
 // If its finding is a root cause that a registry-policy grant fixes, fixFor
 // (fix.go) says whether the grant is built for it.

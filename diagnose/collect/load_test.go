@@ -801,7 +801,7 @@ var scanFixtureTable = map[string]scanFixtureFacts{
 		sources: []diagnose.Location{{Account: "111111111111", Region: "ap-northeast-1"}, {Account: "222222222222", Region: "eu-west-1"}},
 		registries: []diagnose.Location{
 			{Account: "111111111111", Region: "ap-northeast-1"}, {Account: "111111111111", Region: "ap-southeast-1"}, {Account: "111111111111", Region: "eu-west-1"},
-			{Account: "111111111111", Region: "us-east-1"}, {Account: "111111111111", Region: "us-west-2"},
+			{Account: "111111111111", Region: "me-central-1"}, {Account: "111111111111", Region: "us-east-1"}, {Account: "111111111111", Region: "us-west-2"},
 			{Account: "222222222222", Region: "ap-northeast-1"}, {Account: "222222222222", Region: "eu-central-1"}, {Account: "222222222222", Region: "eu-west-1"},
 			{Account: "222222222222", Region: "us-east-1"},
 			{Account: "333333333333", Region: "ap-southeast-1"}, {Account: "333333333333", Region: "eu-central-1"}, {Account: "333333333333", Region: "eu-west-1"},
