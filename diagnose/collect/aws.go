@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -58,6 +59,9 @@ type AWS struct {
 	Athena func(aws.Config, ...func(*athena.Options)) AthenaAPI
 	S3     func(aws.Config, ...func(*s3.Options)) S3API
 	Lake   func(aws.Config, ...func(*cloudtrail.Options)) LakeAPI
+	// Organizations builds the client that lists an organization's
+	// accounts (scan --organization); nil means the SDK's.
+	Organizations func(aws.Config, ...func(*organizations.Options)) OrganizationsAPI
 }
 
 // STSAPI is what capture needs of STS: who the credentials are, and roles.

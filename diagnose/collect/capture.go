@@ -248,7 +248,7 @@ func (c *capture) run(ctx context.Context) error {
 		}()
 	}
 	goRun(func() error { return c.readSource(ctx, srcECR) })
-	goRun(func() error { return c.readBackfills(ctx, srcECR, dests) })
+	goRun(func() error { return c.readBackfills(ctx, srcECR, c.srcAt, dests) })
 	// Resolve each foreign account's credentials once, before its reads.
 	for _, acct := range foreignAccounts(dests, account) {
 		c.dests[acct] = &destAccess{}

@@ -22,8 +22,9 @@ type backfillAPI interface {
 
 // readBackfills lists the source registry's replication backfills (one call,
 // the common path) and, for each destination of the repository whose newest
-// backfill ended with failures, reads that backfill's FAILED results.
-func (c *capture) readBackfills(ctx context.Context, client ECRAPI, dests []diagnose.Location) error {
+// backfill ended with failures, reads that backfill's FAILED results. src
+// is the source registry (a scan reads several).
+func (c *capture) readBackfills(ctx context.Context, client ECRAPI, src diagnose.Location, dests []diagnose.Location) error {
 	bf, ok := client.(backfillAPI)
 	if !ok {
 		return nil // a client without the backfill reads: not collected
@@ -32,7 +33,7 @@ func (c *capture) readBackfills(ctx context.Context, client ECRAPI, dests []diag
 	if errors.Is(err, errNoBackfillAPI) {
 		return nil
 	}
-	if err := c.record(c.srcAt, ListBackfillsFile, "ecr:ListReplicationBackfills", func() any { return toBackfills(out) }, err); err != nil || out == nil {
+	if err := c.record(src, ListBackfillsFile, "ecr:ListReplicationBackfills", func() any { return toBackfills(out) }, err); err != nil || out == nil {
 		return err
 	}
 	for _, id := range backfillsToDescribe(toBackfills(out).Backfills, dests) {
@@ -41,7 +42,7 @@ func (c *capture) readBackfills(ctx context.Context, client ECRAPI, dests []diag
 			ResultStatusFilter:    ecrtypes.ReplicationBackfillResultStatusFailed,
 			MaxResults:            aws.Int32(1000),
 		})
-		if err := c.record(c.srcAt, BackfillResultsName(id), "ecr:DescribeReplicationBackfillResults", func() any { return toBackfillResults(res) }, err); err != nil {
+		if err := c.record(src, BackfillResultsName(id), "ecr:DescribeReplicationBackfillResults", func() any { return toBackfillResults(res) }, err); err != nil {
 			return err
 		}
 	}

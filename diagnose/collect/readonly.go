@@ -53,6 +53,9 @@ var allowedOperations = []operation{
 	// Whether the caller's own account has enabled a destination's opt-in
 	// region (only such regions are asked).
 	{"Account", "GetRegionOptStatus", "account:GetRegionOptStatus", sideBoth},
+	// scan --organization: the member accounts, from the management account
+	// or a delegated administrator.
+	{"Organizations", "ListAccounts", "organizations:ListAccounts", sideSource},
 	// events at organization scale (the credentials events runs with): S3
 	// reads, and the query engines. A query writes its results to Athena's
 	// output location and costs what it scans; StopQueryExecution and

@@ -39,8 +39,9 @@ type Moto struct {
 
 	mu     sync.Mutex
 	counts map[string]int // "ecr:GetRegistryPolicy" -> requests
-	// DenyRoles are role names whose sts:AssumeRole the proxy refuses with
-	// AccessDenied, as IAM would without a trust (moto enforces no IAM).
+	// DenyRoles are role names (or role ARNs, for one account's role) whose
+	// sts:AssumeRole the proxy refuses with AccessDenied, as IAM would
+	// without a trust (moto enforces no IAM).
 	DenyRoles map[string]bool
 	// Statuses answer DescribeImageReplicationStatus (moto has none), by
 	// image digest.
@@ -204,7 +205,7 @@ func (m *Moto) intercept(w http.ResponseWriter, op string, body []byte) bool {
 		form, _ := url.ParseQuery(string(body))
 		arn := form.Get("RoleArn")
 		name := arn[strings.LastIndex(arn, "/")+1:]
-		if m.DenyRoles[name] {
+		if m.DenyRoles[name] || m.DenyRoles[arn] {
 			w.Header().Set("Content-Type", "text/xml")
 			w.WriteHeader(403)
 			fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::%s:user/moto is not authorized to perform: sts:AssumeRole on resource: %s</Message></Error><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ErrorResponse>`, SourceAccount, arn)

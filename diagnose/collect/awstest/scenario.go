@@ -276,24 +276,7 @@ func (e *Env) Build(s Scenario) []string {
 		e.Moto.mu.Unlock()
 	}
 	if len(s.Rules) > 0 {
-		var rules []ecrtypes.ReplicationRule
-		for _, r := range s.Rules {
-			var rule ecrtypes.ReplicationRule
-			for _, d := range r.Destinations {
-				rule.Destinations = append(rule.Destinations, ecrtypes.ReplicationDestination{Region: aws.String(d.Region), RegistryId: aws.String(d.Account)})
-			}
-			for _, f := range r.Filters {
-				rule.RepositoryFilters = append(rule.RepositoryFilters, ecrtypes.RepositoryFilter{Filter: aws.String(f), FilterType: ecrtypes.RepositoryFilterTypePrefixMatch})
-			}
-			if r.DeleteReplication {
-				rule.DeleteReplication = &ecrtypes.DeleteReplication{Enabled: true}
-			}
-			rules = append(rules, rule)
-		}
-		if _, err := src.PutReplicationConfiguration(ctx, &ecr.PutReplicationConfigurationInput{ReplicationConfiguration: &ecrtypes.ReplicationConfiguration{Rules: rules}}); err != nil {
-			e.t.Fatalf("configuring replication: %v", err)
-		}
-		e.Moto.keepReplication(SourceAccount, s.Region, s.Rules)
+		e.putReplication(src, SourceAccount, s.Region, s.Rules)
 	}
 	for loc, d := range s.Destinations {
 		client := e.Admin(loc.Account, loc.Region)
@@ -316,6 +299,31 @@ func (e *Env) Build(s Scenario) []string {
 	e.Trail.Add(s.Events...)
 	e.Moto.ResetCounts()
 	return digests
+}
+
+// putReplication puts rules as the replication configuration of the
+// registry client writes to (account, region), and keeps them for
+// DescribeRegistry (see keepReplication).
+func (e *Env) putReplication(client *ecr.Client, account, region string, rules []Rule) {
+	e.t.Helper()
+	var put []ecrtypes.ReplicationRule
+	for _, r := range rules {
+		var rule ecrtypes.ReplicationRule
+		for _, d := range r.Destinations {
+			rule.Destinations = append(rule.Destinations, ecrtypes.ReplicationDestination{Region: aws.String(d.Region), RegistryId: aws.String(d.Account)})
+		}
+		for _, f := range r.Filters {
+			rule.RepositoryFilters = append(rule.RepositoryFilters, ecrtypes.RepositoryFilter{Filter: aws.String(f), FilterType: ecrtypes.RepositoryFilterTypePrefixMatch})
+		}
+		if r.DeleteReplication {
+			rule.DeleteReplication = &ecrtypes.DeleteReplication{Enabled: true}
+		}
+		put = append(put, rule)
+	}
+	if _, err := client.PutReplicationConfiguration(context.Background(), &ecr.PutReplicationConfigurationInput{ReplicationConfiguration: &ecrtypes.ReplicationConfiguration{Rules: put}}); err != nil {
+		e.t.Fatalf("configuring replication in %s/%s: %v", account, region, err)
+	}
+	e.Moto.keepReplication(account, region, rules)
 }
 
 // ReplicationGrant is a registry policy granting source replication into

@@ -1,0 +1,274 @@
+package collect_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
+)
+
+// orgScenario is an organization of three accounts in moto: the management
+// account replicates platform/ to apps (whose registry policy grants a
+// typo'd account), apps replicates team-a/ to dr in two regions (one grant
+// right, one registry without a policy, where one repository holds the
+// grant in its own policy), and dr replicates nothing.
+type orgScenario struct {
+	mgmt, apps, dr string
+	east, west     diagnose.Location // dr's two destination registries
+	appsEast       diagnose.Location
+}
+
+func buildOrg(t *testing.T, env *awstest.Env) orgScenario {
+	t.Helper()
+	ids := env.Organization("apps", "dr")
+	o := orgScenario{mgmt: awstest.SourceAccount, apps: ids[0], dr: ids[1]}
+	o.east = diagnose.Location{Account: o.dr, Region: "us-east-1"}
+	o.west = diagnose.Location{Account: o.dr, Region: "us-west-2"}
+	o.appsEast = diagnose.Location{Account: o.apps, Region: "us-east-1"}
+	env.BuildRegistries(
+		awstest.Registry{Account: o.mgmt, Region: "us-east-1", Repositories: []string{"platform/base"},
+			Rules: []awstest.Rule{{Destinations: []diagnose.Location{o.appsEast}, Filters: []string{"platform/"}}}},
+		awstest.Registry{Account: o.apps, Region: "us-east-1", Repositories: []string{"team-a/api", "team-a/web", "other/tool"},
+			Rules:          []awstest.Rule{{Destinations: []diagnose.Location{o.east, o.west}, Filters: []string{"team-a/"}}},
+			RegistryPolicy: awstest.ReplicationGrant("999999999999", o.apps, "us-east-1", "platform/")},
+		awstest.Registry{Account: o.dr, Region: "us-east-1", Repositories: []string{"team-a/api"},
+			RegistryPolicy: awstest.ReplicationGrant(o.apps, o.dr, "us-east-1", "team-a/")},
+		awstest.Registry{Account: o.dr, Region: "us-west-2", Repositories: []string{"team-a/web"},
+			RepositoryPolicies: map[string]string{"team-a/web": awstest.RepositoryGrant(o.apps)}},
+	)
+	// The denial lands in the source account, destination region.
+	env.Trail.Add(awstest.Event{ID: "denied-web", Time: time.Now().Add(-time.Hour), Account: o.apps, Region: o.west.Region,
+		SourceAccount: o.apps, DestAccount: o.dr, DestRegion: o.west.Region, Repository: "team-a/web",
+		ErrorCode: "AccessDenied", ErrorMessage: awstest.DeniedMessage(o.apps, o.dr, o.west.Region, "team-a/web")})
+	return o
+}
+
+func scanOpts(env *awstest.Env) collect.ScanCaptureOptions {
+	return collect.ScanCaptureOptions{
+		CaptureOptions: collect.CaptureOptions{Region: "us-east-1", AssumeRole: roleName, AWS: collect.AWS{LoadConfig: env.LoadConfig, CloudTrail: env.CloudTrail}},
+	}
+}
+
+// captureAndScan runs the live path of scan: capture, load, scan.
+func captureAndScan(t *testing.T, opts collect.ScanCaptureOptions) (*diagnose.ScanReport, *collect.ScanCaptureStats) {
+	t.Helper()
+	dir := t.TempDir()
+	stats, err := collect.CaptureScan(context.Background(), opts, dir)
+	if err != nil {
+		t.Fatalf("CaptureScan: %v", err)
+	}
+	snap, scope, err := collect.LoadScanDir(context.Background(), dir, collect.ScanLoadOptions{LoadOptions: collect.LoadOptions{Live: true}})
+	if err != nil {
+		t.Fatalf("LoadScanDir of the capture: %v", err)
+	}
+	rep, err := diagnose.Scan(snap, scope)
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	return rep, stats
+}
+
+func pairVerdicts(rep *diagnose.ScanReport) map[string]string {
+	out := map[string]string{}
+	for _, p := range rep.Pairs {
+		out[fmt.Sprintf("%s %s -> %s", p.Source.Account, p.Repository, p.Destination)] = string(p.Verdict) + " " + p.RootCause
+	}
+	return out
+}
+
+// TestCaptureScanOrganization: a scan of the organization lists its
+// accounts, assumes the role in each member, and finds every pair's root
+// cause; one fix per failing destination.
+func TestCaptureScanOrganization(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	o := buildOrg(t, env)
+	opts := scanOpts(env)
+	opts.Organization = true
+	rep, stats := captureAndScan(t, opts)
+
+	want := map[string]string{
+		fmt.Sprintf("%s platform/base -> %s", o.mgmt, o.appsEast): "failing PRINCIPAL_MISMATCH",
+		fmt.Sprintf("%s team-a/api -> %s", o.apps, o.east):        "healthy ",
+		// dr grants apps in us-east-1 only
+		fmt.Sprintf("%s team-a/api -> %s", o.apps, o.west): "failing REGISTRY_POLICY_IN_OTHER_REGION",
+		fmt.Sprintf("%s team-a/web -> %s", o.apps, o.east): "healthy ",
+		fmt.Sprintf("%s team-a/web -> %s", o.apps, o.west): "failing GRANT_IN_REPOSITORY_POLICY",
+	}
+	got := pairVerdicts(rep)
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("pairs = %v, want %d of them", got, len(want))
+	}
+	if rep.Verdict != diagnose.Failing {
+		t.Errorf("verdict %s, want failing", rep.Verdict)
+	}
+	// The CloudTrail denial, read once for the account and region, is the
+	// evidence of the pair it names, and of no other.
+	for _, p := range rep.Pairs {
+		denied := false
+		for _, f := range p.Findings {
+			for _, ev := range f.Evidence {
+				denied = denied || ev.Kind == diagnose.EvidenceCloudTrailEvent && strings.Contains(ev.Text, "AccessDenied") && strings.Contains(ev.Text, ":repository/team-a/web ")
+			}
+		}
+		if want := p.Repository == "team-a/web" && p.Destination == o.west; denied != want {
+			t.Errorf("%s -> %s: CloudTrail denial in its evidence %v, want %v", p.Repository, p.Destination, denied, want)
+		}
+	}
+	wantSources := []diagnose.Location{{Account: o.mgmt, Region: "us-east-1"}, {Account: o.apps, Region: "us-east-1"}, {Account: o.dr, Region: "us-east-1"}}
+	slices.SortFunc(wantSources, func(a, b diagnose.Location) int { return strings.Compare(a.Account, b.Account) })
+	if !slices.Equal(stats.Sources, wantSources) {
+		t.Errorf("sources %v, want every account of the organization: %v", stats.Sources, wantSources)
+	}
+	var fixed []string
+	for _, f := range rep.Fixes {
+		fixed = append(fixed, f.Destination.String())
+		if !f.Fix.Verified || !strings.Contains(string(f.Fix.RegistryPolicy), "ecr:ReplicateImage") {
+			t.Errorf("fix for %s: verified %v, policy %s", f.Destination, f.Fix.Verified, f.Fix.RegistryPolicy)
+		}
+	}
+	want2 := []string{o.appsEast.String(), o.west.String()}
+	slices.Sort(want2)
+	if !slices.Equal(fixed, want2) {
+		t.Errorf("fixes for %v, want one per failing destination %v", fixed, want2)
+	}
+	for _, s := range rep.Sources {
+		if s.Account == o.dr && s.Note == "" {
+			t.Errorf("dr has no rules: its source entry should say so, got %+v", s)
+		}
+	}
+	if len(stats.Warnings) > 0 {
+		t.Errorf("warnings on a fully readable organization: %v", stats.Warnings)
+	}
+	counts := env.Moto.Counts()
+	if counts["organizations:ListAccounts"] != 1 {
+		t.Errorf("ListAccounts called %d times, want once", counts["organizations:ListAccounts"])
+	}
+	// Only team-a/web in dr/us-west-2 has a registry policy that does not
+	// settle it and exists there; team-a/api does not exist in us-west-2,
+	// and us-east-1's policy settles both.
+	if n := counts["ecr:GetRepositoryPolicy"]; n != 1 || stats.RepositoryReads != 1 {
+		t.Errorf("GetRepositoryPolicy: %d calls (stats %d), want 1: %v", n, stats.RepositoryReads, counts)
+	}
+}
+
+// TestCaptureScanRoleRefused: an account whose role cannot be assumed is a
+// warning, and its pairs are never healthy: DESTINATION_UNREADABLE, an
+// error as in why, since the credentials given for it failed.
+func TestCaptureScanRoleRefused(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	o := buildOrg(t, env)
+	env.Moto.DenyRoles["arn:aws:iam::"+o.dr+":role/"+roleName] = true
+	opts := scanOpts(env)
+	opts.Accounts = []string{o.apps}
+	rep, stats := captureAndScan(t, opts)
+	n := 0
+	for _, p := range rep.Pairs {
+		if p.Source.Account != o.apps {
+			continue
+		}
+		n++
+		if p.Verdict == diagnose.Healthy || !slices.Contains(p.Codes, diagnose.CodeDestinationUnreadable) {
+			t.Errorf("%s -> %s: %s %v, want failing with DESTINATION_UNREADABLE (the destination account's role was refused)", p.Repository, p.Destination, p.Verdict, p.Codes)
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d pairs of %s, want 4", n, o.apps)
+	}
+	if !slices.ContainsFunc(stats.Warnings, func(w string) bool { return strings.Contains(w, o.dr) && strings.Contains(w, "sts:AssumeRole") }) {
+		t.Errorf("no warning names the refused role of %s: %v", o.dr, stats.Warnings)
+	}
+	if rep.Verdict == diagnose.Healthy {
+		t.Error("a scan with an unreadable account is healthy")
+	}
+}
+
+// TestCaptureScanCallBudget: beyond the registry-level reads, a scan costs
+// less than one call per repository. The same scenario is captured with 20
+// and with 200 repositories: the calls that grow with the repositories are
+// the difference, whatever the registry-level reads are.
+func TestCaptureScanCallBudget(t *testing.T) {
+	t.Parallel()
+	calls := map[int]int{}
+	for _, n := range []int{20, 200} {
+		env := awstest.New(t)
+		total, elapsed, stats := budgetScenario(t, env, n)
+		calls[n] = total
+		t.Logf("%d repositories × 3 destinations: %d calls (%v), %d repository-level, %v", n, total, stats.APICalls, stats.RepositoryReads, elapsed.Round(time.Millisecond))
+	}
+	perRepo := float64(calls[200]-calls[20]) / 180
+	t.Logf("calls per repository beyond the registry-level reads: %.2f", perRepo)
+	if perRepo >= 1 {
+		t.Errorf("%.2f calls per repository (20 repositories: %d calls, 200: %d), want under 1", perRepo, calls[20], calls[200])
+	}
+}
+
+// budgetScenario: account src replicates n repositories to three registries
+// of account dst: one whose policy grants it (every repository exists
+// there), one without a registry policy where a tenth of the repositories
+// exist (half of them with the grant in their repository policy; the
+// others' grant is in the first registry's region), one
+// whose policy grants a typo'd account (none exist).
+func budgetScenario(t *testing.T, env *awstest.Env, n int) (int, time.Duration, *collect.ScanCaptureStats) {
+	repos := awstest.RepositoryNames("team-", n)
+	ok := diagnose.Location{Account: dst, Region: "us-east-1"}
+	missing := diagnose.Location{Account: dst, Region: "us-west-2"}
+	typo := diagnose.Location{Account: dst, Region: "eu-west-1"}
+	var some []string
+	misplaced := map[string]string{}
+	for i, r := range repos {
+		if i%10 == 0 {
+			some = append(some, r)
+			if i%20 == 0 {
+				misplaced[r] = awstest.RepositoryGrant(src)
+			}
+		}
+	}
+	env.BuildRegistries(
+		awstest.Registry{Account: src, Region: "us-east-1", Repositories: repos,
+			Rules: []awstest.Rule{{Destinations: []diagnose.Location{ok, missing, typo}, Filters: []string{"team-"}}}},
+		awstest.Registry{Account: dst, Region: "us-east-1", Repositories: repos, RegistryPolicy: awstest.ReplicationGrant(src, dst, "us-east-1", "team-")},
+		awstest.Registry{Account: dst, Region: "us-west-2", Repositories: some, RepositoryPolicies: misplaced},
+		awstest.Registry{Account: dst, Region: "eu-west-1", RegistryPolicy: awstest.ReplicationGrant("999999999999", dst, "eu-west-1", "team-")},
+	)
+	opts := scanOpts(env)
+	start := time.Now()
+	rep, stats := captureAndScan(t, opts)
+	elapsed := time.Since(start)
+	for _, p := range rep.Pairs {
+		i := slices.Index(repos, p.Repository)
+		want := "healthy "
+		switch {
+		case p.Destination == missing && misplaced[p.Repository] != "":
+			want = "failing GRANT_IN_REPOSITORY_POLICY"
+		case p.Destination == missing:
+			// us-east-1's grant is the one the account has
+			want = "failing REGISTRY_POLICY_IN_OTHER_REGION"
+		case p.Destination == typo:
+			want = "failing PRINCIPAL_MISMATCH"
+		}
+		if got := string(p.Verdict) + " " + p.RootCause; got != want {
+			t.Errorf("%s (#%d) -> %s: %q, want %q", p.Repository, i, p.Destination, got, want)
+		}
+	}
+	if len(rep.Pairs) != 3*n {
+		t.Errorf("%d pairs, want %d", len(rep.Pairs), 3*n)
+	}
+	total := 0
+	for _, v := range stats.APICalls {
+		total += v
+	}
+	return total, elapsed, stats
+}
