@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/account"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -377,6 +378,9 @@ func (s *scanCapture) run(ctx context.Context) error {
 	for _, loc := range plan.otherRegions {
 		dg.Go(func() error { return s.readOtherRegionPolicy(ctx, loc) })
 	}
+	for _, loc := range plan.optIn {
+		dg.Go(func() error { return s.readScanOptIn(ctx, loc) })
+	}
 	err = dg.Wait()
 	if terr := trail.Wait(); err == nil {
 		err = terr
@@ -518,6 +522,10 @@ type destinationPlan struct {
 	// records land in: its source regions and its rules' destination
 	// regions.
 	trailRegions map[string][]string
+	// optIn are the (account, opt-in region) pairs whose opt-in status is
+	// read: a destination in such a region, and each source account
+	// replicating there (see optInReads).
+	optIn []diagnose.Location
 }
 
 // plannedDest is one destination registry and the pairs that replicate
@@ -569,6 +577,11 @@ func (s *scanCapture) planDestinations() destinationPlan {
 				}
 				plan.trailRegions[src.Account] = appendUniqueString(plan.trailRegions[src.Account], d.Region)
 				regions = appendUniqueString(regions, d.Region)
+				for _, loc := range optInReads([]diagnose.Location{d}, src.Account) {
+					if !slices.Contains(plan.optIn, loc) {
+						plan.optIn = append(plan.optIn, loc)
+					}
+				}
 			}
 		}
 	}
@@ -747,6 +760,26 @@ func (s *scanCapture) readOtherRegionPolicy(ctx context.Context, loc diagnose.Lo
 	var err error
 	s.call(ctx, loc, func() { out, err = client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{}) })
 	return s.record(loc, GetRegistryPolicyFile, "ecr:GetRegistryPolicy", func() any { return toRegistryPolicy(out) }, err)
+}
+
+// readScanOptIn reads loc.Account's opt-in status of loc.Region with that
+// account's own credentials, as readRegionOptIn does for one repository.
+func (s *scanCapture) readScanOptIn(ctx context.Context, loc diagnose.Location) error {
+	da := s.accts[loc.Account]
+	if da == nil || !da.own || da.cfg.Credentials == nil {
+		return nil
+	}
+	client := s.sess.accountClient(da.cfg)
+	var out *account.GetRegionOptStatusOutput
+	var err error
+	s.call(ctx, loc, func() {
+		ctx, cancel := context.WithTimeout(ctx, s.requestTimeout())
+		defer cancel()
+		out, err = client.GetRegionOptStatus(ctx, &account.GetRegionOptStatusInput{RegionName: aws.String(loc.Region)})
+	})
+	return s.record(loc, RegionOptStatusFile, "account:GetRegionOptStatus", func() any {
+		return diagnose.RegionOptStatusOutput{RegionName: aws.ToString(out.RegionName), RegionOptStatus: string(out.RegionOptStatus)}
+	}, err)
 }
 
 // trailLookup is one CloudTrail lookup: one event name in one (account,

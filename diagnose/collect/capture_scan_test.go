@@ -272,3 +272,31 @@ func budgetScenario(t *testing.T, env *awstest.Env, n int) (int, time.Duration, 
 	}
 	return total, elapsed, stats
 }
+
+// TestCaptureScanRegionOptIn: a destination in an opt-in region that its
+// account has not enabled is REGION_NOT_ENABLED for every repository
+// behind it, from one opt-in read per account, not one per repository.
+func TestCaptureScanRegionOptIn(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	optIn := diagnose.Location{Account: dst, Region: "me-central-1"}
+	repos := awstest.RepositoryNames("team-", 5)
+	env.BuildRegistries(
+		awstest.Registry{Account: src, Region: "us-east-1", Repositories: repos,
+			Rules: []awstest.Rule{{Destinations: []diagnose.Location{optIn}}}},
+		awstest.Registry{Account: dst, Region: optIn.Region, RegistryPolicy: awstest.ReplicationGrant(src, dst, optIn.Region, "")},
+	)
+	env.Moto.RegionOptIn = map[string]string{dst + "/me-central-1": "DISABLED", src + "/me-central-1": "ENABLED"}
+	rep, stats := captureAndScan(t, scanOpts(env))
+	if n := env.Moto.Counts()["account:POST /getRegionOptStatus"]; n != 2 {
+		t.Errorf("%d GetRegionOptStatus calls, want 2 (the source and the destination account)", n)
+	}
+	for _, p := range rep.Pairs {
+		if p.Verdict != diagnose.Failing || p.RootCause != diagnose.CodeRegionNotEnabled {
+			t.Errorf("%s -> %s: %s %s, want failing REGION_NOT_ENABLED", p.Repository, p.Destination, p.Verdict, p.RootCause)
+		}
+	}
+	if len(rep.Pairs) != 5 || len(stats.Warnings) > 0 {
+		t.Errorf("%d pairs (want 5), warnings %v", len(rep.Pairs), stats.Warnings)
+	}
+}
