@@ -291,3 +291,29 @@ func TestWhyTrailSourceErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestWhyStopsTheQueryAtTimeout: a query still running when --timeout
+// passes is stopped (StopQueryExecution), and why says so: exit 3, never a
+// diagnosis without the CloudTrail asked for.
+func TestWhyStopsTheQueryAtTimeout(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	env.Moto.AthenaRunning(t, 1_000_000)
+	snap := filepath.Join("..", "..", "fixtures", "seed-grant-in-repository-policy")
+	code, stdout, stderr := runAWS(t, env, "why", "--repo", "my-repo", "--snapshot", snap, "--athena-table", "security.trail",
+		"--workgroup", "primary", "--aws-region", "us-east-1", "--timeout", "2s")
+	if code != exitInput {
+		t.Fatalf("exit %d, want 3\n%s%s", code, stdout, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("a report was printed without the CloudTrail asked for:\n%s", stdout)
+	}
+	for _, want := range []string{"stopped", "why: reading CloudTrail from Athena table security.trail", "--timeout 2s passed"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if n := env.Moto.Counts()["athena:StopQueryExecution"]; n != 1 {
+		t.Errorf("StopQueryExecution calls = %d, want 1", n)
+	}
+}
