@@ -325,3 +325,14 @@ func ReplicationAllowed(text string, source, dest Location, repo string) bool {
 	res := policy.Evaluate(p, d.request(actionReplicate))
 	return res.Decision == policy.DecisionAllow && len(uncertainKeys(res)) == 0
 }
+
+// ScopeMatters reports whether a destination's REGISTRY_POLICY_SCOPE can
+// change the diagnosis, given its registry policy text: the scope is only
+// read by the policy checks, of this policy and of the fix that adds a
+// replication grant to it (policy.ScopeMatters). Text that is not a policy
+// says nothing, so the scope is worth reading. Capture asks it to read the
+// scope only then.
+func ScopeMatters(text string) bool {
+	p, err := policy.Parse([]byte(text))
+	return err != nil || policy.ScopeMatters(p)
+}

@@ -475,29 +475,37 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 		name, iamAction string
 		own             bool // needs the account's own credentials
 		call            func() (func() any, error)
+		// need says, from the reads before, whether any check can use
+		// this one (nil: always).
+		need func() bool
 	}
-	var ptc bool // the registry policy does not allow replication
+	// What the earlier reads say the later ones are needed for: the
+	// pull-through-cache rules where replication is not allowed, the
+	// policy scope where it can change the policy checks, the creation
+	// templates where replication may have to create the repository.
+	ptc, scope, exists := false, true, false
 	reads := []read{
 		{GetRegistryPolicyFile, "ecr:GetRegistryPolicy", true, func() (func() any, error) {
 			out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
-			ptc = c.needsPTC(d, out, err)
+			ptc, scope = c.needsPTC(d, out, err), needsScope(out, err)
 			return func() any { return toRegistryPolicy(out) }, err
-		}},
+		}, nil},
 		{RepositoryPolicyName(repo), "ecr:GetRepositoryPolicy", false, func() (func() any, error) {
 			out, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo), RegistryId: aws.String(d.Account)})
 			return func() any { return toRepositoryPolicy(out) }, err
-		}},
+		}, nil},
 		{DescribeRepositoriesFile, "ecr:DescribeRepositories", false, func() (func() any, error) {
 			out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}, RegistryId: aws.String(d.Account)})
+			exists = err == nil && listsRepository(out, repo)
 			return func() any { return toRepositories(out) }, err
-		}},
+		}, nil},
 		{GetAccountSettingFile, "ecr:GetAccountSetting", true, func() (func() any, error) {
 			out, err := client.GetAccountSetting(ctx, &ecr.GetAccountSettingInput{Name: aws.String("REGISTRY_POLICY_SCOPE")})
 			return func() any { return toAccountSetting(out) }, err
-		}},
+		}, func() bool { return scope }},
 	}
 	for _, r := range reads {
-		if r.own && !da.own {
+		if r.own && !da.own || r.need != nil && !r.need() {
 			continue
 		}
 		if c.unanswered(d) {
@@ -513,13 +521,39 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 	if !da.own || c.unanswered(d) {
 		return nil
 	}
-	if err := c.readTemplates(ctx, client, d); err != nil {
-		return err
+	if !exists {
+		if err := c.readTemplates(ctx, client, d); err != nil {
+			return err
+		}
 	}
 	if ptc && !c.unanswered(d) {
 		return c.readPullThroughCache(ctx, client, d)
 	}
 	return nil
+}
+
+// needsScope says whether a destination's REGISTRY_POLICY_SCOPE is worth a
+// read, given its registry policy: only when the scope can change what the
+// policy checks find (diagnose.ScopeMatters). With no registry policy, the
+// only policy checked is the fix's, whose grant every scope accepts; a
+// read that failed, or a policy that does not parse, is read on.
+func needsScope(out *ecr.GetRegistryPolicyOutput, err error) bool {
+	if err != nil {
+		ae, ok := apiError(err)
+		return !ok || ae.ErrorCode() != "RegistryPolicyNotFoundException"
+	}
+	return diagnose.ScopeMatters(aws.ToString(out.PolicyText))
+}
+
+// listsRepository reports whether describe-repositories lists repo: it
+// exists, and creation templates cannot apply to it.
+func listsRepository(out *ecr.DescribeRepositoriesOutput, repo string) bool {
+	for _, r := range out.Repositories {
+		if aws.ToString(r.RepositoryName) == repo {
+			return true
+		}
+	}
+	return false
 }
 
 // readOtherRegion reads a destination account's registry policy in a region

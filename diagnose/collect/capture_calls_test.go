@@ -55,10 +55,13 @@ func TestCaptureManyDestinationsCalls(t *testing.T) {
 			}
 			// Six source reads (registry, repository, images, one image's
 			// status, backfills, CloudTrail), then per destination: the
-			// role, and five ECR reads (registry and repository policy,
-			// repository, policy scope, creation templates).
-			if n > 6+6*d {
-				t.Errorf("%d API calls for %d destinations (%v), want at most 6 + 6·D = %d", n, d, stats.APICalls, 6+6*d)
+			// role, and three ECR reads (registry and repository policy,
+			// repository). The policy scope is not read (the grant names
+			// V1 actions only, which every scope accepts), nor the
+			// creation templates (the repository exists): no check could
+			// use them. A read added back to this path fails here.
+			if n > 6+4*d {
+				t.Errorf("%d API calls for %d destinations (%v), want at most 6 + 4·D = %d", n, d, stats.APICalls, 6+4*d)
 			}
 			if stats.EventsMatched != d {
 				t.Errorf("events matched: %d, want one per destination (%d)", stats.EventsMatched, d)

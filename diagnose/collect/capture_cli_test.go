@@ -85,8 +85,10 @@ func TestCaptureAgreesWithAWSCLI(t *testing.T) {
 	cli(dst, srcReg, collect.GetRegistryPolicyFile, "ecr", "get-registry-policy")
 	cli(dst, srcReg, collect.RepositoryPolicyName(repo), "ecr", "get-repository-policy", "--repository-name", repo)
 	cli(dst, srcReg, collect.DescribeRepositoriesFile, "ecr", "describe-repositories", "--repository-names", repo)
-	cli(dst, srcReg, collect.GetAccountSettingFile, "ecr", "get-account-setting", "--name", "REGISTRY_POLICY_SCOPE")
-	cli(dst, srcReg, collect.TemplatesFile, "ecr", "describe-repository-creation-templates")
+	// No get-account-setting (no registry policy: the fix's grant names V1
+	// actions only, which every scope accepts) nor creation templates (the
+	// repository exists): Capture reads neither, since no check could use
+	// them (TestSkippedReadsChangeNoDiagnosis).
 	cli(dst, srcReg, collect.PullThroughCacheFile, "ecr", "describe-pull-through-cache-rules") // no registry policy there
 	// The destination's CloudTrail is not asked: the source's holds the denial.
 	cli(dst, "us-west-1", collect.GetRegistryPolicyFile, "ecr", "get-registry-policy")

@@ -25,8 +25,10 @@ import (
 // fakeAWS is AWS without an emulator: each account's ECR answers what the
 // test says. It stands in where moto cannot: an answer that never came.
 type fakeAWS struct {
-	// policyErr is what the destination's GetRegistryPolicy returns.
+	// policyErr is what the destination's GetRegistryPolicy returns, else
+	// policy (none when "").
 	policyErr error
+	policy    string
 	// images are the source repository's images.
 	images []ecrtypes.ImageDetail
 }
@@ -39,7 +41,7 @@ func (f *fakeAWS) aws() collect.AWS {
 		ECR: func(cfg aws.Config, _ ...func(*ecr.Options)) collect.ECRAPI {
 			c, _ := cfg.Credentials.Retrieve(context.Background())
 			if c.AccessKeyID == "DST" {
-				return &fakeECR{account: dst, policyErr: f.policyErr}
+				return &fakeECR{account: dst, policyErr: f.policyErr, policy: f.policy}
 			}
 			return &fakeECR{account: src, images: f.images, rules: []ecrtypes.ReplicationRule{{
 				Destinations: []ecrtypes.ReplicationDestination{{Region: aws.String(srcReg), RegistryId: aws.String(dst)}},
@@ -55,6 +57,7 @@ type fakeECR struct {
 	images    []ecrtypes.ImageDetail
 	rules     []ecrtypes.ReplicationRule
 	policyErr error
+	policy    string
 }
 
 func notFound(code string) error { return &smithy.GenericAPIError{Code: code, Message: "not found"} }
@@ -78,6 +81,9 @@ func (f *fakeECR) DescribeImageReplicationStatus(context.Context, *ecr.DescribeI
 func (f *fakeECR) GetRegistryPolicy(context.Context, *ecr.GetRegistryPolicyInput, ...func(*ecr.Options)) (*ecr.GetRegistryPolicyOutput, error) {
 	if f.policyErr != nil {
 		return nil, f.policyErr
+	}
+	if f.policy != "" {
+		return &ecr.GetRegistryPolicyOutput{RegistryId: aws.String(f.account), PolicyText: aws.String(f.policy)}, nil
 	}
 	return nil, notFound("RegistryPolicyNotFoundException")
 }
@@ -167,5 +173,36 @@ func TestCaptureUnsafeImageNames(t *testing.T) {
 	}
 	if _, err := collect.Capture(context.Background(), collect.CaptureOptions{Repository: "../x", Region: srcReg, AWS: f.aws()}, t.TempDir()); err == nil {
 		t.Error("Capture accepted the repository name ../x")
+	}
+}
+
+// TestCaptureReadsScopeWhereItMatters: the destination's
+// REGISTRY_POLICY_SCOPE is read only when its registry policy names an
+// action the V1 scope refuses (moto refuses such a policy, so fakes serve
+// it): otherwise no check can use it, and the read is saved.
+func TestCaptureReadsScopeWhereItMatters(t *testing.T) {
+	t.Parallel()
+	grant := func(actions string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + src + `:root"},"Action":[` + actions + `],"Resource":"*"}]}`
+	}
+	for _, tc := range []struct {
+		name, policy string
+		policyErr    error
+		read         bool
+	}{
+		{"V1 actions only", grant(`"ecr:ReplicateImage","ecr:CreateRepository"`), nil, false},
+		{"no registry policy", "", nil, false},
+		{"an action V1 refuses", grant(`"ecr:ReplicateImage","ecr:BatchGetImage"`), nil, true},
+		{"a wildcard", grant(`"ecr:*"`), nil, true},
+		{"the policy read was refused", "", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "no"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := &fakeAWS{policy: tc.policy, policyErr: tc.policyErr}
+			dir, stats, _ := runCapture(t, collect.CaptureOptions{Repository: repo, Region: srcReg, AssumeRole: roleName, AWS: f.aws()})
+			if ok, _ := exists(dir, dst, srcReg, collect.GetAccountSettingFile); ok != tc.read {
+				t.Errorf("policy scope read: %v, want %v (warnings %q)", ok, tc.read, stats.Warnings)
+			}
+		})
 	}
 }

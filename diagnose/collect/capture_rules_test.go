@@ -51,7 +51,9 @@ func TestCaptureKeepsDeleteReplication(t *testing.T) {
 func TestCaptureCreationTemplates(t *testing.T) {
 	t.Parallel()
 	env := awstest.New(t)
-	env.Build(seedScenario(time.Now(), 0))
+	s := seedScenario(time.Now(), 0)
+	s.Destinations[crossAcctDest] = awstest.Destination{} // replication must create the repository
+	env.Build(s)
 	env.Moto.Templates = map[string][]map[string]any{dst + "/" + srcReg: {{
 		"prefix": "ROOT", "appliedFor": []string{"REPLICATION"}, "customRoleArn": "arn:aws:iam::" + dst + ":role/EcrTemplate",
 		"encryptionConfiguration": map[string]string{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:" + srcReg + ":" + dst + ":key/k1"},

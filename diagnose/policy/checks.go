@@ -77,6 +77,24 @@ func CheckRegistryPolicy(text string, p *Policy, scope string) []Issue {
 	return out
 }
 
+// ScopeMatters reports whether REGISTRY_POLICY_SCOPE can change what
+// CheckRegistryPolicy reports for p, or for p with statements added that
+// name V1 actions only (a replication grant): only where a statement uses
+// NotAction or names another action. Capture reads the scope only then.
+func ScopeMatters(p *Policy) bool {
+	for _, st := range p.Statements {
+		if len(st.NotAction) > 0 {
+			return true
+		}
+		for _, a := range st.Action {
+			if !isV1Action(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func isV1Action(a string) bool {
 	for _, ok := range registryV1Actions {
 		if strings.EqualFold(a, ok) {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -70,5 +71,37 @@ func TestCheckRepositoryPolicy(t *testing.T) {
 	}
 	if issues[1].Statement != 2 || issues[1].Path != "Statement[2].NotResource" {
 		t.Errorf("issue 1 = %+v", issues[1])
+	}
+}
+
+// ScopeMatters is false only where the scope changes nothing
+// CheckRegistryPolicy says, for the policy and for the policy with a
+// replication grant added: Capture leaves the scope unread then.
+func TestScopeMatters(t *testing.T) {
+	grant := `{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": ["ecr:ReplicateImage", "ecr:CreateRepository"], "Resource": "*"}`
+	for _, tc := range []struct {
+		name  string
+		stmts []string
+		want  bool
+	}{
+		{"replication grants", []string{grant, `{"Effect": "Allow", "Principal": "*", "Action": "ECR:replicateimage", "Resource": "*"}`}, false},
+		{"pull-through cache", []string{`{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["ecr:BatchImportUpstreamImage"], "Resource": "*"}`}, false},
+		{"a pull grant", []string{grant, `{"Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"], "Resource": "*"}`}, true},
+		{"a wildcard", []string{`{"Effect": "Deny", "Principal": "*", "Action": "ecr:Replicate*", "Resource": "*"}`}, true},
+		{"NotAction", []string{`{"Effect": "Deny", "Principal": "*", "NotAction": "ecr:ReplicateImage", "Resource": "*"}`}, true},
+		{"generated", benchStatements(10), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, doc := range []string{policyOf(tc.stmts), policyOf(append(tc.stmts, grant))} {
+				p := mustParse(t, doc)
+				if got := ScopeMatters(p); got != tc.want {
+					t.Fatalf("ScopeMatters = %v, want %v", got, tc.want)
+				}
+				v1, v2 := CheckRegistryPolicy(doc, p, "V1"), CheckRegistryPolicy(doc, p, "V2")
+				if differ := fmt.Sprint(v1) != fmt.Sprint(v2); differ != tc.want {
+					t.Errorf("the V1 and V2 checks differ: %v, but ScopeMatters says %v (V1 %v)", differ, tc.want, v1)
+				}
+			}
+		})
 	}
 }
