@@ -21,7 +21,7 @@ func deleteReplicationEnabled(d *destination) *Finding {
 	if len(rules) == 0 {
 		return nil
 	}
-	return &Finding{
+	f := &Finding{
 		Summary: fmt.Sprintf("Deletions are replicated to %s: an image or tag removed from %s in %s is removed there too.",
 			d.Destination, d.Repository, d.Source),
 		Detail: fmt.Sprintf("In the replication configuration of %s, %s has deleteReplication enabled. ECR then replicates a tag removal, the deletion of an image by digest, "+
@@ -37,6 +37,8 @@ func deleteReplicationEnabled(d *destination) *Finding {
 				"A Terraform aws_ecr_replication_configuration that does not set delete replication may turn it off again at the next apply: check the provider version you use.",
 		}},
 	}
+	explainDeletions(d, f)
+	return f
 }
 
 // deleteReplicationRules names the rules ("rules[0]") that cover repo,

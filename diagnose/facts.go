@@ -118,6 +118,9 @@ type DestinationFacts struct {
 	// RegionOptIn are the source's and the destination account's opt-in
 	// status of the destination's region, where read (opt-in regions only).
 	RegionOptIn []RegionOptIn
+	// SourceDeletions is what removes images from the source repository,
+	// where deletions are replicated here and it was read (else nil).
+	SourceDeletions *DeletionsFact
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

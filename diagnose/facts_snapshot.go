@@ -91,6 +91,9 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 	for _, t := range targets {
 		d := DestinationFacts{Repository: s.Repository, Source: s.Source, Destination: t.loc, Prefixes: t.prefixes, RulesSource: f.Rules.Source}
 		d.DeleteReplicationRules = deleteReplicationRules(f.Rules.Rules, s.Repository, t.loc)
+		if len(d.DeleteReplicationRules) > 0 {
+			d.SourceDeletions = deletionsFact(s)
+		}
 		d.Backfill = backfillFact(s.Registry(s.Source), t.loc)
 		d.Images = imagesFact(s, t.loc)
 		if reg := s.Registry(t.loc); reg != nil && reg.Templates.OK() {

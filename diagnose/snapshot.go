@@ -150,6 +150,12 @@ type Registry struct {
 	// RegionOptStatus is `aws account get-region-opt-status --region-name
 	// <this region>` with this account's credentials (opt-in regions only).
 	RegionOptStatus Read[RegionOptStatusOutput]
+	// LifecyclePolicies is `aws ecr get-lifecycle-policy`, by repository
+	// name (source registry, read only where deletions are replicated).
+	LifecyclePolicies map[string]Read[LifecyclePolicyOutput]
+	// Deletes are the BatchDeleteImage calls of the snapshot's repository
+	// in CloudTrail (source registry, read where deletions are replicated).
+	Deletes Read[DeleteEvents]
 }
 
 // NewRegistry returns an empty registry record for loc.
@@ -157,6 +163,7 @@ func NewRegistry(loc Location) *Registry {
 	return &Registry{
 		Location:           loc,
 		RepositoryPolicies: map[string]Read[PolicyOutput]{},
+		LifecyclePolicies:  map[string]Read[LifecyclePolicyOutput]{},
 		ReplicationStatus:  map[string]map[string]Read[ReplicationStatusOutput]{},
 		BackfillResults:    map[string]Read[DescribeReplicationBackfillResultsOutput]{},
 		Images:             map[string]Read[DescribeImagesOutput]{},

@@ -274,6 +274,9 @@ func (c *capture) run(ctx context.Context) error {
 	for _, loc := range wrongRegionChecks(dests, rcfg, account, region) {
 		goRun(func() error { return c.readOtherRegion(ctx, loc) })
 	}
+	if deletesReplicated(rcfg, c.opts.Repository) {
+		goRun(func() error { return c.readDeletions(ctx, srcECR) })
+	}
 	for _, loc := range optInReads(dests, account) {
 		goRun(func() error { return c.readRegionOptIn(ctx, loc) })
 	}
@@ -581,6 +584,7 @@ func (c *capture) record(loc diagnose.Location, name, iamAction string, out func
 var notFound = map[string]bool{
 	"RegistryPolicyNotFoundException":   true,
 	"RepositoryPolicyNotFoundException": true,
+	"LifecyclePolicyNotFoundException":  true,
 	"RepositoryNotFoundException":       true,
 	"ImageNotFoundException":            true,
 }

@@ -377,7 +377,7 @@ func (l *loader) walkRegistry(loc diagnose.Location) error {
 		rel = filepath.ToSlash(rel)
 		call, failed, ok := parseCall(loc.Account, loc.Region, rel)
 		if !ok {
-			if strings.HasSuffix(rel, jsonSuffix) && (strings.HasPrefix(rel, GetRepositoryPolicyDir+"/") || strings.HasPrefix(rel, ReplicationStatusDir+"/")) {
+			if strings.HasSuffix(rel, jsonSuffix) && (strings.HasPrefix(rel, GetRepositoryPolicyDir+"/") || strings.HasPrefix(rel, ReplicationStatusDir+"/") || strings.HasPrefix(rel, LifecyclePolicyDir+"/")) {
 				l.warnf("%s: skipped: the repository, tag or digest it is named for is not a name ECR allows", p)
 				return nil
 			}
@@ -455,6 +455,8 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		return readPullThroughCacheCall(reg, c)
 	case name == RegionOptStatusFile:
 		return readRegionOptStatusCall(reg, c)
+	case isLifecycleCall(name):
+		return readLifecycleCall(reg, name, c)
 	case name == DescribeRegistryFile:
 		r, err := readInto(c, func(v *diagnose.DescribeRegistryOutput, raw map[string]json.RawMessage) error {
 			if err := requireFields(raw, "registryId"); err != nil {
@@ -505,6 +507,8 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		})
 		reg.PolicyScope = r
 		return err
+	case name == DeleteEventsName:
+		return readDeleteEventsCall(reg, c)
 	case strings.HasPrefix(name, LookupEventsPrefix):
 		if c.ok != "" {
 			l.eventPaths = append(l.eventPaths, c.ok)

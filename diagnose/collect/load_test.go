@@ -771,7 +771,7 @@ var fixtureTable = map[string]fixtureFacts{
 	"backfill-in-progress": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "list-replication-backfills")), events: 3, failed: 0},
 	"delete-replication-enabled": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
-		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "get-lifecycle-policy/my-repo"), collected(srcLoc, "lookup-events-BatchDeleteImage")), events: 3, failed: 0},
 	"multiple-faults": {source: srcLoc, registries: []diagnose.Location{srcLoc, usWestLoc, dstLoc, dst3},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")),
 			failed(dst3, "get-registry-policy", "RegistryPolicyNotFoundException"),
@@ -861,6 +861,11 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 		return r.State, r.ErrCode(), true
 	case call == TemplatesFile:
 		return reg.Templates.State, reg.Templates.ErrCode(), true
+	case strings.HasPrefix(call, LifecyclePolicyDir+"/"):
+		r := reg.LifecyclePolicies[strings.TrimPrefix(call, LifecyclePolicyDir+"/")]
+		return r.State, r.ErrCode(), true
+	case call == DeleteEventsName:
+		return reg.Deletes.State, reg.Deletes.ErrCode(), true
 	case call == PullThroughCacheFile:
 		return reg.PullThroughCache.State, reg.PullThroughCache.ErrCode(), true
 	case call == RegionOptStatusFile:

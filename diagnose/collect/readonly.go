@@ -47,6 +47,8 @@ var allowedOperations = []operation{
 	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},
 	{"ECR", "DescribeRepositoryCreationTemplates", "ecr:DescribeRepositoryCreationTemplates", sideDest},
 	{"ECR", "DescribePullThroughCacheRules", "ecr:DescribePullThroughCacheRules", sideDest},
+	// Only where a rule replicates deletions: what removes images in the source.
+	{"ECR", "GetLifecyclePolicy", "ecr:GetLifecyclePolicy", sideSource},
 	{"ECR", "ListReplicationBackfills", "ecr:ListReplicationBackfills", sideSource},
 	{"ECR", "DescribeReplicationBackfillResults", "ecr:DescribeReplicationBackfillResults", sideSource},
 	{"CloudTrail", "LookupEvents", "cloudtrail:LookupEvents", sideBoth},

@@ -27,12 +27,17 @@ type Event struct {
 	Repository      string
 	ErrorCode       string
 	ErrorMessage    string
+	// Caller is the userIdentity ARN; ECR replication's role when empty.
+	Caller string
 }
 
 // Record is the CloudTrail record of e, as LookupEvents puts it in
 // CloudTrailEvent.
 func (e Event) Record() map[string]any {
 	caller := "arn:aws:sts::" + e.SourceAccount + ":assumed-role/AWSServiceRoleForECRReplication/ECRReplication"
+	if e.Caller != "" {
+		caller = e.Caller
+	}
 	arn := fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", e.DestRegion, e.DestAccount, e.Repository)
 	rec := map[string]any{
 		"eventVersion": "1.09",
