@@ -97,6 +97,10 @@ type run struct {
 	// registry-policy grant fixes: the scan builds one fix for each
 	// destination, not one per repository (scanFix).
 	grants map[Location]*DestinationFacts
+	// cleanup, in a scan, holds per destination the steps that take a
+	// misplaced grant out of this repository's policy: the scan lists
+	// them with the destination's fix, which is the registry policy only.
+	cleanup map[Location][]string
 }
 
 // Diagnose runs the checks on f. It returns an error only when f holds

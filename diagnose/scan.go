@@ -90,11 +90,17 @@ type ScanSource struct {
 	NotCovered []string `json:"not_covered"`
 	// Note says why nothing was checked ("no replication rules"), or "".
 	Note string `json:"note,omitempty"`
+	// Readable is false when its rules or its repositories could not be
+	// read: nothing of it was checked. A scan with no readable source
+	// could not run (exit 3).
+	Readable bool `json:"readable"`
 }
 
 // ScanDestination is one column of the matrix.
 type ScanDestination struct {
 	Location
+	// CrossAccount is true when a source replicating there is in another
+	// account (its registry policy decides).
 	CrossAccount bool `json:"cross_account"`
 }
 
@@ -148,6 +154,18 @@ type ScanFix struct {
 	Codes []string `json:"codes"`
 	Pairs int      `json:"pairs"`
 	Fix   Fix      `json:"fix"`
+	// RepositorySteps are what to do besides in each repository the fix
+	// heals: take the grant out of its repository policy where it was
+	// misplaced (GRANT_IN_REPOSITORY_POLICY). Sorted by source and
+	// repository.
+	RepositorySteps []ScanRepositoryStep `json:"repository_steps"`
+}
+
+// ScanRepositoryStep is the repository's own part of a destination's fix.
+type ScanRepositoryStep struct {
+	Source     Location `json:"source"`
+	Repository string   `json:"repository"`
+	Steps      []string `json:"steps"`
 }
 
 // Scan diagnoses every repository × destination of the sources in s.
@@ -185,12 +203,21 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 	for _, src := range sources {
 		ss, repos := scanSource(s, src, opts)
 		rep.Sources = append(rep.Sources, ss)
+		if !ss.Readable {
+			// A partial read: the other sources' pairs stand, this one's
+			// repositories are unknown, not healthy.
+			w := fmt.Sprintf("source registry %s: %s: its repositories were not checked", src, ss.Note)
+			if !warned[w] {
+				warned[w] = true
+				rep.Warnings = append(rep.Warnings, w)
+			}
+		}
 		for _, repo := range repos {
 			sub := *s
 			sub.Source, sub.Repository, sub.Events, sub.Warnings = src, repo, byRepo[repo], nil
 			facts := FactsFromSnapshot(&sub)
 			run := newRun(facts, parsed)
-			run.grants = map[Location]*DestinationFacts{}
+			run.grants, run.cleanup = map[Location]*DestinationFacts{}, map[Location][]string{}
 			r, err := run.diagnose(facts)
 			if err != nil {
 				return nil, err
@@ -201,7 +228,7 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 					rep.Warnings = append(rep.Warnings, w)
 				}
 			}
-			units = append(units, &scanUnit{facts: facts, report: r, grants: run.grants})
+			units = append(units, &scanUnit{facts: facts, report: r, grants: run.grants, cleanup: run.cleanup})
 		}
 	}
 	rep.collect(units)
@@ -218,6 +245,8 @@ type scanUnit struct {
 	report *Report
 	// grants are its destinations whose root cause a grant fixes.
 	grants map[Location]*DestinationFacts
+	// cleanup are the repository-policy steps of its destinations.
+	cleanup map[Location][]string
 }
 
 // scanFix is attachFix in a scan: a root cause that a registry-policy
@@ -236,7 +265,9 @@ func (r *run) scanFix(d *destination, found []Finding) {
 	}
 	fix.Steps = append(fix.Steps, fmt.Sprintf("Apply the registry-policy fix of %s: one grant there heals every repository this scan found failing behind it.", d.Destination))
 	if slices.ContainsFunc(found, func(f Finding) bool { return f.Code == CodeGrantInRepositoryPolicy }) {
-		fix.Steps = append(fix.Steps, misplacedRemovalSteps(d.repoPolicy.text, d.repoGrants, d.Repository, d.Destination)...)
+		steps := misplacedRemovalSteps(d.repoPolicy.text, d.repoGrants, d.Repository, d.Destination)
+		fix.Steps = append(fix.Steps, steps...)
+		r.cleanup[d.Destination] = steps
 	}
 	explicitDenyCaveat(d, fix, &found[target])
 	found[target].Fix = fix
@@ -306,6 +337,7 @@ func scanSource(s *Snapshot, src Location, opts ScanOptions) (ScanSource, []stri
 	sort.Strings(covered)
 	sort.Strings(ss.NotCovered)
 	ss.Covered = len(covered)
+	ss.Readable = true
 	ss.Verdict = Healthy // until a pair says otherwise (finish)
 	switch {
 	case reg.Repositories.Value.NextToken != "":
@@ -354,6 +386,13 @@ func (rep *ScanReport) collect(units []*scanUnit) {
 			if !dests[loc] {
 				dests[loc] = true
 				rep.Destinations = append(rep.Destinations, ScanDestination{Location: loc, CrossAccount: dr.CrossAccount})
+			} else if dr.CrossAccount {
+				// Another region of one source, another account of the next.
+				for i := range rep.Destinations {
+					if rep.Destinations[i].Location == loc {
+						rep.Destinations[i].CrossAccount = true
+					}
+				}
 			}
 			p := ScanPair{Source: r.Source, Repository: r.Repository, Destination: loc, Verdict: dr.Verdict, Codes: []string{}, Findings: []Finding{}, Summary: dr.Note}
 			var root *Finding
@@ -486,6 +525,7 @@ func (rep *ScanReport) buildFixes(units []*scanUnit, parsed map[string]*parsedPo
 	type want struct {
 		facts []*DestinationFacts
 		codes []string
+		steps []ScanRepositoryStep
 	}
 	wants := map[Location]*want{}
 	var order []Location
@@ -498,6 +538,10 @@ func (rep *ScanReport) buildFixes(units []*scanUnit, parsed map[string]*parsedPo
 				order = append(order, dst)
 			}
 			w.facts = append(w.facts, df)
+			if steps := u.cleanup[dst]; len(steps) > 0 {
+				// Units come sorted by source and repository.
+				w.steps = append(w.steps, ScanRepositoryStep{Source: u.report.Source, Repository: u.report.Repository, Steps: steps})
+			}
 			if root := rootFinding(u.report, dst); root != nil {
 				w.codes = appendUnique(w.codes, root.Code)
 			}
@@ -511,7 +555,10 @@ func (rep *ScanReport) buildFixes(units []*scanUnit, parsed map[string]*parsedPo
 			return err
 		}
 		sort.Slice(w.codes, func(i, j int) bool { return codeRank(w.codes[i]) < codeRank(w.codes[j]) })
-		rep.Fixes = append(rep.Fixes, ScanFix{Destination: dst, Codes: w.codes, Pairs: len(w.facts), Fix: *fix})
+		if w.steps == nil {
+			w.steps = []ScanRepositoryStep{}
+		}
+		rep.Fixes = append(rep.Fixes, ScanFix{Destination: dst, Codes: w.codes, Pairs: len(w.facts), Fix: *fix, RepositorySteps: w.steps})
 		for i := range rep.RootCauses {
 			if rep.RootCauses[i].Destination == dst && slices.Contains(w.codes, rep.RootCauses[i].Code) {
 				rep.RootCauses[i].FixedBy = true

@@ -25,24 +25,32 @@ type scanOptions struct {
 	Events     []string
 	Output     string
 	Out        string
+	// Verbose lists everything the text report shortens.
+	Verbose bool
 	// EventsSince and EventsUntil bound the CloudTrail records read.
 	EventsSince, EventsUntil time.Time
 }
 
-var scanFormats = []string{"text", "json"}
+var scanFormats = []string{"text", "json", "markdown"}
 
 func scanCommand(s IO) *cli.Command {
 	return &cli.Command{
 		Name:  "scan",
 		Usage: "check every repository × destination of a registry or an organization: a matrix of verdicts, root causes and one fix per destination",
-		UsageText: `ecrdoctor scan --snapshot DIR [--repo-prefix P] [--accounts A,B] [--output text|json] [--out FILE]
+		UsageText: `ecrdoctor scan --snapshot DIR [--repo-prefix P] [--accounts A,B] [--output text|json|markdown] [--out FILE] [--verbose]
 
 Examples:
   # Every replicated repository of the registries in a snapshot folder
   ecrdoctor scan --snapshot fixtures/organization
 
   # Only the team/ repositories of one account, as JSON for a dashboard
-  ecrdoctor scan --snapshot ./snap --accounts 111111111111 --repo-prefix team/ --output json --out scan.json`,
+  ecrdoctor scan --snapshot ./snap --accounts 111111111111 --repo-prefix team/ --output json --out scan.json
+
+  # For a ticket or a wiki page, every repository named
+  ecrdoctor scan --snapshot ./snap --output markdown --out scan.md
+
+  # Every repository and every healthy row, not cut to a screen
+  ecrdoctor scan --snapshot fixtures/organization --verbose`,
 		Description: `scan runs the checks of 'why' on every repository a replication rule covers,
 for every destination of that rule, reading what the registries share once.
 It prints a matrix (repositories × destinations), the root causes grouped by code
@@ -61,6 +69,7 @@ readable. A pair that could not be judged is "unknown", never healthy.`,
 			&cli.StringFlag{Name: "until", Usage: "only CloudTrail events before `TIME`; default: the snapshot's capture time"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: " + strings.Join(scanFormats, ", ")},
 			&cli.StringFlag{Name: "out", Usage: "write the report to `FILE` instead of stdout"},
+			&cli.BoolFlag{Name: "verbose", Usage: "list every repository, every healthy row of the matrix and the evidence of each root cause (by default the text fits a screen)"},
 		},
 		Action: action(func(c *cli.Context) error {
 			opts := scanOptions{
@@ -70,6 +79,7 @@ readable. A pair that could not be judged is "unknown", never healthy.`,
 				Events:     c.StringSlice("events"),
 				Output:     c.String("output"),
 				Out:        c.String("out"),
+				Verbose:    c.Bool("verbose"),
 			}
 			if a := c.String("accounts"); c.IsSet("accounts") {
 				for _, acct := range strings.Split(a, ",") {
@@ -172,8 +182,10 @@ func writeScanReport(s IO, report *diagnose.ScanReport, o scanOptions) error {
 	switch o.Output {
 	case "json":
 		err = render.ScanJSON(&b, report)
+	case "markdown":
+		err = render.ScanMarkdown(&b, report)
 	default:
-		err = render.ScanText(&b, report, render.TextOptions{Terminal: s.OutTerminal && o.Out == "", ColorFrom: s.Out, Width: s.Width})
+		err = render.ScanText(&b, report, render.TextOptions{Terminal: s.OutTerminal && o.Out == "", ColorFrom: s.Out, Width: s.Width, Verbose: o.Verbose})
 	}
 	if err != nil {
 		return inputErrorf("rendering the scan report: %w", err)
@@ -185,8 +197,26 @@ func writeScanReport(s IO, report *diagnose.ScanReport, o scanOptions) error {
 	} else if _, err := s.Out.Write(b.Bytes()); err != nil {
 		return inputErrorf("writing the scan report: %w", err)
 	}
+	if err := nothingRead(report); err != nil {
+		return err
+	}
 	if report.Verdict == diagnose.Failing {
 		return findingsExit()
 	}
 	return nil
+}
+
+// nothingRead is exit 3 when no source registry could be read at all: the
+// report says why, and nothing was checked. One readable source is a
+// partial read: its warnings say what is missing, and exit follows the
+// verdict.
+func nothingRead(report *diagnose.ScanReport) error {
+	var why []string
+	for _, src := range report.Sources {
+		if src.Readable {
+			return nil
+		}
+		why = append(why, src.String()+": "+src.Note)
+	}
+	return inputErrorf("scan: no source registry could be read, so nothing was checked (%s)", strings.Join(why, "; "))
 }

@@ -37,17 +37,7 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 		}
 		if len(f.Evidence) > 0 {
 			b.WriteString("**Evidence**\n\n")
-			for _, e := range f.Evidence {
-				meta := e.Kind
-				if !e.Source.IsZero() {
-					meta += ", " + mdCode(e.Source.String())
-				}
-				if e.Time != "" {
-					meta += ", " + e.Time
-				}
-				fence := codeFence(e.Text)
-				fmt.Fprintf(&b, "- %s\n\n  %s\n  %s\n  %s\n", meta, fence, strings.ReplaceAll(e.Text, "\n", "\n  "), fence)
-			}
+			mdEvidence(&b, f.Evidence, "")
 			b.WriteString("\n")
 		}
 		if fx := f.Fix; fx != nil {
@@ -56,22 +46,7 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 				title = "**Fix** (verified by the evaluator)"
 			}
 			b.WriteString(title + "\n\n")
-			for i, s := range fx.Steps {
-				fmt.Fprintf(&b, "%d. %s\n", i+1, mdText(s))
-			}
-			b.WriteString("\n")
-			if fx.RegistryPolicy != nil {
-				fmt.Fprintf(&b, "Registry policy:\n\n```json\n%s\n```\n\n", prettyJSON(fx.RegistryPolicy))
-			}
-			if fx.AWSCLI != "" {
-				fmt.Fprintf(&b, "AWS CLI:\n\n```sh\n%s\n```\n\n", fx.AWSCLI)
-			}
-			if fx.Terraform != "" {
-				fmt.Fprintf(&b, "Terraform:\n\n```hcl\n%s\n```\n\n", fx.Terraform)
-			}
-			if fx.Backfill != "" {
-				fmt.Fprintf(&b, "Backfill (source credentials, after the rest of the fix):\n\n```sh\n%s\n```\n\n", fx.Backfill)
-			}
+			mdFix(&b, fx, nil)
 		}
 	}
 	if len(r.Warnings) > 0 {
@@ -84,6 +59,47 @@ func Markdown(w io.Writer, r *diagnose.Report) error {
 	fmt.Fprintf(&b, "_%s_\n", mdText(eventsLine(r)))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdEvidence writes evidence as a list, each item's text in a code block;
+// indent puts the list inside another.
+func mdEvidence(b *strings.Builder, evidence []diagnose.Evidence, indent string) {
+	for _, e := range evidence {
+		meta := e.Kind
+		if !e.Source.IsZero() {
+			meta += ", " + mdCode(e.Source.String())
+		}
+		if e.Time != "" {
+			meta += ", " + e.Time
+		}
+		fence := codeFence(e.Text)
+		in := indent + "  "
+		fmt.Fprintf(b, "%s- %s\n\n%s%s\n%s%s\n%s%s\n", indent, meta, in, fence, in, strings.ReplaceAll(e.Text, "\n", "\n"+in), in, fence)
+	}
+}
+
+// mdFix writes a fix's steps, its policy in each form and its backfill;
+// before, when not nil, writes what belongs before the backfill.
+func mdFix(b *strings.Builder, fx *diagnose.Fix, before func()) {
+	for i, s := range fx.Steps {
+		fmt.Fprintf(b, "%d. %s\n", i+1, mdText(s))
+	}
+	b.WriteString("\n")
+	if fx.RegistryPolicy != nil {
+		fmt.Fprintf(b, "Registry policy:\n\n```json\n%s\n```\n\n", prettyJSON(fx.RegistryPolicy))
+	}
+	if fx.AWSCLI != "" {
+		fmt.Fprintf(b, "AWS CLI:\n\n```sh\n%s\n```\n\n", fx.AWSCLI)
+	}
+	if fx.Terraform != "" {
+		fmt.Fprintf(b, "Terraform:\n\n```hcl\n%s\n```\n\n", fx.Terraform)
+	}
+	if before != nil {
+		before()
+	}
+	if fx.Backfill != "" {
+		fmt.Fprintf(b, "Backfill (source credentials, after the rest of the fix):\n\n```sh\n%s\n```\n\n", fx.Backfill)
+	}
 }
 
 // mdText makes s safe as Markdown text: outside `code spans` every

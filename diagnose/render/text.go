@@ -229,8 +229,14 @@ func (t *textWriter) finding(f diagnose.Finding, rootCause bool) {
 }
 
 func (t *textWriter) fix(f diagnose.Finding) {
+	t.fixOf(f.Fix, f.Destination, nil)
+}
+
+// fixOf writes a fix for the registry policy of dst (nil: none); before,
+// when not nil, writes what belongs between the policy's commands and the
+// backfill that follows them.
+func (t *textWriter) fixOf(fx *diagnose.Fix, dst *diagnose.Location, before func()) {
 	st := t.st
-	fx := f.Fix
 	title := "Fix"
 	switch {
 	case fx.RegistryPolicy != nil && fx.Verified:
@@ -251,10 +257,10 @@ func (t *textWriter) fix(f diagnose.Finding) {
 	cli, tf := fx.AWSCLI, fx.Terraform
 	if fx.RegistryPolicy != nil {
 		loc := ""
-		if f.Destination != nil {
-			loc = " for " + f.Destination.Account + "/" + f.Destination.Region
+		if dst != nil {
+			loc = " for " + dst.Account + "/" + dst.Region
 		}
-		file := policyFile(f)
+		file := policyFile(dst)
 		fromFile := !t.verbose && file != ""
 		if fromFile {
 			if c, ok := cliFromFile(cli, file); ok {
@@ -280,6 +286,9 @@ func (t *textWriter) fix(f diagnose.Finding) {
 		fmt.Fprintf(&t.b, "\n  Terraform:\n")
 		t.code(tf, "    ", false)
 	}
+	if before != nil {
+		before()
+	}
 	if fx.Backfill != "" {
 		fmt.Fprintf(&t.b, "\n  Backfill (source credentials, after the rest of the fix):\n")
 		t.code(fx.Backfill, "    ", true)
@@ -292,11 +301,11 @@ var safeName = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 // policyFile is the file the short report asks to save a destination's
 // registry policy in ("" when the destination cannot name one).
-func policyFile(f diagnose.Finding) string {
-	if f.Destination == nil || !safeName.MatchString(f.Destination.Account) || !safeName.MatchString(f.Destination.Region) {
+func policyFile(dst *diagnose.Location) string {
+	if dst == nil || !safeName.MatchString(dst.Account) || !safeName.MatchString(dst.Region) {
 		return ""
 	}
-	return fmt.Sprintf("registry-policy-%s-%s.json", f.Destination.Account, f.Destination.Region)
+	return fmt.Sprintf("registry-policy-%s-%s.json", dst.Account, dst.Region)
 }
 
 // cliFromFile turns `aws ecr put-registry-policy ... --policy-text '{...}'`
