@@ -23,6 +23,8 @@ import (
 type eventsOptions struct {
 	Paths  []string
 	Output string // "text" or "json"
+	// Limit is how many events the text table shows, the newest (0: all).
+	Limit  int
 	Trail  trail.Options
 	Source trailSource // S3, Athena or Lake instead of local files
 }
@@ -59,11 +61,15 @@ bucket, workgroup or store; --timeout bounds the read, and ^C stops a query.
 --since and --until take an RFC 3339 time, a date (UTC; --until includes that
 day) or a duration back from now: 7d, 36h, 90m, 2w. --until is exclusive.
 
+The table shows the newest 1000 events (--limit; 0 shows all), and the line under
+it counts every event found: memory does not grow with the number of events.
+
 Exit status: 0 no failure found, 1 failures found, 2 bad command line,
 3 input could not be read (with --strict, any bad file or record).
 
 Examples:
   ecrdoctor events ./AWSLogs --repo my-repo --since 7d
+  ecrdoctor events ./AWSLogs --any --limit 50          # the 50 newest of every AccessDenied
   aws cloudtrail lookup-events --region ap-northeast-1 \
       --lookup-attributes AttributeKey=EventName,AttributeValue=ReplicateImage > events.json
   ecrdoctor events events.json --output json
@@ -81,6 +87,7 @@ Examples:
 			&cli.BoolFlag{Name: "all", Usage: "also list successful replication calls"},
 			&cli.BoolFlag{Name: "any", Usage: "list every AccessDenied event, whatever the action and caller"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`FORMAT`: text (a table, newest first), json or jsonl (one event per line); json and jsonl are written as events are found, in that order"},
+			&cli.IntFlag{Name: "limit", Value: defaultEventsLimit, Usage: "the text table shows the newest `N` events (0: all); the summary counts every one, and json and jsonl are never cut"},
 			&cli.BoolFlag{Name: "strict", Usage: "stop at the first unreadable file or malformed record (exit 3)"},
 			&cli.IntFlag{Name: "workers", Usage: "files read at once", DefaultText: "one per CPU"},
 			&cli.StringFlag{Name: "delivery-margin", Value: "2h", Usage: "open trail files delivered up to `DURATION` after --until (CloudTrail delivers within minutes; widen it for late deliveries)"},
@@ -166,6 +173,9 @@ func parseEventsOptions(c *cli.Context, now time.Time) (eventsOptions, error) {
 	if t.Workers < 0 {
 		return o, usageErrorf("events: --workers must not be negative")
 	}
+	if o.Limit = c.Int("limit"); o.Limit < 0 {
+		return o, usageErrorf("events: --limit must not be negative (0 shows every event)")
+	}
 	return o, nil
 }
 
@@ -235,21 +245,22 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 	if o.Output == "json" || o.Output == "jsonl" {
 		return streamEvents(ctx, s, o)
 	}
-	res, err := readEvents(ctx, s, o)
+	// The table is sorted, so it is printed once the read is done; it
+	// holds the newest --limit events, and counts the others.
+	table := newEventTable(o.Limit)
+	res, err := streamSource(ctx, s, o, table.add)
 	if err != nil {
 		return eventsReadError(err)
 	}
 	warnEvents(s, res)
-	if err := writeEventsText(s.Out, res, o.Trail.Filter); err != nil {
+	if err := writeEventsText(s.Out, res, table, o.Trail.Filter); err != nil {
 		return err
 	}
 	if err := scanProblem(res, slices.Contains(o.Paths, "-") || o.Source.engine()); err != nil {
 		return err
 	}
-	for _, e := range res.Events {
-		if e.Failed() {
-			return findingsExit()
-		}
+	if table.failed > 0 {
+		return findingsExit()
 	}
 	return nil
 }
@@ -388,15 +399,15 @@ func scanProblem(res *trail.Result, stdin bool) error {
 	return nil
 }
 
-func writeEventsText(w io.Writer, res *trail.Result, filter trail.Filter) error {
-	if len(res.Events) > 0 {
+func writeEventsText(w io.Writer, res *trail.Result, table *eventTable, filter trail.Filter) error {
+	if events := table.events(); len(events) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		header := "TIME\tEVENT\tREPOSITORY\tDESTINATION\tRESULT\tDENIAL"
 		if filter == trail.FilterAny {
 			header = "TIME\tEVENT\tCALLER\tREPOSITORY\tDESTINATION\tRESULT\tDENIAL"
 		}
 		fmt.Fprintln(tw, header)
-		for _, e := range res.Events {
+		for _, e := range events {
 			cols := []string{e.Time.UTC().Format(time.RFC3339), eventLabel(e)}
 			if filter == trail.FilterAny {
 				cols = append(cols, shortCaller(e.Caller))
@@ -408,26 +419,19 @@ func writeEventsText(w io.Writer, res *trail.Result, filter trail.Filter) error 
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		if more := table.total - len(events); more > 0 {
+			fmt.Fprintf(w, "(%s not shown: the table holds the newest %d (--limit); --limit 0 shows every one, --output jsonl writes them all as they are found)\n",
+				plural(more, "older event"), table.limit)
+		}
 		fmt.Fprintln(w)
 	}
-	_, err := fmt.Fprintln(w, summary(res, filter))
+	_, err := fmt.Fprintln(w, summary(res, table, filter))
 	return err
 }
 
-// summary is the one line under the table.
-func summary(res *trail.Result, filter trail.Filter) string {
-	failed, ok := 0, 0
-	repos := map[string]bool{}
-	for _, e := range res.Events {
-		if e.Failed() {
-			failed++
-			if e.Repository != "" {
-				repos[e.Repository] = true
-			}
-		} else {
-			ok++
-		}
-	}
+// summary is the one line under the table, about every event found.
+func summary(res *trail.Result, table *eventTable, filter trail.Filter) string {
+	failed, ok, repos := table.failed, table.ok, table.repos
 	// By default only denials are read: "denied", not "failed", since a
 	// call that failed otherwise (KmsException, say) shows only with --all.
 	what := "denied replication calls"

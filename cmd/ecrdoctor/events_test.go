@@ -47,6 +47,7 @@ func TestEventsExitCodes(t *testing.T) {
 		{"--all with --any", "", []string{"events", seed, "--all", "--any"}, exitUsage},
 		{"bad --since", "", []string{"events", seed, "--since", "last tuesday"}, exitUsage},
 		{"bad --output", "", []string{"events", seed, "--output", "yaml"}, exitUsage},
+		{"negative --limit", "", []string{"events", seed, "--limit", "-1"}, exitUsage},
 		{"unknown flag after the path", "", []string{"events", seed, "--nope"}, exitUsage},
 		{"flag without value", "", []string{"events", seed, "--repo"}, exitUsage},
 		{"negative workers", "", []string{"events", seed, "--workers", "-1"}, exitUsage},

@@ -186,15 +186,19 @@ func (res *Result) merge(results []fileResult) {
 // sortEvents puts the newest first; ties go by id and source so that output
 // never depends on which worker finished first.
 func sortEvents(evs []Event) {
-	slices.SortStableFunc(evs, func(a, b Event) int {
-		if c := b.Time.Compare(a.Time); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.EventID, b.EventID); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Source.String(), b.Source.String())
-	})
+	slices.SortStableFunc(evs, CompareEvents)
+}
+
+// CompareEvents orders events the way Read returns them: the newest first,
+// ties by event id, then by source (file and record).
+func CompareEvents(a, b Event) int {
+	if c := b.Time.Compare(a.Time); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.EventID, b.EventID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Source.String(), b.Source.String())
 }
 
 // forEach runs fn over 0..n-1 on the given number of workers, each with its
