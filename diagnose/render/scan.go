@@ -369,7 +369,7 @@ func (t *textWriter) scanRootCauses(r *diagnose.ScanReport) {
 			sev = st.warn
 		}
 		head := fmt.Sprintf("%s %s: %s at %s", strings.ToUpper(string(c.severity)), c.code, plural(c.pairs, "pair", "pairs"), plural(len(c.groups), "destination", "destinations"))
-		for i, l := range wrapLines(head, t.width) {
+		for i, l := range wrapLines(head, t.width-2) {
 			if i == 0 {
 				word, rest, _ := strings.Cut(l, " ")
 				fmt.Fprintf(&t.b, "\n%s %s\n", sev.Render(word), st.label.Render(rest))
@@ -425,7 +425,10 @@ func (t *textWriter) scanFixes(r *diagnose.ScanReport) {
 	for _, f := range r.Fixes {
 		head := fmt.Sprintf("Fix for %s: heals %s (%s)", f.Destination, plural(f.Pairs, "pair", "pairs"), strings.Join(f.Codes, ", "))
 		fmt.Fprintf(&t.b, "\n")
-		for _, l := range wrapLines(head, t.width) {
+		for i, l := range wrapLines(head, t.width-2) {
+			if i > 0 {
+				l = "  " + l
+			}
 			t.b.WriteString(st.label.Render(l) + "\n")
 		}
 		dst := f.Destination
