@@ -76,7 +76,8 @@ func creationTemplateNotApplied(d *destination) *Finding {
 }
 
 // kmsKeyNotUsable: the template replication applies encrypts with KMS but
-// names no customRoleArn, or a key of another region: ECR cannot create the
+// names no customRoleArn, a key of another region, or a key whose policy
+// (where it was read) does not let that role use it: ECR cannot create the
 // repository, and replication into it fails. "[A role] must be provided
 // when using repository tags and/or KMS in the template, otherwise the
 // repository creation will fail"; the key "must exist in the same Region as
@@ -97,10 +98,14 @@ func kmsKeyNotUsable(d *destination) *Finding {
 	if parts := strings.Split(key, ":"); len(parts) > 3 && strings.HasPrefix(key, "arn:") && parts[3] != d.Destination.Region {
 		why = append(why, fmt.Sprintf("its key %s is in %s, and a repository's key must be in the repository's region %s", key, parts[3], d.Destination.Region))
 	}
+	reason, keyEvidence := keyPolicyReason(d, t)
+	if reason != "" {
+		why = append(why, reason)
+	}
 	if len(why) == 0 {
 		return nil
 	}
-	return &Finding{
+	f := &Finding{
 		Summary: fmt.Sprintf("Replication cannot create %s in %s: the creation template %q encrypts with %s but %s.", d.Repository, d.Destination, t.Prefix, t.EncryptionConfiguration.EncryptionType, strings.Join(why, ", and ")),
 		Detail: "The repository does not exist in the destination yet, so the first replication creates it with this template. The replication role's own policy has no KMS permissions: " +
 			"ECR creates a KMS-encrypted repository (and the key grant) as the template's customRoleArn, a role trusted by ecr.amazonaws.com with kms:CreateGrant, kms:RetireGrant and kms:DescribeKey on the key, " +
@@ -112,6 +117,19 @@ func kmsKeyNotUsable(d *destination) *Finding {
 				"or create %s in %s with its KMS key yourself before the next push.", d.Destination.Account, d.Destination.Region, d.Repository, d.Destination),
 		}},
 	}
+	if keyEvidence != nil {
+		f.Evidence = append(f.Evidence, *keyEvidence)
+		step := fmt.Sprintf("In the key policy, allow %s kms:CreateGrant and kms:DescribeKey on the key (the default key policy's statement for account %s, with those actions in the role's own policy, does it): "+
+			"`aws kms put-key-policy --region %s --key-id %s --policy-name default --policy file://key-policy.json`, with account %s's credentials; "+
+			"or create %s in %s with its KMS key yourself before the next push.",
+			t.CustomRoleArn, d.Destination.Account, shellQuote(d.Destination.Region), shellQuote(t.EncryptionConfiguration.KmsKey), d.Destination.Account, d.Repository, d.Destination)
+		if len(why) == 1 {
+			f.Fix.Steps = []string{step} // the role is there: only its use of the key is missing
+		} else {
+			f.Fix.Steps = append(f.Fix.Steps, step)
+		}
+	}
+	return f
 }
 
 // EvidenceCreationTemplate is a repository creation template.

@@ -121,6 +121,9 @@ type DestinationFacts struct {
 	// SourceDeletions is what removes images from the source repository,
 	// where deletions are replicated here and it was read (else nil).
 	SourceDeletions *DeletionsFact
+	// KeyPolicy is the policy of the KMS key of the creation template
+	// replication applies here, where it was read (else nil).
+	KeyPolicy *KeyPolicyFact
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

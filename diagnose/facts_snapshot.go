@@ -100,6 +100,7 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 			d.Templates = &TemplatesFact{Source: reg.Templates.Source, Templates: reg.Templates.Value.Templates}
 		}
 		d.RegionOptIn = regionOptIn(s, t.loc)
+		d.KeyPolicy = keyPolicyFact(s, t.loc, d.Templates, s.Repository)
 		if reg := s.Registry(t.loc); reg != nil && reg.PullThroughCache.OK() {
 			d.PullThroughCache = &PullThroughCacheFact{Source: reg.PullThroughCache.Source, Rules: reg.PullThroughCache.Value.Rules}
 		}

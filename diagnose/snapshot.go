@@ -156,6 +156,9 @@ type Registry struct {
 	// Deletes are the BatchDeleteImage calls of the snapshot's repository
 	// in CloudTrail (source registry, read where deletions are replicated).
 	Deletes Read[DeleteEvents]
+	// KeyPolicies is `aws kms get-key-policy --policy-name default`, by key
+	// id (destination registry: the key of a KMS creation template).
+	KeyPolicies map[string]Read[KeyPolicyOutput]
 }
 
 // NewRegistry returns an empty registry record for loc.
@@ -164,6 +167,7 @@ func NewRegistry(loc Location) *Registry {
 		Location:           loc,
 		RepositoryPolicies: map[string]Read[PolicyOutput]{},
 		LifecyclePolicies:  map[string]Read[LifecyclePolicyOutput]{},
+		KeyPolicies:        map[string]Read[KeyPolicyOutput]{},
 		ReplicationStatus:  map[string]map[string]Read[ReplicationStatusOutput]{},
 		BackfillResults:    map[string]Read[DescribeReplicationBackfillResultsOutput]{},
 		Images:             map[string]Read[DescribeImagesOutput]{},

@@ -35,6 +35,8 @@ var twins = []struct {
 	{"region-enabled", "region-not-enabled", diagnose.CodeRegionNotEnabled},
 	// 25 unique destinations: at the quota, not over it.
 	{"destinations-at-quota", "too-many-destinations", diagnose.CodeReplicationTooManyDestinations},
+	// The key policy is the default one: the account's IAM policies decide.
+	{"kms-key-policy-allows", "kms-key-policy-denies", diagnose.CodeKMSKeyNotUsable},
 	{"replication-in-progress-recent", "replication-in-progress-long", diagnose.CodeReplicationInProgressLong},
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -54,6 +55,8 @@ type AWS struct {
 	STS        func(aws.Config, ...func(*sts.Options)) STSAPI
 	// Account builds the Account Management client (region opt-in status).
 	Account func(aws.Config, ...func(*account.Options)) AccountAPI
+	// KMS builds the KMS client (a creation template's key policy).
+	KMS func(aws.Config, ...func(*kms.Options)) KMSAPI
 	// Athena, S3 and Lake (CloudTrail Lake queries) build the clients of
 	// events' query engines and S3 reader; nil means the SDK's.
 	Athena func(aws.Config, ...func(*athena.Options)) AthenaAPI
@@ -106,6 +109,9 @@ func newSession(a AWS) *session {
 		a.Account = func(cfg aws.Config, opts ...func(*account.Options)) AccountAPI {
 			return account.NewFromConfig(cfg, opts...)
 		}
+	}
+	if a.KMS == nil {
+		a.KMS = func(cfg aws.Config, opts ...func(*kms.Options)) KMSAPI { return kms.NewFromConfig(cfg, opts...) }
 	}
 	if a.STS == nil {
 		a.STS = func(cfg aws.Config, opts ...func(*sts.Options)) STSAPI { return sts.NewFromConfig(cfg, opts...) }

@@ -525,8 +525,14 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 		return nil
 	}
 	if !exists {
-		if err := c.readTemplates(ctx, client, d); err != nil {
+		templates, err := c.readTemplatesOut(ctx, client, d)
+		if err != nil {
 			return err
+		}
+		if key := templateKey(templates, repo); key != "" && !c.unanswered(d) {
+			if err := c.readKeyPolicy(ctx, da.cfg, d, key); err != nil {
+				return err
+			}
 		}
 	}
 	if ptc && !c.unanswered(d) {

@@ -32,15 +32,25 @@ func (t timedECR) DescribeRepositoryCreationTemplates(ctx context.Context, in *e
 // page of 100: a registry rarely has more): they decide how replication
 // creates a missing repository there.
 func (c *capture) readTemplates(ctx context.Context, client ECRAPI, d diagnose.Location) error {
+	_, err := c.readTemplatesOut(ctx, client, d)
+	return err
+}
+
+// readTemplatesOut is readTemplates, with the templates read (nil when none
+// was).
+func (c *capture) readTemplatesOut(ctx context.Context, client ECRAPI, d diagnose.Location) (*ecr.DescribeRepositoryCreationTemplatesOutput, error) {
 	tc, ok := client.(templatesAPI)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	out, err := tc.DescribeRepositoryCreationTemplates(ctx, &ecr.DescribeRepositoryCreationTemplatesInput{MaxResults: aws.Int32(100)})
 	if errors.Is(err, errNoTemplatesAPI) {
-		return nil
+		return nil, nil
 	}
-	return c.record(d, TemplatesFile, "ecr:DescribeRepositoryCreationTemplates", func() any { return toTemplates(out) }, err)
+	if err != nil {
+		return nil, c.recordErr(d, TemplatesFile, "ecr:DescribeRepositoryCreationTemplates", err)
+	}
+	return out, c.write(d, TemplatesFile, toTemplates(out))
 }
 
 func toTemplates(o *ecr.DescribeRepositoryCreationTemplatesOutput) diagnose.DescribeRepositoryCreationTemplatesOutput {

@@ -117,6 +117,8 @@ func (c Call) Source(file string) diagnose.Source {
 		service, call = "cloudtrail", "lookup-events"
 	case call == RegionOptStatusFile:
 		service = "account"
+	case call == KeyPolicyDir:
+		service = "kms"
 	}
 	if len(parts) > 1 {
 		call += " " + strings.Join(parts[1:], "/")
@@ -164,7 +166,7 @@ func knownCall(name string) bool {
 		return true
 	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
 		return true
-	case isBackfillCall(name), isImagesCall(name), name == TemplatesFile, name == PullThroughCacheFile, name == RegionOptStatusFile, isLifecycleCall(name):
+	case isBackfillCall(name), isImagesCall(name), name == TemplatesFile, name == PullThroughCacheFile, name == RegionOptStatusFile, isLifecycleCall(name), isKeyPolicyCall(name):
 		return true
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
 		return awsid.IsRepositoryName(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))

@@ -457,6 +457,8 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		return readRegionOptStatusCall(reg, c)
 	case isLifecycleCall(name):
 		return readLifecycleCall(reg, name, c)
+	case isKeyPolicyCall(name):
+		return readKeyPolicyCall(reg, name, c)
 	case name == DescribeRegistryFile:
 		r, err := readInto(c, func(v *diagnose.DescribeRegistryOutput, raw map[string]json.RawMessage) error {
 			if err := requireFields(raw, "registryId"); err != nil {

@@ -764,6 +764,9 @@ var fixtureTable = map[string]fixtureFacts{
 			collected(diagnose.Location{Account: "111111111111", Region: "me-central-1"}, "get-region-opt-status")), events: 3, failed: 0},
 	"too-many-destinations": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
+	"kms-key-policy-denies": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(dstLoc, "describe-repository-creation-templates"),
+			collected(dstLoc, "get-key-policy/0f2c6b1e-9d4a-4e7b-8c3f-5a1d2e6b7c90")), events: 3, failed: 0},
 	"cross-partition": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"tag-immutability-conflict": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
@@ -863,6 +866,9 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 		return reg.Templates.State, reg.Templates.ErrCode(), true
 	case strings.HasPrefix(call, LifecyclePolicyDir+"/"):
 		r := reg.LifecyclePolicies[strings.TrimPrefix(call, LifecyclePolicyDir+"/")]
+		return r.State, r.ErrCode(), true
+	case strings.HasPrefix(call, KeyPolicyDir+"/"):
+		r := reg.KeyPolicies[strings.TrimPrefix(call, KeyPolicyDir+"/")]
 		return r.State, r.ErrCode(), true
 	case call == DeleteEventsName:
 		return reg.Deletes.State, reg.Deletes.ErrCode(), true

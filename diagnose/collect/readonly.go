@@ -46,6 +46,8 @@ var allowedOperations = []operation{
 	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
 	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},
 	{"ECR", "DescribeRepositoryCreationTemplates", "ecr:DescribeRepositoryCreationTemplates", sideDest},
+	// Only for the key of the creation template replication will apply.
+	{"KMS", "GetKeyPolicy", "kms:GetKeyPolicy", sideDest},
 	{"ECR", "DescribePullThroughCacheRules", "ecr:DescribePullThroughCacheRules", sideDest},
 	// Only where a rule replicates deletions: what removes images in the source.
 	{"ECR", "GetLifecyclePolicy", "ecr:GetLifecyclePolicy", sideSource},
