@@ -78,6 +78,9 @@ type IO struct {
 	// OutTerminal: stdout is a terminal where colour may be used (NO_COLOR
 	// unset), so the report takes its terminal shape.
 	OutTerminal bool
+	// OutTTY: stdout is a terminal, whatever NO_COLOR says: where a whole
+	// HTML page is of no use.
+	OutTTY bool
 	// ErrTerminal: stderr is a terminal, so progress lines may be drawn there.
 	ErrTerminal bool
 	// Width is the screen width in columns that text output wraps to: COLUMNS
@@ -97,6 +100,7 @@ func processIO(stdin io.Reader, stdout, stderr io.Writer) IO {
 	return IO{
 		In: stdin, Out: stdout, Err: stderr,
 		OutTerminal: isTerminal(stdout) && os.Getenv("NO_COLOR") == "",
+		OutTTY:      isTerminal(stdout),
 		ErrTerminal: isTerminal(stderr),
 		Width:       screenWidth(os.Getenv("COLUMNS"), stdout),
 	}

@@ -31,13 +31,13 @@ type scanOptions struct {
 	EventsSince, EventsUntil time.Time
 }
 
-var scanFormats = []string{"text", "json", "markdown"}
+var scanFormats = []string{"text", "json", "markdown", "html"}
 
 func scanCommand(s IO) *cli.Command {
 	return &cli.Command{
 		Name:  "scan",
 		Usage: "check every repository × destination of a registry or an organization: a matrix of verdicts, root causes and one fix per destination",
-		UsageText: `ecrdoctor scan --snapshot DIR [--repo-prefix P] [--accounts A,B] [--output text|json|markdown] [--out FILE] [--verbose]
+		UsageText: `ecrdoctor scan --snapshot DIR [--repo-prefix P] [--accounts A,B] [--output text|json|markdown|html] [--out FILE] [--verbose]
 
 Examples:
   # Every replicated repository of the registries in a snapshot folder
@@ -50,7 +50,10 @@ Examples:
   ecrdoctor scan --snapshot ./snap --output markdown --out scan.md
 
   # Every repository and every healthy row, not cut to a screen
-  ecrdoctor scan --snapshot fixtures/organization --verbose`,
+  ecrdoctor scan --snapshot fixtures/organization --verbose
+
+  # A self-contained page to open in a browser: the matrix with filters, root causes and fixes
+  ecrdoctor scan --snapshot ./snap --output html --out report.html`,
 		Description: `scan runs the checks of 'why' on every repository a replication rule covers,
 for every destination of that rule, reading what the registries share once.
 It prints a matrix (repositories × destinations), the root causes grouped by code
@@ -147,6 +150,9 @@ func runScan(ctx context.Context, s IO, o scanOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if err := htmlToTerminal(s, o); err != nil {
+		return err
+	}
 	if fi, err := os.Stat(o.Snapshot); err != nil {
 		return inputErrorf("--snapshot %s: %v", o.Snapshot, errors.Unwrap(err))
 	} else if !fi.IsDir() {
@@ -184,6 +190,8 @@ func writeScanReport(s IO, report *diagnose.ScanReport, o scanOptions) error {
 		err = render.ScanJSON(&b, report)
 	case "markdown":
 		err = render.ScanMarkdown(&b, report)
+	case "html":
+		err = render.ScanHTML(&b, report)
 	default:
 		err = render.ScanText(&b, report, render.TextOptions{Terminal: s.OutTerminal && o.Out == "", ColorFrom: s.Out, Width: s.Width, Verbose: o.Verbose})
 	}
