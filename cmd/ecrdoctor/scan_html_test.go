@@ -31,15 +31,10 @@ var (
 	}
 )
 
-// scanToHTML writes a generated snapshot folder, scans it with
-// --output html --out, and returns the page's path and the scan's report to
-// count against.
-func scanToHTML(t *testing.T, sp scangen.Spec) (string, *diagnose.ScanReport) {
+// scanToHTML scans a snapshot folder with --output html --out, and returns
+// the page's path and the scan's report to count against.
+func scanToHTML(t *testing.T, dir string) (string, *diagnose.ScanReport) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := scangen.Write(dir, sp); err != nil {
-		t.Fatal(err)
-	}
 	out := filepath.Join(t.TempDir(), "report.html")
 	if code, stdout, stderr := run(t, "", "scan", "--snapshot", dir, "--output", "html", "--out", out); code != exitFindings || stdout != "" {
 		t.Fatalf("scan --output html --out: exit %d, stdout %q, stderr %s", code, stdout, stderr)
@@ -55,6 +50,16 @@ func scanToHTML(t *testing.T, sp scangen.Spec) (string, *diagnose.ScanReport) {
 	return out, rep
 }
 
+// generated writes a scangen snapshot folder.
+func generated(t *testing.T, sp scangen.Spec) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := scangen.Write(dir, sp); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // cellKey names a cell as the page and the report both can: source, repository, column, verdict, code.
 func cellKey(src diagnose.Location, repo string, col int, verdict, code string) string {
 	return fmt.Sprintf("%s %s [%d] %s %s", src, repo, col, verdict, code)
@@ -64,7 +69,7 @@ func cellKey(src diagnose.Location, repo string, col int, verdict, code string) 
 // request, its matrix has one cell per pair with the pair's verdict and root
 // cause, and the filters narrow both the matrix and the root causes.
 func TestScanHTMLInBrowser(t *testing.T) {
-	page, rep := scanToHTML(t, scangen.Spec{Sources: htmlSources, Repos: 12, Dests: htmlDests})
+	page, rep := scanToHTML(t, filepath.Join("..", "..", "fixtures", "organization"))
 	ctx := newBrowser(t)
 	l := openPage(t, ctx, page, "#f-status:not(:empty)")
 
@@ -95,56 +100,72 @@ func TestScanHTMLInBrowser(t *testing.T) {
 	screenshot(t, ctx, "scan-report.png")
 
 	// A code narrows the rows to the repositories it affects, the cells to
-	// its pairs, and the root causes to its own.
-	code := diagnose.CodePrincipalMismatch
-	rows, cells := map[string]bool{}, 0
+	// its pairs, and the root causes to its own: the code of most pairs.
+	count := func(keep func(p diagnose.ScanPair) bool) (rows map[string]bool, cells, causes int) {
+		rows = map[string]bool{}
+		for _, p := range rep.Pairs {
+			if keep(p) {
+				rows[p.Source.String()+" "+p.Repository] = true
+				cells++
+			}
+		}
+		for _, g := range rep.RootCauses {
+			for _, ref := range g.Pairs {
+				if keep(diagnose.ScanPair{Source: ref.Source, Repository: ref.Repository, Destination: g.Destination, RootCause: g.Code}) {
+					causes++
+					break
+				}
+			}
+		}
+		return rows, cells, causes
+	}
+	perCode := map[string]int{}
+	code := ""
 	for _, p := range rep.Pairs {
-		if p.RootCause == code {
-			rows[p.Source.String()+" "+p.Repository] = true
-			cells++
+		if p.RootCause != "" {
+			if perCode[p.RootCause]++; perCode[p.RootCause] > perCode[code] {
+				code = p.RootCause
+			}
 		}
 	}
-	causes := 0
-	for _, g := range rep.RootCauses {
-		if g.Code == code {
-			causes++
-		}
-	}
-	if cells == 0 || len(rows) == rep.Summary.Repositories && cells == rep.Summary.Pairs {
-		t.Fatalf("the generated scan has %d %s pairs: the filter would not show anything", cells, code)
+	byCode := func(p diagnose.ScanPair) bool { return p.RootCause == code }
+	rows, cells, causes := count(byCode)
+	if cells < 2 || len(rows) == rep.Summary.Repositories {
+		t.Fatalf("%s has %d pairs in %d of %d repositories: a filter by it would not narrow the matrix", code, cells, len(rows), rep.Summary.Repositories)
 	}
 	selectOption(t, ctx, "f-code", code)
 	checkVisible(t, ctx, len(rows), cells, causes)
-	if s := eval[string](t, ctx, `document.getElementById("f-status").textContent`); !strings.Contains(s, fmt.Sprintf("%d of %d repositories", len(rows), rep.Summary.Repositories)) {
+	if s := eval[string](t, ctx, `document.getElementById("f-status").textContent`); !strings.Contains(s, fmt.Sprintf("%d of %d repositories · %d of %d pairs", len(rows), rep.Summary.Repositories, cells, rep.Summary.Pairs)) {
 		t.Errorf("the filter's status reads %q", s)
 	}
 	screenshot(t, ctx, "scan-report-filtered.png")
 
-	// The account and a repository name narrow further (typed as a user
-	// types them).
-	acct := htmlSources[1].Account
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-repo"), "0003")); err != nil {
+	// The account of the last pair with that code, and the last part of its
+	// repository's name, typed as a user types it, narrow further.
+	var last diagnose.ScanPair
+	for _, p := range rep.Pairs {
+		if byCode(p) {
+			last = p
+		}
+	}
+	acct, q := last.Source.Account, last.Repository[strings.LastIndex(last.Repository, "/")+1:]
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-repo"), q)); err != nil {
 		t.Fatal(err)
 	}
 	selectOption(t, ctx, "f-account", acct)
-	rows, cells, causes = map[string]bool{}, 0, 0
-	var repos []string
-	for _, p := range rep.Pairs {
-		if p.RootCause == code && p.Source.Account == acct && strings.Contains(p.Repository, "0003") {
-			rows[p.Repository] = true
-			cells++
-			repos = appendUniq(repos, p.Repository)
-		}
+	narrow := func(p diagnose.ScanPair) bool {
+		return byCode(p) && p.Source.Account == acct && strings.Contains(p.Repository, q)
 	}
+	rows, cells, causes = count(narrow)
+	checkVisible(t, ctx, len(rows), cells, causes)
+	var repos []string
 	for _, g := range rep.RootCauses {
-		for _, p := range g.Pairs {
-			if g.Code == code && p.Source.Account == acct && strings.Contains(p.Repository, "0003") {
-				causes++
-				break
+		for _, ref := range g.Pairs {
+			if narrow(diagnose.ScanPair{Source: ref.Source, Repository: ref.Repository, RootCause: g.Code}) {
+				repos = appendUniq(repos, ref.Repository)
 			}
 		}
 	}
-	checkVisible(t, ctx, len(rows), cells, causes)
 	if names := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("article.cause:not([hidden]) ul.names li:not([hidden]) .r")).map(li => li.textContent)`); !slices.Equal(uniq(names), repos) {
 		t.Errorf("the root causes list %v, want %v", names, repos)
 	}
@@ -224,7 +245,7 @@ func checkVisible(t *testing.T, ctx context.Context, rows, cells, causes int) {
 	got := eval[[]int](t, ctx, `(() => {
 		const shown = el => el.getClientRects().length > 0;
 		const rows = Array.from(document.querySelectorAll("#matrix tr.row")).filter(shown);
-		const cells = rows.flatMap(tr => Array.from(tr.querySelectorAll("td.cell:not(.dim)")));
+		const cells = rows.flatMap(tr => Array.from(tr.querySelectorAll("td.cell:not(.dim):not(.v-none)")));
 		return [rows.length, cells.length, Array.from(document.querySelectorAll("article.cause")).filter(shown).length];
 	})()`)
 	if want := []int{rows, cells, causes}; !slices.Equal(got, want) {
@@ -269,7 +290,7 @@ func uniq(list []string) []string {
 // filter narrows them. The size of the page and the browser's times are
 // logged (go test -v -run LargeInBrowser), not asserted.
 func TestScanHTMLLargeInBrowser(t *testing.T) {
-	page, rep := scanToHTML(t, scangen.Spec{Sources: htmlSources[:1], Repos: 1000, Dests: htmlDests})
+	page, rep := scanToHTML(t, generated(t, scangen.Spec{Sources: htmlSources[:1], Repos: 1000, Dests: htmlDests}))
 	fi, err := os.Stat(page)
 	if err != nil {
 		t.Fatal(err)

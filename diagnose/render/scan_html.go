@@ -81,6 +81,8 @@ type htmlDest struct {
 	Account  string
 	Region   string
 	Kind     string
+	// The column's pairs by verdict.
+	Failing, Unknown, Healthy int
 }
 
 type htmlSource struct {
@@ -108,9 +110,8 @@ type htmlCell struct {
 
 type htmlDestGroup struct {
 	htmlDest
-	Failing, Unknown int
-	Causes           []htmlCause
-	Fix              *htmlFix
+	Causes []htmlCause
+	Fix    *htmlFix
 }
 
 type htmlCause struct {
@@ -175,13 +176,8 @@ func newScanHTMLView(r *diagnose.ScanReport) *scanHTMLView {
 		if !ok {
 			gi = len(v.Groups)
 			groupOf[g.Destination] = gi
-			d := htmlDest{Location: g.Destination.String(), Account: g.Destination.Account, Region: g.Destination.Region}
-			for _, sd := range r.Destinations {
-				if sd.Location == g.Destination {
-					d.Kind = destKind(sd.CrossAccount)
-				}
-			}
-			v.Groups = append(v.Groups, htmlDestGroup{htmlDest: d})
+			// The column's counts are filled in once the pairs are drawn.
+			v.Groups = append(v.Groups, htmlDestGroup{htmlDest: htmlDest{Location: g.Destination.String(), Account: g.Destination.Account, Region: g.Destination.Region}})
 		}
 		id := fmt.Sprintf("rc-%d", i+1)
 		causeID[g.Code+" "+g.Destination.String()] = id
@@ -233,6 +229,14 @@ func newScanHTMLView(r *diagnose.ScanReport) *scanHTMLView {
 		if !ok {
 			continue
 		}
+		switch d := &v.Dests[i]; p.Verdict {
+		case diagnose.Failing:
+			d.Failing++
+		case diagnose.Healthy:
+			d.Healthy++
+		default:
+			d.Unknown++
+		}
 		c := &src.Rows[len(src.Rows)-1].Cells[i]
 		c.Verdict, c.Symbol, c.Code = string(p.Verdict), verdictSymbol(p.Verdict), p.RootCause
 		c.Cause = causeID[p.RootCause+" "+p.Destination.String()]
@@ -249,11 +253,10 @@ func newScanHTMLView(r *diagnose.ScanReport) *scanHTMLView {
 	}
 	v.ManySources = len(v.Sources) > 1
 	for i := range v.Groups {
-		for _, c := range v.Groups[i].Causes {
-			if c.Severity == string(diagnose.SeverityError) {
-				v.Groups[i].Failing += len(c.Pairs)
-			} else {
-				v.Groups[i].Unknown += len(c.Pairs)
+		g := &v.Groups[i]
+		for _, d := range v.Dests {
+			if d.Location == g.Location {
+				g.htmlDest = d
 			}
 		}
 	}
@@ -295,7 +298,7 @@ func destKind(cross bool) string {
 	if cross {
 		return "cross-account"
 	}
-	return "cross-region"
+	return "same account"
 }
 
 // verdictSymbol is a cell's mark: the colour is never the only signal.
@@ -339,11 +342,4 @@ func mdSpans(s string) []mdSpan {
 		}
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

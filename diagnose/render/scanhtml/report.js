@@ -32,6 +32,7 @@
     };
   });
   var dests = Array.prototype.slice.call(document.querySelectorAll("section.dest"));
+  var pairs = rows.reduce(function (n, r) { return n + r.cells.filter(function (c) { return c.verdict !== "none"; }).length; }, 0);
 
   function cellMatches(c, code, verdict) {
     return (!code || c.code === code) && (!verdict || c.verdict === verdict);
@@ -40,7 +41,7 @@
   function apply() {
     var account = fAccount ? fAccount.value : "", code = fCode ? fCode.value : "";
     var verdict = fVerdict ? fVerdict.value : "", q = fRepo ? fRepo.value.trim().toLowerCase() : "";
-    var shownRows = 0, shownCells = 0;
+    var shownRows = 0, shownPairs = 0;
     groups.forEach(function (g) {
       var inGroup = 0;
       var accountOK = !account || g.account === account;
@@ -48,14 +49,14 @@
         var show = accountOK && (!q || r.repo.indexOf(q) >= 0), match = 0;
         if (show) {
           r.cells.forEach(function (c) {
-            var m = cellMatches(c, code, verdict);
-            c.el.classList.toggle("dim", !m);
+            var m = c.verdict !== "none" && cellMatches(c, code, verdict);
+            c.el.classList.toggle("dim", !m && Boolean(code || verdict));
             if (m) { match++; }
           });
           show = match > 0;
         }
         r.el.hidden = !show;
-        if (show) { inGroup++; shownRows++; shownCells += match; }
+        if (show) { inGroup++; shownRows++; shownPairs += match; }
       });
       g.el.hidden = inGroup === 0;
     });
@@ -79,7 +80,7 @@
     dests.forEach(function (d) { d.hidden = !d.querySelector("article.cause:not([hidden])"); });
     var status = $("f-status");
     if (status) {
-      status.textContent = shownRows + " of " + rows.length + " repositories · " + shownCells + " cells · " +
+      status.textContent = shownRows + " of " + rows.length + " repositories · " + shownPairs + " of " + pairs + " pairs · " +
         shownCauses + " of " + causes.length + " root causes";
     }
     if ($("matrix-empty")) { $("matrix-empty").hidden = shownRows > 0; }
