@@ -438,10 +438,18 @@ func (t *textWriter) scanFixes(r *diagnose.ScanReport) {
 				return
 			}
 			fmt.Fprintf(&t.b, "\n  In each repository, besides (%s):\n", plural(len(f.RepositorySteps), "repository", "repositories"))
-			for _, rs := range f.RepositorySteps {
+			shown := f.RepositorySteps
+			if !t.verbose && len(shown) > maxNamed {
+				shown = shown[:maxNamed]
+			}
+			for _, rs := range shown {
 				for _, s := range rs.Steps {
 					t.para(fmt.Sprintf("%s (%s): %s", rs.Repository, rs.Source, s), "  - ", "    ")
 				}
+			}
+			if n := len(f.RepositorySteps) - len(shown); n > 0 {
+				t.shortened = true
+				t.para(fmt.Sprintf("and %s the same way (--verbose, --output markdown or json list every one)", plural(n, "more repository", "more repositories")), "  - ", "    ")
 			}
 		})
 	}

@@ -247,6 +247,13 @@ func TestScanTextLargeRegistry(t *testing.T) {
 			break
 		}
 	}
+	// The repository-policy steps of 75 repositories: 8 by default.
+	if got := strings.Count(short, "aws ecr delete-repository-policy"); got != 8 {
+		t.Errorf("the default text gives %d repository-policy commands, want 8 and a count of the others", got)
+	}
+	if got := strings.Count(long, "aws ecr delete-repository-policy"); got != n/2 {
+		t.Errorf("--verbose gives %d repository-policy commands, want %d", got, n/2)
+	}
 	failingRows := 0
 	for _, l := range matrixLines(short) {
 		if strings.HasPrefix(l, "    ") && strings.Contains(l, "FAIL") {
@@ -339,5 +346,27 @@ func TestScanFixListsRepositorySteps(t *testing.T) {
 		if !strings.Contains(out, "--policy-text file://"+file) {
 			t.Errorf("the fix for %s does not read its policy from %s", f.Destination, file)
 		}
+	}
+}
+
+// BenchmarkScanRender measures the renderers on a scan of 1,000
+// repositories × 5 destinations.
+func BenchmarkScanRender(b *testing.B) {
+	r := generated(b, 1000)
+	for name, fn := range map[string]func(*bytes.Buffer) error{
+		"text":         func(w *bytes.Buffer) error { return render.ScanText(w, r, render.TextOptions{}) },
+		"text-verbose": func(w *bytes.Buffer) error { return render.ScanText(w, r, render.TextOptions{Verbose: true}) },
+		"markdown":     func(w *bytes.Buffer) error { return render.ScanMarkdown(w, r) },
+		"json":         func(w *bytes.Buffer) error { return render.ScanJSON(w, r) },
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				var w bytes.Buffer
+				if err := fn(&w); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
