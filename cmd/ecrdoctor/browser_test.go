@@ -187,7 +187,18 @@ func artifactDir(t *testing.T) string {
 // screenshot saves the whole page as a PNG in the artefact directory.
 func screenshot(t *testing.T, ctx context.Context, name string) string {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	return saveShot(t, ctx, name, chromedp.FullScreenshot(100))
+}
+
+// viewShot saves what the window shows.
+func viewShot(t *testing.T, ctx context.Context, name string) string {
+	t.Helper()
+	return saveShot(t, ctx, name, chromedp.CaptureScreenshot())
+}
+
+func saveShot(t *testing.T, ctx context.Context, name string, shot chromedp.Action[[]byte]) string {
+	t.Helper()
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}

@@ -205,6 +205,18 @@ func TestScanHTMLInBrowser(t *testing.T) {
 	if c := eval[string](t, ctx, `document.querySelector(document.getElementById("detail-a").getAttribute("href")).dataset.code`); c != code {
 		t.Errorf("the details link to a root cause of %s, want %s", c, code)
 	}
+	viewShot(t, ctx, "scan-report-detail.png")
+
+	// Each destination's fix says what to do besides in each repository.
+	steps := 0
+	for _, f := range rep.Fixes {
+		for _, rs := range f.RepositorySteps {
+			steps += len(rs.Steps)
+		}
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll(".destfix details.repsteps li").length`); n != steps || steps == 0 {
+		t.Errorf("the fixes list %d repository steps, the report has %d", n, steps)
+	}
 
 	// A copy button copies, or says to select and copy.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.destfix button.copy`))); err != nil {
@@ -379,7 +391,8 @@ func hostileScanReport(s string) *diagnose.ScanReport {
 			Codes: []string{diagnose.CodePrincipalMismatch}, Summary: s, Findings: []diagnose.Finding{finding}}},
 		RootCauses: []diagnose.ScanRootCause{{Code: diagnose.CodePrincipalMismatch, Severity: diagnose.SeverityError, Title: s, Destination: dst,
 			Pairs: []diagnose.ScanPairRef{{Source: src, Repository: s}}, Summary: s, Evidence: ev, FixedBy: true}},
-		Fixes:    []diagnose.ScanFix{{Destination: dst, Codes: []string{diagnose.CodePrincipalMismatch}, Pairs: 1, Fix: fix}},
+		Fixes: []diagnose.ScanFix{{Destination: dst, Codes: []string{diagnose.CodePrincipalMismatch}, Pairs: 1, Fix: fix,
+			RepositorySteps: []diagnose.ScanRepositoryStep{{Source: src, Repository: s, Steps: []string{s}}}}},
 		Warnings: []string{s, "`" + s + "`"},
 	}
 }

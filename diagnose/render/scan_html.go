@@ -139,6 +139,8 @@ type htmlFix struct {
 	HasPolicy bool
 	Codes     []string
 	Pairs     int
+	// RepositorySteps are what to do besides in each repository.
+	RepositorySteps []diagnose.ScanRepositoryStep
 }
 
 func newScanHTMLView(r *diagnose.ScanReport) *scanHTMLView {
@@ -193,7 +195,7 @@ func newScanHTMLView(r *diagnose.ScanReport) *scanHTMLView {
 		for _, f := range r.Fixes {
 			if f.Destination.String() == grp.Location {
 				grp.Fix = newHTMLFix(&f.Fix)
-				grp.Fix.Codes, grp.Fix.Pairs = f.Codes, f.Pairs
+				grp.Fix.Codes, grp.Fix.Pairs, grp.Fix.RepositorySteps = f.Codes, f.Pairs, f.RepositorySteps
 			}
 		}
 	}
