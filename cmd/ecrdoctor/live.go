@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -52,11 +53,21 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 	opts := collect.CaptureOptions{
 		Repository: c.String("repo"),
 		Profile:    c.String("profile"),
-		Region:     c.String("region"),
 		AssumeRole: c.String("assume-role"),
 		ExternalID: c.String("external-id"),
 		MaxEvents:  c.Int("max-events"),
 		Now:        now,
+	}
+	switch regions := sourceRegions(c); {
+	case len(regions) == 1:
+		opts.Region = regions[0]
+	case len(regions) > 1 && !c.Bool("all") && c.Command.Name != "scan":
+		return opts, usageErrorf("--region: give one region (%s): one repository is in one registry", strings.Join(regions, ", "))
+	}
+	for _, r := range sourceRegions(c) {
+		if !awsid.IsRegion(r) {
+			return opts, usageErrorf("--region %q: not an AWS region name", r)
+		}
 	}
 	for _, kv := range c.StringSlice("dest-profile") {
 		account, profile, ok := strings.Cut(kv, "=")
@@ -86,7 +97,11 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 	if opts.RequestTimeout = c.Duration("request-timeout"); opts.RequestTimeout <= 0 {
 		return opts, usageErrorf("--request-timeout must be positive")
 	}
-	since, err := awsid.ParseTime(c.String("since"), now, false)
+	sinceFlag := c.String("since")
+	if sinceFlag == "" {
+		sinceFlag = "7d" // scan's --since has no default: it also bounds a snapshot's events
+	}
+	since, err := awsid.ParseTime(sinceFlag, now, false)
 	if err != nil {
 		return opts, usageErrorf("--since: %v", err)
 	}
@@ -109,28 +124,116 @@ func checkRepoFlag(cmd, repo string) error {
 // terminal. A failure is worded for the user (exit 3), after the warnings
 // gathered until then; on success the warnings are the caller's to show.
 func capture(ctx context.Context, s IO, o liveOptions, dir string) (*collect.CaptureStats, error) {
+	var stats *collect.CaptureStats
+	err := readLive(ctx, s, o.Timeout, func(ctx context.Context, progress io.Writer) (warnings []string, err error) {
+		opts := o.Capture
+		if opts.Progress == nil {
+			opts.Progress = progress
+		}
+		stats, err = collect.Capture(ctx, opts, dir)
+		if stats != nil {
+			warnings = stats.Warnings
+		}
+		return warnings, err
+	})
+	return stats, err
+}
+
+// captureScan is capture for whole registries (scan, snapshot --all).
+func captureScan(ctx context.Context, s IO, o liveOptions, scan collect.ScanCaptureOptions, dir string) (*collect.ScanCaptureStats, error) {
+	var stats *collect.ScanCaptureStats
+	err := readLive(ctx, s, o.Timeout, func(ctx context.Context, progress io.Writer) (warnings []string, err error) {
+		scan.CaptureOptions = o.Capture
+		if scan.Progress == nil {
+			scan.Progress = progress
+		}
+		stats, err = collect.CaptureScan(ctx, scan, dir)
+		if stats != nil {
+			warnings = stats.Warnings
+		}
+		return warnings, err
+	})
+	return stats, err
+}
+
+// readLive runs one read of AWS within timeout, cancelled on Ctrl-C, with
+// progress on stderr when it is a terminal (nil otherwise); a failure is
+// worded for the user after the warnings read gathered until then.
+func readLive(ctx context.Context, s IO, timeout time.Duration, read func(ctx context.Context, progress io.Writer) ([]string, error)) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if o.Timeout > 0 {
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	opts := o.Capture
-	if s.ErrTerminal && opts.Progress == nil {
-		opts.Progress = s.Err
+	var progress io.Writer
+	if s.ErrTerminal {
+		progress = s.Err
 	}
-	stats, err := collect.Capture(ctx, opts, dir)
+	warnings, err := read(ctx, progress)
 	if err != nil {
-		if stats != nil {
-			printWarnings(s.Err, stats.Warnings)
-		}
-		return stats, liveError(ctx, o.Timeout, err)
+		printWarnings(s.Err, warnings)
+		return liveError(ctx, timeout, err)
 	}
-	return stats, nil
+	return nil
+}
+
+// sourceRegions reads --region: a command that reads whole registries
+// takes it repeated or as a comma list (a string slice flag), the others
+// one region.
+func sourceRegions(c *cli.Context) []string {
+	if !isSliceFlag(c, "region") {
+		if r := c.String("region"); r != "" {
+			return []string{r}
+		}
+		return nil
+	}
+	var out []string
+	for _, v := range c.StringSlice("region") {
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// isSliceFlag reports whether the command's flag name is a string slice.
+func isSliceFlag(c *cli.Context, name string) bool {
+	if c.Command == nil {
+		return false
+	}
+	for _, f := range c.Command.Flags {
+		if _, ok := f.(*cli.StringSliceFlag); ok && slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// regionsFlag is --region for the commands that read whole registries.
+func regionsFlag(usage string) cli.Flag {
+	return &cli.StringSliceFlag{Name: "region", Usage: usage}
+}
+
+// replaceFlags returns flags with each of repl in place of the flag of
+// its name.
+func replaceFlags(flags []cli.Flag, repl ...cli.Flag) []cli.Flag {
+	out := make([]cli.Flag, 0, len(flags))
+	for _, f := range flags {
+		for _, r := range repl {
+			if r.Names()[0] == f.Names()[0] {
+				f = r
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // liveError words a failed capture for the user (exit 3).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -16,12 +17,13 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/render"
 )
 
-// scanOptions are the flags of `ecrdoctor scan`.
+// scanOptions are the flags of `ecrdoctor scan`. Without Snapshot the scan
+// reads AWS, as Live and Scan say.
 type scanOptions struct {
 	Snapshot   string
 	RepoPrefix string
 	Accounts   []string
-	Region     string
+	Regions    []string
 	Events     []string
 	Output     string
 	Out        string
@@ -29,22 +31,42 @@ type scanOptions struct {
 	Verbose bool
 	// EventsSince and EventsUntil bound the CloudTrail records read.
 	EventsSince, EventsUntil time.Time
+	// Organization scans every ACTIVE account of the caller's organization
+	// (live only).
+	Organization bool
+	// Live are the credentials, window and limits of a live scan; Scan
+	// what it reads (its CaptureOptions are Live.Capture).
+	Live liveOptions
+	Scan collect.ScanCaptureOptions
 }
 
 var scanFormats = []string{"text", "json", "markdown", "html"}
+
+// scanLiveOnly are the flags that only a live scan reads.
+var scanLiveOnly = []string{"profile", "dest-profile", "assume-role", "external-id", "organization", "concurrency", "max-events", "timeout", "request-timeout"}
 
 func scanCommand(s IO) *cli.Command {
 	return &cli.Command{
 		Name:  "scan",
 		Usage: "check every repository × destination of a registry or an organization: a matrix of verdicts, root causes and one fix per destination",
-		UsageText: `ecrdoctor scan --snapshot DIR [--repo-prefix P] [--accounts A,B] [--output text|json|markdown|html] [--out FILE] [--verbose]
+		UsageText: `ecrdoctor scan [--repo-prefix P] [--accounts A,B | --organization] [--assume-role ROLE] [--region R]...
+               [--concurrency N] [--output text|json|markdown|html] [--out FILE] [--verbose]
+ecrdoctor scan --snapshot DIR [--repo-prefix P] [--accounts A,B] [--region R]... [--output text|json|markdown|html] [--out FILE] [--verbose]
 
 Examples:
-  # Every replicated repository of the registries in a snapshot folder
-  ecrdoctor scan --snapshot fixtures/organization
+  # Live: every replicated repository of your account's registry in your region
+  ecrdoctor scan --profile prod --assume-role EcrdoctorRead
 
-  # Only the team/ repositories of one account, as JSON for a dashboard
-  ecrdoctor scan --snapshot ./snap --accounts 111111111111 --repo-prefix team/ --output json --out scan.json
+  # Every account of the organization (run with the management account or a delegated
+  # administrator), two regions, the team/ repositories only
+  ecrdoctor scan --organization --assume-role EcrdoctorRead --region us-east-1,eu-west-1 --repo-prefix team/
+
+  # Two accounts, as JSON for a dashboard
+  ecrdoctor scan --accounts 111111111111,222222222222 --assume-role EcrdoctorRead --output json --out scan.json
+
+  # Offline, from a folder 'ecrdoctor snapshot --all' wrote (or the fixture shipped with ecrdoctor)
+  ecrdoctor scan --snapshot fixtures/organization
+  ecrdoctor scan --snapshot ./snap --accounts 111111111111 --repo-prefix team/ --output json
 
   # For a ticket or a wiki page, every repository named
   ecrdoctor scan --snapshot ./snap --output markdown --out scan.md
@@ -60,34 +82,45 @@ It prints a matrix (repositories × destinations), the root causes grouped by co
 with the repositories they affect, and one registry-policy fix per destination:
 one grant there heals every repository behind it.
 
+Live, it reads your account's registries (or those of --accounts, or of every ACTIVE
+account of --organization, through --assume-role ROLE in each) in each --region
+(default: the profile's): per registry its rules, repositories and registry policy
+once; a repository's own policy only where the registry policy does not settle its
+replication; CloudTrail once per source account and region (ReplicateImage and
+CreateRepository, within --since and --max-events), at most two requests a second
+there, and at most --concurrency calls at once per account and region. Image
+replication statuses are not read in a scan (run 'why --repo R' for one repository's).
+'ecrdoctor snapshot --all' captures the same reads into a folder for --snapshot.
+
 Exit status: 0 every pair healthy, 1 a pair is failing, 2 usage error, 3 nothing
-readable. A pair that could not be judged is "unknown", never healthy.`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "snapshot", Usage: "read a snapshot folder `DIR` (from 'ecrdoctor snapshot --all', or a why snapshot)"},
+readable. A pair that could not be judged is "unknown", never healthy; an account
+whose role could not be assumed is a warning and its pairs are not healthy.`,
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "snapshot", Usage: "read a snapshot folder `DIR` (from 'ecrdoctor snapshot --all', or a why snapshot) instead of AWS"},
 			&cli.StringFlag{Name: "repo-prefix", Usage: "only repositories whose names start with `PREFIX`"},
-			&cli.StringFlag{Name: "accounts", Usage: "only the source registries of these accounts (`A,B`)"},
-			&cli.StringFlag{Name: "region", Usage: "only the source registries in `REGION`"},
+			&cli.StringFlag{Name: "accounts", Usage: "the source registries of these accounts (`A,B`): live, each read through --assume-role; with --snapshot, only those"},
+			&cli.BoolFlag{Name: "organization", Usage: "live: every ACTIVE account of your organization (organizations:ListAccounts), through --assume-role"},
+			&cli.IntFlag{Name: "concurrency", Value: collect.DefaultConcurrency, Usage: "live: at most `N` AWS calls at once per account and region"},
 			&cli.StringSliceFlag{Name: "events", Usage: "CloudTrail `PATH` (LookupEvents output, trail log files or folders) read with the snapshot's own; repeatable"},
-			&cli.StringFlag{Name: "since", Usage: "only CloudTrail events from `TIME` (RFC 3339, date, or 7d/36h ago)"},
 			&cli.StringFlag{Name: "until", Usage: "only CloudTrail events before `TIME`; default: the snapshot's capture time"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: " + strings.Join(scanFormats, ", ")},
 			&cli.StringFlag{Name: "out", Usage: "write the report to `FILE` instead of stdout"},
 			&cli.BoolFlag{Name: "verbose", Usage: "list every repository, every healthy row of the matrix and the evidence of each root cause (by default the text fits a screen)"},
-		},
+		}, replaceFlags(liveFlags(),
+			regionsFlag("source `REGION`, repeatable or A,B (default: AWS_REGION or the profile's region); with --snapshot, only the source registries there"),
+			&cli.StringFlag{Name: "since", Usage: "CloudTrail events from `TIME` (RFC 3339, date, or 7d/36h ago); live default: 7d"},
+		)...),
 		Action: action(func(c *cli.Context) error {
 			opts := scanOptions{
-				Snapshot:   c.String("snapshot"),
-				RepoPrefix: c.String("repo-prefix"),
-				Region:     c.String("region"),
-				Events:     c.StringSlice("events"),
-				Output:     c.String("output"),
-				Out:        c.String("out"),
-				Verbose:    c.Bool("verbose"),
-			}
-			if a := c.String("accounts"); c.IsSet("accounts") {
-				for _, acct := range strings.Split(a, ",") {
-					opts.Accounts = append(opts.Accounts, strings.TrimSpace(acct))
-				}
+				Snapshot:     c.String("snapshot"),
+				RepoPrefix:   c.String("repo-prefix"),
+				Regions:      sourceRegions(c),
+				Events:       c.StringSlice("events"),
+				Output:       c.String("output"),
+				Out:          c.String("out"),
+				Verbose:      c.Bool("verbose"),
+				Organization: c.Bool("organization"),
+				Accounts:     accountsFlag(c),
 			}
 			now := time.Now()
 			for _, b := range []struct {
@@ -107,15 +140,59 @@ readable. A pair that could not be judged is "unknown", never healthy.`,
 			if err := opts.validate(); err != nil {
 				return err
 			}
+			if opts.Snapshot != "" {
+				for _, name := range scanLiveOnly {
+					if c.IsSet(name) {
+						return usageErrorf("scan: --%s reads AWS; it has no effect with --snapshot", name)
+					}
+				}
+				return runScan(c.Context, s, opts)
+			}
+			live, err := parseLiveOptions(c, s)
+			if err != nil {
+				return err
+			}
+			opts.Live = live
+			opts.Scan = collect.ScanCaptureOptions{Regions: opts.Regions, Accounts: opts.Accounts, Organization: opts.Organization,
+				RepoPrefix: opts.RepoPrefix, Concurrency: c.Int("concurrency")}
+			if err := checkScanLive(c, "scan", opts.Scan, live); err != nil {
+				return err
+			}
 			return runScan(c.Context, s, opts)
 		}),
 	}
 }
 
-func (o scanOptions) validate() error {
-	if o.Snapshot == "" {
-		return usageErrorf("scan: --snapshot DIR is required: this version scans snapshot folders only (capture one with 'ecrdoctor snapshot')")
+// accountsFlag reads --accounts A,B.
+func accountsFlag(c *cli.Context) []string {
+	var out []string
+	if c.IsSet("accounts") {
+		for _, acct := range strings.Split(c.String("accounts"), ",") {
+			out = append(out, strings.TrimSpace(acct))
+		}
 	}
+	return out
+}
+
+// checkScanLive checks the flags of a live whole-registry read (scan,
+// snapshot --all).
+func checkScanLive(c *cli.Context, cmd string, so collect.ScanCaptureOptions, live liveOptions) error {
+	switch {
+	case so.Organization && len(so.Accounts) > 0:
+		return usageErrorf("%s: --accounts and --organization both choose the accounts: give one", cmd)
+	case (so.Organization || len(so.Accounts) > 0) && live.Capture.AssumeRole == "":
+		flag := "--accounts"
+		if so.Organization {
+			flag = "--organization"
+		}
+		return usageErrorf("%s: %s reads other accounts through a role: pass --assume-role NAME (a read-only role in each, e.g. EcrdoctorRead)", cmd, flag)
+	case c.Int("concurrency") <= 0:
+		return usageErrorf("%s: --concurrency must be positive", cmd)
+	}
+	return nil
+}
+
+func (o scanOptions) validate() error {
 	if o.RepoPrefix != "" && !awsid.IsRepositoryFilter(o.RepoPrefix) {
 		return usageErrorf("scan: --repo-prefix %q: not a repository name prefix (lowercase letters, digits, and . _ - / between them)", o.RepoPrefix)
 	}
@@ -124,8 +201,10 @@ func (o scanOptions) validate() error {
 			return usageErrorf("scan: --accounts: %q is not a 12-digit account id", a)
 		}
 	}
-	if o.Region != "" && !awsid.IsRegion(o.Region) {
-		return usageErrorf("scan: --region %q: not an AWS region name", o.Region)
+	for _, r := range o.Regions {
+		if !awsid.IsRegion(r) {
+			return usageErrorf("scan: --region %q: not an AWS region name", r)
+		}
 	}
 	if !containsString(scanFormats, o.Output) {
 		return usageErrorf("scan: --output %q: must be one of %s", o.Output, strings.Join(scanFormats, ", "))
@@ -145,7 +224,9 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// runScan scans a snapshot folder and writes the report.
+// runScan scans a snapshot folder, or AWS read live into a temporary one
+// (the same folder 'snapshot --all' writes): one pipeline, as for why. It
+// can be called without a command line.
 func runScan(ctx context.Context, s IO, o scanOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -153,31 +234,75 @@ func runScan(ctx context.Context, s IO, o scanOptions) error {
 	if err := htmlToTerminal(s, o); err != nil {
 		return err
 	}
-	if fi, err := os.Stat(o.Snapshot); err != nil {
-		return inputErrorf("--snapshot %s: %v", o.Snapshot, errors.Unwrap(err))
-	} else if !fi.IsDir() {
-		return inputErrorf("--snapshot %s: not a folder", o.Snapshot)
+	if o.Snapshot != "" {
+		if fi, err := os.Stat(o.Snapshot); err != nil {
+			return inputErrorf("--snapshot %s: %v", o.Snapshot, errors.Unwrap(err))
+		} else if !fi.IsDir() {
+			return inputErrorf("--snapshot %s: not a folder", o.Snapshot)
+		}
 	}
 	if err := checkEventPaths(o.Events); err != nil {
 		return err
 	}
 	load := collect.ScanLoadOptions{
-		LoadOptions: collect.LoadOptions{Events: o.Events, Stdin: s.In, EventsSince: o.EventsSince, EventsUntil: o.EventsUntil, SourceRegion: o.Region},
+		LoadOptions: collect.LoadOptions{Events: o.Events, Stdin: s.In, EventsSince: o.EventsSince, EventsUntil: o.EventsUntil},
 		Accounts:    o.Accounts,
+		Regions:     o.Regions,
 		RepoPrefix:  o.RepoPrefix,
 	}
-	snap, scope, err := collect.LoadScanDir(ctx, o.Snapshot, load)
+	dir := o.Snapshot
+	var stats *collect.ScanCaptureStats
+	if o.Snapshot == "" {
+		tmp, err := os.MkdirTemp("", "ecrdoctor-scan-")
+		if err != nil {
+			return inputErrorf("creating a temporary folder: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		start := time.Now()
+		if stats, err = captureScan(ctx, s, o.Live, o.Scan, tmp); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.Err, "ecrdoctor: read %s (%s) in %.1fs: %s\n", counted(len(stats.Sources), "source registry", "source registries"), counted(stats.Repositories, "repository", "repositories"),
+			time.Since(start).Seconds(), callSummary(stats.APICalls))
+		// The folder holds what was asked, no more: nothing to narrow.
+		dir, load.Live, load.Accounts, load.Regions = tmp, true, nil, nil
+	}
+	snap, scope, err := collect.LoadScanDir(ctx, dir, load)
 	switch {
+	case err != nil && load.Live:
+		return inputErrorf("reading what was captured: %w", err)
 	case errors.Is(err, collect.ErrSourceUnknown):
 		return usageErrorf("reading snapshot: %v", err) // settled by a flag
 	case err != nil:
 		return inputErrorf("reading snapshot: %w", err)
+	}
+	if stats != nil {
+		snap.APICalls = stats.APICalls // the capture's warnings are in its snapshot.json
 	}
 	report, err := diagnose.Scan(snap, scope)
 	if err != nil {
 		return inputErrorf("scanning: %w", err)
 	}
 	return writeScanReport(s, report, o)
+}
+
+// counted is "1 repository", "2 repositories".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// callSummary words API call counts: "43 API calls (cloudtrail 6, ecr 35, sts 2)".
+func callSummary(calls map[string]int) string {
+	var parts []string
+	total := 0
+	for _, svc := range sortedCallKeys(calls) {
+		parts = append(parts, fmt.Sprintf("%s %d", svc, calls[svc]))
+		total += calls[svc]
+	}
+	return fmt.Sprintf("%s (%s)", plural(total, "API call"), strings.Join(parts, ", "))
 }
 
 // writeScanReport renders the report in full, writes it to --out or stdout,

@@ -2,7 +2,6 @@ package collect_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,42 +11,6 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
 )
-
-// orgScenario is an organization of three accounts in moto: the management
-// account replicates platform/ to apps (whose registry policy grants a
-// typo'd account), apps replicates team-a/ to dr in two regions (one grant
-// right, one registry without a policy, where one repository holds the
-// grant in its own policy), and dr replicates nothing.
-type orgScenario struct {
-	mgmt, apps, dr string
-	east, west     diagnose.Location // dr's two destination registries
-	appsEast       diagnose.Location
-}
-
-func buildOrg(t *testing.T, env *awstest.Env) orgScenario {
-	t.Helper()
-	ids := env.Organization("apps", "dr")
-	o := orgScenario{mgmt: awstest.SourceAccount, apps: ids[0], dr: ids[1]}
-	o.east = diagnose.Location{Account: o.dr, Region: "us-east-1"}
-	o.west = diagnose.Location{Account: o.dr, Region: "us-west-2"}
-	o.appsEast = diagnose.Location{Account: o.apps, Region: "us-east-1"}
-	env.BuildRegistries(
-		awstest.Registry{Account: o.mgmt, Region: "us-east-1", Repositories: []string{"platform/base"},
-			Rules: []awstest.Rule{{Destinations: []diagnose.Location{o.appsEast}, Filters: []string{"platform/"}}}},
-		awstest.Registry{Account: o.apps, Region: "us-east-1", Repositories: []string{"team-a/api", "team-a/web", "other/tool"},
-			Rules:          []awstest.Rule{{Destinations: []diagnose.Location{o.east, o.west}, Filters: []string{"team-a/"}}},
-			RegistryPolicy: awstest.ReplicationGrant("999999999999", o.apps, "us-east-1", "platform/")},
-		awstest.Registry{Account: o.dr, Region: "us-east-1", Repositories: []string{"team-a/api"},
-			RegistryPolicy: awstest.ReplicationGrant(o.apps, o.dr, "us-east-1", "team-a/")},
-		awstest.Registry{Account: o.dr, Region: "us-west-2", Repositories: []string{"team-a/web"},
-			RepositoryPolicies: map[string]string{"team-a/web": awstest.RepositoryGrant(o.apps)}},
-	)
-	// The denial lands in the source account, destination region.
-	env.Trail.Add(awstest.Event{ID: "denied-web", Time: time.Now().Add(-time.Hour), Account: o.apps, Region: o.west.Region,
-		SourceAccount: o.apps, DestAccount: o.dr, DestRegion: o.west.Region, Repository: "team-a/web",
-		ErrorCode: "AccessDenied", ErrorMessage: awstest.DeniedMessage(o.apps, o.dr, o.west.Region, "team-a/web")})
-	return o
-}
 
 func scanOpts(env *awstest.Env) collect.ScanCaptureOptions {
 	return collect.ScanCaptureOptions{
@@ -77,7 +40,7 @@ func captureAndScan(t *testing.T, opts collect.ScanCaptureOptions) (*diagnose.Sc
 func pairVerdicts(rep *diagnose.ScanReport) map[string]string {
 	out := map[string]string{}
 	for _, p := range rep.Pairs {
-		out[fmt.Sprintf("%s %s -> %s", p.Source.Account, p.Repository, p.Destination)] = string(p.Verdict) + " " + p.RootCause
+		out[awstest.PairKey(p.Source, p.Repository, p.Destination)] = string(p.Verdict) + " " + p.RootCause
 	}
 	return out
 }
@@ -88,19 +51,12 @@ func pairVerdicts(rep *diagnose.ScanReport) map[string]string {
 func TestCaptureScanOrganization(t *testing.T) {
 	t.Parallel()
 	env := awstest.New(t)
-	o := buildOrg(t, env)
+	o := env.ExampleOrganization()
 	opts := scanOpts(env)
 	opts.Organization = true
 	rep, stats := captureAndScan(t, opts)
 
-	want := map[string]string{
-		fmt.Sprintf("%s platform/base -> %s", o.mgmt, o.appsEast): "failing PRINCIPAL_MISMATCH",
-		fmt.Sprintf("%s team-a/api -> %s", o.apps, o.east):        "healthy ",
-		// dr grants apps in us-east-1 only
-		fmt.Sprintf("%s team-a/api -> %s", o.apps, o.west): "failing REGISTRY_POLICY_IN_OTHER_REGION",
-		fmt.Sprintf("%s team-a/web -> %s", o.apps, o.east): "healthy ",
-		fmt.Sprintf("%s team-a/web -> %s", o.apps, o.west): "failing GRANT_IN_REPOSITORY_POLICY",
-	}
+	want := o.Expected()
 	got := pairVerdicts(rep)
 	for k, v := range want {
 		if got[k] != v {
@@ -122,11 +78,11 @@ func TestCaptureScanOrganization(t *testing.T) {
 				denied = denied || ev.Kind == diagnose.EvidenceCloudTrailEvent && strings.Contains(ev.Text, "AccessDenied") && strings.Contains(ev.Text, ":repository/team-a/web ")
 			}
 		}
-		if want := p.Repository == "team-a/web" && p.Destination == o.west; denied != want {
+		if want := p.Repository == "team-a/web" && p.Destination == o.West; denied != want {
 			t.Errorf("%s -> %s: CloudTrail denial in its evidence %v, want %v", p.Repository, p.Destination, denied, want)
 		}
 	}
-	wantSources := []diagnose.Location{{Account: o.mgmt, Region: "us-east-1"}, {Account: o.apps, Region: "us-east-1"}, {Account: o.dr, Region: "us-east-1"}}
+	wantSources := []diagnose.Location{{Account: o.Management, Region: "us-east-1"}, {Account: o.Apps, Region: "us-east-1"}, {Account: o.DR, Region: "us-east-1"}}
 	slices.SortFunc(wantSources, func(a, b diagnose.Location) int { return strings.Compare(a.Account, b.Account) })
 	if !slices.Equal(stats.Sources, wantSources) {
 		t.Errorf("sources %v, want every account of the organization: %v", stats.Sources, wantSources)
@@ -138,13 +94,13 @@ func TestCaptureScanOrganization(t *testing.T) {
 			t.Errorf("fix for %s: verified %v, policy %s", f.Destination, f.Fix.Verified, f.Fix.RegistryPolicy)
 		}
 	}
-	want2 := []string{o.appsEast.String(), o.west.String()}
+	want2 := []string{o.AppsEast.String(), o.West.String()}
 	slices.Sort(want2)
 	if !slices.Equal(fixed, want2) {
 		t.Errorf("fixes for %v, want one per failing destination %v", fixed, want2)
 	}
 	for _, s := range rep.Sources {
-		if s.Account == o.dr && s.Note == "" {
+		if s.Account == o.DR && s.Note == "" {
 			t.Errorf("dr has no rules: its source entry should say so, got %+v", s)
 		}
 	}
@@ -169,14 +125,14 @@ func TestCaptureScanOrganization(t *testing.T) {
 func TestCaptureScanRoleRefused(t *testing.T) {
 	t.Parallel()
 	env := awstest.New(t)
-	o := buildOrg(t, env)
-	env.Moto.DenyRoles["arn:aws:iam::"+o.dr+":role/"+roleName] = true
+	o := env.ExampleOrganization()
+	env.Moto.DenyRoles["arn:aws:iam::"+o.DR+":role/"+roleName] = true
 	opts := scanOpts(env)
-	opts.Accounts = []string{o.apps}
+	opts.Accounts = []string{o.Apps}
 	rep, stats := captureAndScan(t, opts)
 	n := 0
 	for _, p := range rep.Pairs {
-		if p.Source.Account != o.apps {
+		if p.Source.Account != o.Apps {
 			continue
 		}
 		n++
@@ -185,10 +141,10 @@ func TestCaptureScanRoleRefused(t *testing.T) {
 		}
 	}
 	if n != 4 {
-		t.Errorf("%d pairs of %s, want 4", n, o.apps)
+		t.Errorf("%d pairs of %s, want 4", n, o.Apps)
 	}
-	if !slices.ContainsFunc(stats.Warnings, func(w string) bool { return strings.Contains(w, o.dr) && strings.Contains(w, "sts:AssumeRole") }) {
-		t.Errorf("no warning names the refused role of %s: %v", o.dr, stats.Warnings)
+	if !slices.ContainsFunc(stats.Warnings, func(w string) bool { return strings.Contains(w, o.DR) && strings.Contains(w, "sts:AssumeRole") }) {
+		t.Errorf("no warning names the refused role of %s: %v", o.DR, stats.Warnings)
 	}
 	if rep.Verdict == diagnose.Healthy {
 		t.Error("a scan with an unreadable account is healthy")

@@ -17,6 +17,9 @@ type ScanLoadOptions struct {
 	Accounts []string
 	// RepoPrefix is the user's --repo-prefix.
 	RepoPrefix string
+	// Regions keep only the source registries in these regions (`scan
+	// --region A,B`), as LoadOptions.SourceRegion does for one.
+	Regions []string
 }
 
 // LoadScanDir reads a snapshot folder for a scan: every source registry it
@@ -27,7 +30,7 @@ type ScanLoadOptions struct {
 // else its "source" (a capture for one repository, which is then the only
 // repository scanned, with a warning), else every registry whose
 // describe-registry.json has replication rules (a hand-made snapshot);
-// opts.Accounts and opts.SourceRegion narrow them. A --repo-prefix outside
+// opts.Accounts, opts.Regions and opts.SourceRegion narrow them. A --repo-prefix outside
 // the prefix the folder was captured with is an error: those repositories
 // were not read.
 func LoadScanDir(ctx context.Context, dir string, opts ScanLoadOptions) (*diagnose.Snapshot, diagnose.ScanOptions, error) {
@@ -62,9 +65,12 @@ func LoadScanDir(ctx context.Context, dir string, opts ScanLoadOptions) (*diagno
 	default:
 		sources = diagnose.ScanSources(l.snap)
 	}
+	if opts.SourceRegion != "" {
+		opts.Regions = append(slices.Clone(opts.Regions), opts.SourceRegion)
+	}
 	var kept []diagnose.Location
 	for _, s := range sources {
-		if len(opts.Accounts) > 0 && !slices.Contains(opts.Accounts, s.Account) || opts.SourceRegion != "" && s.Region != opts.SourceRegion {
+		if len(opts.Accounts) > 0 && !slices.Contains(opts.Accounts, s.Account) || len(opts.Regions) > 0 && !slices.Contains(opts.Regions, s.Region) {
 			continue
 		}
 		if l.snap.Registry(s) == nil {
@@ -81,7 +87,7 @@ func LoadScanDir(ctx context.Context, dir string, opts ScanLoadOptions) (*diagno
 		if len(sources) == 0 {
 			return nil, scan, fmt.Errorf("%s: no registry with replication rules: nothing to scan (it holds %s)", dir, l.collected())
 		}
-		return nil, scan, kindErrorf(ErrSourceUnknown, "--region %s: %s has no source registry in that region (its sources: %s)", opts.SourceRegion, dir, joinLocs(sources))
+		return nil, scan, kindErrorf(ErrSourceUnknown, "--region %s: %s has no source registry in that region (its sources: %s)", strings.Join(opts.Regions, ","), dir, joinLocs(sources))
 	}
 	l.scan, scan.Sources = kept, kept
 	if err := l.finish(manifest, opts.LoadOptions); err != nil {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
 )
 
 // Organization creates, in moto, an organization whose management account
@@ -88,4 +91,64 @@ func RepositoryNames(prefix string, n int) []string {
 		out[i] = fmt.Sprintf("%s%04d", prefix, i)
 	}
 	return out
+}
+
+// Org is the organization ExampleOrganization builds.
+type Org struct {
+	Management, Apps, DR string
+	// East and West are DR's destination registries; AppsEast is Apps'
+	// registry in us-east-1, the management account's destination.
+	East, West, AppsEast diagnose.Location
+}
+
+// Expected are the verdict and root cause of every pair of the
+// organization, "SOURCE-ACCOUNT REPO -> DEST": "verdict CODE", as a scan
+// must find them (see ExampleOrganization for why).
+func (o Org) Expected() map[string]string {
+	return map[string]string{
+		fmt.Sprintf("%s platform/base -> %s", o.Management, o.AppsEast): "failing PRINCIPAL_MISMATCH",
+		fmt.Sprintf("%s team-a/api -> %s", o.Apps, o.East):              "healthy ",
+		fmt.Sprintf("%s team-a/api -> %s", o.Apps, o.West):              "failing REGISTRY_POLICY_IN_OTHER_REGION",
+		fmt.Sprintf("%s team-a/web -> %s", o.Apps, o.East):              "healthy ",
+		fmt.Sprintf("%s team-a/web -> %s", o.Apps, o.West):              "failing GRANT_IN_REPOSITORY_POLICY",
+	}
+}
+
+// PairKey is a scan pair as Expected names it.
+func PairKey(source diagnose.Location, repo string, dest diagnose.Location) string {
+	return fmt.Sprintf("%s %s -> %s", source.Account, repo, dest)
+}
+
+// ExampleOrganization builds an organization of three accounts, each with
+// a registry in us-east-1, and one root cause per failing destination: the
+// management account replicates platform/ to apps, whose registry policy
+// grants a typo'd account (PRINCIPAL_MISMATCH); apps replicates team-a/ to
+// dr in us-east-1 (granted: healthy) and us-west-2, which has no registry
+// policy (team-a/web's grant is in its repository policy there:
+// GRANT_IN_REPOSITORY_POLICY; team-a/api's is only in us-east-1:
+// REGISTRY_POLICY_IN_OTHER_REGION), with the denial of team-a/web in
+// CloudTrail; dr replicates nothing; other/tool is covered by no rule.
+func (e *Env) ExampleOrganization() Org {
+	e.t.Helper()
+	ids := e.Organization("apps", "dr")
+	o := Org{Management: SourceAccount, Apps: ids[0], DR: ids[1]}
+	o.East = diagnose.Location{Account: o.DR, Region: "us-east-1"}
+	o.West = diagnose.Location{Account: o.DR, Region: "us-west-2"}
+	o.AppsEast = diagnose.Location{Account: o.Apps, Region: "us-east-1"}
+	e.BuildRegistries(
+		Registry{Account: o.Management, Region: "us-east-1", Repositories: []string{"platform/base"},
+			Rules: []Rule{{Destinations: []diagnose.Location{o.AppsEast}, Filters: []string{"platform/"}}}},
+		Registry{Account: o.Apps, Region: "us-east-1", Repositories: []string{"team-a/api", "team-a/web", "other/tool"},
+			Rules:          []Rule{{Destinations: []diagnose.Location{o.East, o.West}, Filters: []string{"team-a/"}}},
+			RegistryPolicy: ReplicationGrant("999999999999", o.Apps, "us-east-1", "platform/")},
+		Registry{Account: o.DR, Region: "us-east-1", Repositories: []string{"team-a/api"},
+			RegistryPolicy: ReplicationGrant(o.Apps, o.DR, "us-east-1", "team-a/")},
+		Registry{Account: o.DR, Region: "us-west-2", Repositories: []string{"team-a/web"},
+			RepositoryPolicies: map[string]string{"team-a/web": RepositoryGrant(o.Apps)}},
+	)
+	// The denial lands in the source account, destination region.
+	e.Trail.Add(Event{ID: "denied-web", Time: time.Now().Add(-time.Hour), Account: o.Apps, Region: o.West.Region,
+		SourceAccount: o.Apps, DestAccount: o.DR, DestRegion: o.West.Region, Repository: "team-a/web",
+		ErrorCode: "AccessDenied", ErrorMessage: DeniedMessage(o.Apps, o.DR, o.West.Region, "team-a/web")})
+	return o
 }
