@@ -315,15 +315,11 @@ func locate(path string) string {
 // ReplicationAllowed reports whether a destination's registry policy text
 // lets the source account's replication role replicate repo into dest, no
 // condition left open. Capture asks it to make the reads that matter only
-// when replication there is denied.
+// when replication there is denied. It is RegistryGrant.Settles for one
+// question.
 func ReplicationAllowed(text string, source, dest Location, repo string) bool {
-	p, err := policy.Parse([]byte(text))
-	if err != nil {
-		return false
-	}
-	d := &destination{DestinationFacts: &DestinationFacts{Source: source, Destination: dest, Repository: repo}, arn: awsid.RepositoryARN(dest, repo)}
-	res := policy.Evaluate(p, d.request(actionReplicate))
-	return res.Decision == policy.DecisionAllow && len(uncertainKeys(res)) == 0
+	g, err := ParseRegistryGrant(text)
+	return err == nil && g.Settles(source.Account, dest, repo)
 }
 
 // ScopeMatters reports whether a destination's REGISTRY_POLICY_SCOPE can

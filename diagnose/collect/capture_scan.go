@@ -619,8 +619,11 @@ func appendUniqueString(list []string, s string) []string {
 	return append(list, s)
 }
 
-// readScanDestination reads one destination registry, then the policies of
-// the repositories whose replication its registry policy does not settle.
+// readScanDestination reads one destination registry, then what only some
+// of its pairs need: the policy scope where it can change the policy
+// checks, the creation templates where replication has a repository to
+// create, the pull-through-cache rules and the repositories' own policies
+// where the registry policy does not settle replication.
 func (s *scanCapture) readScanDestination(ctx context.Context, pd *plannedDest) error {
 	defer s.registryDone("reading the destination registries")
 	d := pd.loc
@@ -631,7 +634,7 @@ func (s *scanCapture) readScanDestination(ctx context.Context, pd *plannedDest) 
 	s.scanMu.Unlock()
 	if da == nil || da.deny != nil || da.cfg.Credentials == nil {
 		if da != nil && da.deny != nil && pd.cross {
-			for _, name := range []string{GetRegistryPolicyFile, DescribeRepositoriesFile, GetAccountSettingFile} {
+			for _, name := range []string{GetRegistryPolicyFile, DescribeRepositoriesFile} {
 				if name == DescribeRepositoriesFile && listed {
 					continue
 				}
@@ -643,7 +646,8 @@ func (s *scanCapture) readScanDestination(ctx context.Context, pd *plannedDest) 
 		return nil
 	}
 	client := s.sess.ecrClient(da.cfg, d.Account, d.Region)
-	if pd.cross && da.own {
+	own := pd.cross && da.own
+	if own {
 		var out *ecr.GetRegistryPolicyOutput
 		var err error
 		s.call(ctx, d, func() { out, err = client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{}) })
@@ -660,9 +664,10 @@ func (s *scanCapture) readScanDestination(ctx context.Context, pd *plannedDest) 
 			r.policyText = aws.ToString(out.PolicyText)
 		}
 		s.scanMu.Unlock()
-		if answered && !s.unanswered(d) {
-			// The scope is read only where a policy is checked or a fix
-			// built from it: an unreadable policy has neither.
+		// The scope only changes what the checks of a present policy (and
+		// of the fix built on it) find, as in why (diagnose.ScopeMatters);
+		// without a readable policy nothing checks one.
+		if err == nil && diagnose.ScopeMatters(aws.ToString(out.PolicyText)) && !s.unanswered(d) {
 			var set *ecr.GetAccountSettingOutput
 			var serr error
 			s.call(ctx, d, func() {
@@ -670,13 +675,6 @@ func (s *scanCapture) readScanDestination(ctx context.Context, pd *plannedDest) 
 			})
 			if err := s.record(d, GetAccountSettingFile, "ecr:GetAccountSetting", func() any { return toAccountSetting(set) }, serr); err != nil {
 				return err
-			}
-		}
-		if !s.unanswered(d) {
-			var terr error
-			s.call(ctx, d, func() { terr = s.readTemplates(ctx, client, d) })
-			if terr != nil {
-				return terr
 			}
 		}
 	}
@@ -694,41 +692,68 @@ func (s *scanCapture) readScanDestination(ctx context.Context, pd *plannedDest) 
 			s.scanMu.Unlock()
 		}
 	}
-	return s.readRepositoryPolicies(ctx, client, pd)
-}
-
-// readRepositoryPolicies reads the policy of each repository replicated
-// into pd from another account whose replication the registry policy does
-// not settle, and that exists there (or may: its listing failed). One read
-// serves every source replicating that repository.
-func (s *scanCapture) readRepositoryPolicies(ctx context.Context, client ECRAPI, pd *plannedDest) error {
-	d := pd.loc
-	r := s.reg(d)
-	s.scanMu.Lock()
-	read, text, listed, exists := r.policyRead, r.policyText, r.listed, r.exists
-	s.scanMu.Unlock()
-	if !pd.cross || !read {
-		return nil // unknown registry policy: the pair is unknown whatever the repository says
+	if !own || s.unanswered(d) {
+		return nil
 	}
-	grant, err := diagnose.ParseRegistryGrant(text)
-	if err != nil {
-		grant = nil // an invalid policy settles nothing; the loader reports it
+	s.scanMu.Lock()
+	read, text, listedAll, exists := r.policyRead, r.policyText, r.listed, r.exists
+	s.scanMu.Unlock()
+	missing := !listedAll || slices.ContainsFunc(pd.pairs, func(p sourceRepo) bool { return !exists[p.repo] })
+	if missing {
+		// Replication creates a missing repository from the templates.
+		var terr error
+		s.call(ctx, d, func() { terr = s.readTemplates(ctx, client, d) })
+		if terr != nil {
+			return terr
+		}
+	}
+	if !read {
+		return nil // unknown registry policy: the pairs are unknown whatever else says
+	}
+	unsettled := unsettledPairs(text, d, pd.pairs)
+	if len(unsettled) > 0 && !s.unanswered(d) {
+		// A pull-through cache from the source often explains a
+		// registry that does not let it replicate (FM-20).
+		var perr error
+		s.call(ctx, d, func() { perr = s.readPullThroughCache(ctx, client, d) })
+		if perr != nil {
+			return perr
+		}
 	}
 	var want []string
-	seen := map[string]bool{}
-	for _, p := range pd.pairs {
-		if seen[p.repo] || listed && !exists[p.repo] {
-			continue
+	for _, p := range unsettled {
+		if (!listedAll || exists[p.repo]) && !slices.Contains(want, p.repo) {
+			want = append(want, p.repo)
 		}
-		if grant != nil && grant.Settles(p.account, d, p.repo) {
-			continue
-		}
-		seen[p.repo] = true
-		want = append(want, p.repo)
 	}
 	sort.Strings(want)
+	return s.readRepositoryPolicies(ctx, client, d, want)
+}
+
+// unsettledPairs are the pairs whose replication the registry policy text
+// does not settle (diagnose.RegistryGrant): the only ones whose repository
+// policy a check reads. An empty text is no policy; one that does not
+// parse settles nothing (the loader reports it).
+func unsettledPairs(text string, d diagnose.Location, pairs []sourceRepo) []sourceRepo {
+	grant, err := diagnose.ParseRegistryGrant(text)
+	if err != nil {
+		return pairs
+	}
+	var out []sourceRepo
+	for _, p := range pairs {
+		if !grant.Settles(p.account, d, p.repo) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// readRepositoryPolicies reads the policies of repos in d, at most
+// Concurrency at once. One read serves every source replicating that
+// repository.
+func (s *scanCapture) readRepositoryPolicies(ctx context.Context, client ECRAPI, d diagnose.Location, repos []string) error {
 	var g group
-	for _, repo := range want {
+	for _, repo := range repos {
 		g.Go(func() error {
 			if s.unanswered(d) {
 				s.warnf("%s %s: not read: an earlier read of %s got no answer", d, RepositoryPolicyName(repo), d)

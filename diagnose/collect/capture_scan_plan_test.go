@@ -225,6 +225,18 @@ func (e *worldECR) GetAccountSetting(context.Context, *ecr.GetAccountSettingInpu
 	return &ecr.GetAccountSettingOutput{Name: aws.String("REGISTRY_POLICY_SCOPE"), Value: aws.String("V2")}, nil
 }
 
+func (e *worldECR) DescribeRepositoryCreationTemplates(context.Context, *ecr.DescribeRepositoryCreationTemplatesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoryCreationTemplatesOutput, error) {
+	_, done := e.enter("DescribeRepositoryCreationTemplates", "")
+	defer done()
+	return &ecr.DescribeRepositoryCreationTemplatesOutput{RegistryId: aws.String(e.loc.Account)}, nil
+}
+
+func (e *worldECR) DescribePullThroughCacheRules(context.Context, *ecr.DescribePullThroughCacheRulesInput, ...func(*ecr.Options)) (*ecr.DescribePullThroughCacheRulesOutput, error) {
+	_, done := e.enter("DescribePullThroughCacheRules", "")
+	defer done()
+	return &ecr.DescribePullThroughCacheRulesOutput{}, nil
+}
+
 type worldTrail struct {
 	w   *scanWorld
 	loc diagnose.Location
@@ -302,13 +314,17 @@ func TestScanReadPlanning(t *testing.T) {
 		dest *fakeRegistry
 		// repoReads are the repositories whose policies are read.
 		repoReads []string
-		scope     int
+		// scope: the policy names an action outside V1's (ScopeMatters).
+		scope int
 	}{
-		{"registry policy settles every repository", &fakeRegistry{repos: []string{"team/a", "team/b"}, policy: grant(src, d, "team/", "")}, nil, 1},
-		{"no registry policy: the repositories that exist", &fakeRegistry{repos: []string{"team/a", "team/c"}}, []string{"team/a", "team/c"}, 1},
-		{"a grant for another prefix settles nothing here", &fakeRegistry{repos: []string{"team/b"}, policy: grant(src, d, "platform/", "")}, []string{"team/b"}, 1},
+		{"registry policy settles every repository", &fakeRegistry{repos: []string{"team/a", "team/b"}, policy: grant(src, d, "team/", "")}, nil, 0},
+		{"every repository there and settled", &fakeRegistry{repos: []string{"team/a", "team/b", "team/c"}, policy: grant(src, d, "team/", "")}, nil, 0},
+		{"no registry policy: the repositories that exist", &fakeRegistry{repos: []string{"team/a", "team/c"}}, []string{"team/a", "team/c"}, 0},
+		{"a grant for another prefix settles nothing here", &fakeRegistry{repos: []string{"team/b"}, policy: grant(src, d, "platform/", "")}, []string{"team/b"}, 0},
 		{"a condition ecrdoctor cannot know settles nothing", &fakeRegistry{repos: []string{"team/a"},
-			policy: grant(src, d, "team/", `,"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}`)}, []string{"team/a"}, 1},
+			policy: grant(src, d, "team/", `,"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}`)}, []string{"team/a"}, 0},
+		{"a policy whose checks the scope changes", &fakeRegistry{repos: []string{"team/a"},
+			policy: strings.Replace(grant(src, d, "team/", ""), `"ecr:CreateRepository"`, `"ecr:CreateRepository","ecr:BatchGetImage"`, 1)}, nil, 1},
 		{"registry policy unreadable: neither scope nor repository policies", &fakeRegistry{repos: []string{"team/a"},
 			policyErr: &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: ecr:GetRegistryPolicy"}}, nil, 0},
 	}
@@ -337,6 +353,17 @@ func TestScanReadPlanning(t *testing.T) {
 				if n := w.count(op); n != 1 {
 					t.Errorf("%s: %d calls, want exactly 1", op, n)
 				}
+			}
+			// The templates only where replication has a repository to
+			// create; the pull-through-cache rules only where the policy
+			// read does not settle a pair.
+			all := len(tc.dest.repos) == 3
+			if n, want := w.count("DescribeRepositoryCreationTemplates "+d.String()), btoi(!all); n != want {
+				t.Errorf("DescribeRepositoryCreationTemplates: %d calls, want %d", n, want)
+			}
+			unsettled := tc.repoReads != nil || tc.dest.policy == "" && tc.dest.policyErr == nil
+			if n, want := w.count("DescribePullThroughCacheRules "+d.String()), btoi(unsettled); n != want {
+				t.Errorf("DescribePullThroughCacheRules: %d calls, want %d", n, want)
 			}
 			if n := w.count("DescribeImage"); n != 0 {
 				t.Errorf("%d image reads: a scan reads no images", n)
@@ -377,7 +404,7 @@ func TestScanReadPlanningShared(t *testing.T) {
 	for op, want := range map[string]int{
 		"GetRegistryPolicy " + d.String():    1,
 		"DescribeRepositories " + d.String(): 1,
-		"GetAccountSetting " + d.String():    1,
+		"GetAccountSetting " + d.String():    0, // no registry policy to check
 		// same account: no policy decides
 		"GetRegistryPolicy " + west.String():    0,
 		"DescribeRepositories " + west.String(): 1,
@@ -467,4 +494,11 @@ func TestScanOrganizationAccounts(t *testing.T) {
 	if !slices.ContainsFunc(stats.Warnings, func(s string) bool { return strings.Contains(s, "444444444444 (suspended)") }) {
 		t.Errorf("the suspended account is not named: %v", stats.Warnings)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
