@@ -258,6 +258,13 @@ func (r *run) scanFix(d *destination, found []Finding) {
 	if target < 0 || !grantFixes(found[target]) {
 		return
 	}
+	if d.path == pathDenied && d.replicate.Decision == policy.DecisionExplicitDeny {
+		// No grant heals an explicit Deny: the pair keeps why's own fix
+		// (what to decide about the Deny), and the destination's one fix
+		// is for the repositories a grant does heal.
+		attachFix(d, found)
+		return
+	}
 	r.grants[d.Destination] = d.DestinationFacts
 	fix := &Fix{Steps: []string{}}
 	if prior := found[target].Fix; prior != nil {

@@ -110,8 +110,14 @@ func TestScanFixtures(t *testing.T) {
 				}
 			}
 			for _, g := range rep.RootCauses {
-				if f, ok := fixes[g.Destination]; g.FixedBy != (ok && slices.Contains(f.Codes, g.Code)) {
+				f, ok := fixes[g.Destination]
+				if g.FixedBy != (ok && slices.Contains(f.Codes, g.Code)) {
 					t.Errorf("%s at %s: fixed_by_destination_fix %v, fix %v", g.Code, g.Destination, g.FixedBy, fmt.Sprint(f.Codes))
+				}
+				// What the destination's fix heals, a grant heals: the fix
+				// has a registry policy.
+				if g.FixedBy && f.Fix.RegistryPolicy == nil {
+					t.Errorf("%s at %s is healed by a fix without a registry policy: %q", g.Code, g.Destination, f.Fix.Steps)
 				}
 			}
 		})

@@ -343,6 +343,34 @@ func scanCodeGroups(r *diagnose.ScanReport) []*codeGroup {
 	return out
 }
 
+// ownFix is the fix of a root cause no destination fix heals, as its first
+// pair's finding carries it (nil when it has none): what to do there.
+func ownFix(r *diagnose.ScanReport, g diagnose.ScanRootCause) *diagnose.Fix {
+	if g.FixedBy || len(g.Pairs) == 0 {
+		return nil
+	}
+	first := g.Pairs[0]
+	for _, p := range r.Pairs {
+		if p.Source != first.Source || p.Repository != first.Repository || p.Destination != g.Destination {
+			continue
+		}
+		for _, f := range p.Findings {
+			if f.Code == g.Code && f.Fix != nil && len(f.Fix.Steps) > 0 {
+				return f.Fix
+			}
+		}
+	}
+	return nil
+}
+
+// ownFixLead introduces the steps of a root cause's own fix.
+func ownFixLead(g diagnose.ScanRootCause) string {
+	if len(g.Pairs) == 1 {
+		return "What to do:"
+	}
+	return fmt.Sprintf("What to do (for %s; the others the same way):", g.Pairs[0].Repository)
+}
+
 // bySource splits a root cause's pairs by source, in order.
 func bySource(pairs []diagnose.ScanPairRef) ([]diagnose.Location, map[diagnose.Location][]string) {
 	var order []diagnose.Location
@@ -403,6 +431,15 @@ func (t *textWriter) scanRootCauses(r *diagnose.ScanReport) {
 			}
 			if g.FixedBy {
 				t.para(fmt.Sprintf("Healed by the fix for %s below.", g.Destination), "    ", "    ")
+			} else if fx := ownFix(r, g); fx != nil {
+				t.para(ownFixLead(g), "    ", "    ")
+				for i, step := range fx.Steps {
+					t.para(step, fmt.Sprintf("    %d. ", i+1), "       ")
+				}
+				if fx.Backfill != "" {
+					t.b.WriteString("    Backfill (source credentials, after the rest of the fix):\n")
+					t.code(fx.Backfill, "      ", true)
+				}
 			}
 		}
 	}
@@ -531,6 +568,16 @@ func ScanMarkdown(w io.Writer, r *diagnose.ScanReport) error {
 					fmt.Fprintf(&b, " Healed by the fix for %s below.", g.Destination)
 				}
 				b.WriteString("\n\n")
+				if fx := ownFix(r, g); fx != nil {
+					fmt.Fprintf(&b, "  %s\n\n", mdText(ownFixLead(g)))
+					for i, step := range fx.Steps {
+						fmt.Fprintf(&b, "  %d. %s\n", i+1, mdText(step))
+					}
+					b.WriteString("\n")
+					if fx.Backfill != "" {
+						fmt.Fprintf(&b, "  Backfill (source credentials, after the rest of the fix):\n\n  ```sh\n  %s\n  ```\n\n", strings.ReplaceAll(fx.Backfill, "\n", "\n  "))
+					}
+				}
 				mdEvidence(&b, g.Evidence, "  ")
 				if len(g.Evidence) > 0 {
 					b.WriteString("\n")

@@ -296,6 +296,9 @@ func TestScanMarkdownSurvivesARenderer(t *testing.T) {
 		}
 		for _, g := range rep.RootCauses {
 			want = append(want, g.Summary)
+			if !g.FixedBy {
+				want = append(want, ownSteps(rep, g)...)
+			}
 		}
 		for _, f := range rep.Fixes {
 			want = append(want, f.Fix.Steps...)
@@ -368,5 +371,54 @@ func BenchmarkScanRender(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// ownSteps are the fix steps of a root cause's first pair (what to do where
+// no destination fix heals it).
+func ownSteps(r *diagnose.ScanReport, g diagnose.ScanRootCause) []string {
+	for _, p := range r.Pairs {
+		if p.Source == g.Pairs[0].Source && p.Repository == g.Pairs[0].Repository && p.Destination == g.Destination {
+			for _, f := range p.Findings {
+				if f.Code == g.Code && f.Fix != nil {
+					return f.Fix.Steps
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// TestScanTextSaysWhatToDo: a root cause no destination fix heals (an
+// explicit Deny, a KMS template, a partition) gives the steps of its own
+// fix under it; one the destination's fix heals points at that fix.
+func TestScanTextSaysWhatToDo(t *testing.T) {
+	r := scanDir(t, filepath.Join(fixtures.Dir(), "organization"))
+	var b bytes.Buffer
+	if err := render.ScanText(&b, r, render.TextOptions{Width: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	checked := 0
+	for _, g := range r.RootCauses {
+		_, section, _ := strings.Cut(out, "\n"+strings.ToUpper(string(g.Severity))+" "+g.Code+":")
+		section, _, _ = strings.Cut(section, "\n\n")
+		if g.FixedBy {
+			if !strings.Contains(section, "Healed by the fix for "+g.Destination.String()+" below.") {
+				t.Errorf("%s at %s does not point at its destination's fix:\n%s", g.Code, g.Destination, section)
+			}
+			continue
+		}
+		steps := ownSteps(r, g)
+		if len(steps) == 0 {
+			continue
+		}
+		checked++
+		if !strings.Contains(section, steps[0]) {
+			t.Errorf("%s at %s does not say what to do (%q):\n%s", g.Code, g.Destination, steps[0], section)
+		}
+	}
+	if checked < 4 {
+		t.Errorf("%d root causes with their own fix checked, want the explicit Deny, KMS, partition, opt-in region and more", checked)
 	}
 }
