@@ -28,7 +28,7 @@ type DeletionsFact struct {
 	// read; Deletes are those that removed images of the repository, newest
 	// first.
 	DeletesRead bool
-	Deletes     []DeleteEvent
+	Deletes     []TrailCall
 }
 
 // deletionsFact reads the source's lifecycle policy and deletions of repo.

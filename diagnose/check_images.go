@@ -44,11 +44,35 @@ func imagePushedBeforeRule(d *destination) *Finding {
 	}
 	fix := &Fix{}
 	backfillTo(fix, d, false)
+	detail := "The rule's creation time is in CloudTrail (PutReplicationConfiguration) if you need to confirm it."
+	if rs := im.RuleSince; rs != nil {
+		var before, after []string
+		for _, p := range old {
+			if p.PushedAt.Before(rs.Time) {
+				before = append(before, p.Image)
+			} else {
+				after = append(after, p.Image)
+			}
+		}
+		if rs.Exact {
+			detail = fmt.Sprintf("CloudTrail shows when: the rules send %s to %s since %s (PutReplicationConfiguration by %s).", d.Repository, d.Destination, rfc3339(rs.Time), rs.Caller)
+			if len(before) > 0 {
+				detail += fmt.Sprintf(" %s was pushed before that.", strings.Join(before, ", "))
+			}
+		} else {
+			detail = fmt.Sprintf("Every PutReplicationConfiguration CloudTrail still holds (90 days), the oldest at %s by %s, already sends %s to %s: the rule is older than that.", rfc3339(rs.Time), rs.Caller, d.Repository, d.Destination)
+		}
+		if len(after) > 0 {
+			detail += fmt.Sprintf(" The rule's age does not explain %s, pushed after that: ECR did not attempt it for another reason; a backfill re-drives it either way.", strings.Join(after, ", "))
+		}
+		ev = append(ev, Evidence{Kind: EvidenceCloudTrailEvent, Source: rs.Source, Time: rfc3339(rs.Time),
+			Text: fmt.Sprintf("PutReplicationConfiguration by %s: from here on the rules send %s to %s", rs.Caller, d.Repository, d.Destination)})
+	}
 	return &Finding{
 		Summary: fmt.Sprintf("ECR never tried to replicate %s of %s to %s: no replication status names that destination.", strings.Join(names, ", "), d.Repository, d.Destination),
 		Detail: "ECR replicates only what is pushed (or restored) after a rule covers the repository and names the destination, and it never goes back for older images. " +
 			"An image pushed before the rule existed, or before this destination was added to it, therefore has no replication status there, while newer images do. " +
-			"The rule's creation time is in CloudTrail (PutReplicationConfiguration) if you need to confirm it.",
+			detail,
 		Evidence: ev,
 		Fix:      fix,
 	}

@@ -14,6 +14,9 @@ type ImagesFact struct {
 	// NotAttempted are images whose replication status lists no entry for
 	// this destination; InProgress those IN_PROGRESS here.
 	NotAttempted, InProgress []ImagePush
+	// RuleSince is when the rules began to send the repository to this
+	// destination, where CloudTrail was read for it (else nil).
+	RuleSince *RuleSince
 }
 
 // ImagePush is one image and when it was pushed (zero when unknown).

@@ -96,6 +96,9 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 		}
 		d.Backfill = backfillFact(s.Registry(s.Source), t.loc)
 		d.Images = imagesFact(s, t.loc)
+		if d.Images != nil {
+			d.Images.RuleSince = ruleSince(s, t.loc)
+		}
 		if reg := s.Registry(t.loc); reg != nil && reg.Templates.OK() {
 			d.Templates = &TemplatesFact{Source: reg.Templates.Source, Templates: reg.Templates.Value.Templates}
 		}

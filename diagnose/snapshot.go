@@ -155,7 +155,10 @@ type Registry struct {
 	LifecyclePolicies map[string]Read[LifecyclePolicyOutput]
 	// Deletes are the BatchDeleteImage calls of the snapshot's repository
 	// in CloudTrail (source registry, read where deletions are replicated).
-	Deletes Read[DeleteEvents]
+	Deletes Read[TrailCalls]
+	// RulePuts are the PutReplicationConfiguration calls in CloudTrail
+	// (source registry, read where an image was never attempted).
+	RulePuts Read[TrailCalls]
 	// KeyPolicies is `aws kms get-key-policy --policy-name default`, by key
 	// id (destination registry: the key of a KMS creation template).
 	KeyPolicies map[string]Read[KeyPolicyOutput]

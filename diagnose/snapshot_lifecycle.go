@@ -11,19 +11,24 @@ type LifecyclePolicyOutput struct {
 	LastEvaluatedAt     *CLITime `json:"lastEvaluatedAt,omitempty"`
 }
 
-// DeleteEvents are the BatchDeleteImage calls CloudTrail holds for the
-// source repository (lookup-events-BatchDeleteImage.json), newest first.
-type DeleteEvents struct {
-	Events []DeleteEvent `json:"-"` // decoded from the records, not the file's fields
+// TrailCalls are the calls of one API that CloudTrail holds in the source
+// registry (lookup-events-<EventName>.json): BatchDeleteImage,
+// PutReplicationConfiguration.
+type TrailCalls struct {
+	Events []TrailCall `json:"-"` // decoded from the records, not the file's fields
 }
 
-// DeleteEvent is one BatchDeleteImage call.
-type DeleteEvent struct {
+// TrailCall is one call.
+type TrailCall struct {
 	EventID    string
 	Time       time.Time
 	Caller     string   // userIdentity.arn, else the event's user name
 	Repository string   // requestParameters.repositoryName
 	Images     []string // requestParameters.imageIds: tags, else digests
-	ErrorCode  string   // "" when the call succeeded
+	// Rules are requestParameters.replicationConfiguration.rules, and
+	// RulesKnown says the record held them (PutReplicationConfiguration).
+	Rules      []ReplicationRule
+	RulesKnown bool
+	ErrorCode  string // "" when the call succeeded
 	Source     Source
 }

@@ -152,7 +152,9 @@ type capture struct {
 	credFails map[string]CredentialFailure
 	// silent are the registries a read of which got no answer.
 	silent map[diagnose.Location]bool
-	pairs  []*trailPair
+	// targets are the repository's replication destinations.
+	targets []diagnose.Location
+	pairs   []*trailPair
 }
 
 func (c *capture) unanswered(loc diagnose.Location) bool {
@@ -229,6 +231,7 @@ func (c *capture) run(ctx context.Context) error {
 	}
 
 	dests := matchingDestinations(rcfg, c.opts.Repository)
+	c.targets = dests
 	// The first error of the readers is kept; the others never wait to be
 	// heard, however many fail.
 	var wg sync.WaitGroup
@@ -336,6 +339,7 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 	if len(details) > newestImages {
 		details = details[:newestImages]
 	}
+	unattempted := false
 	for _, d := range details {
 		id := &ecrtypes.ImageIdentifier{ImageDigest: d.ImageDigest}
 		// The tag or digest names the status file: only names ECR's
@@ -354,8 +358,39 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 		if err := c.record(c.srcAt, ReplicationStatusName(repo, name), "ecr:DescribeImageReplicationStatus", func() any { return toReplicationStatus(st) }, err); err != nil {
 			return err
 		}
+		if err == nil && c.neverAttempted(st, aws.ToTime(d.ImagePushedAt)) {
+			unattempted = true
+		}
+	}
+	if unattempted {
+		// When the rules were written tells an image older than the rule:
+		// Event history keeps 90 days.
+		return c.lookupCalls(ctx, "PutReplicationConfiguration", c.opts.Now.Add(-eventHistory), false)
 	}
 	return nil
+}
+
+// eventHistory is how far back CloudTrail's event history goes.
+const eventHistory = 90 * 24 * time.Hour
+
+// neverAttempted reports whether an image pushed longer ago than
+// replication usually takes has no replication status for one of the
+// repository's destinations: IMAGE_PUSHED_BEFORE_RULE's case, where the
+// rule's creation time is worth a CloudTrail read.
+func (c *capture) neverAttempted(st *ecr.DescribeImageReplicationStatusOutput, pushed time.Time) bool {
+	if pushed.IsZero() || c.opts.Now.Sub(pushed) < 30*time.Minute {
+		return false
+	}
+	seen := map[diagnose.Location]bool{}
+	for _, s := range st.ReplicationStatuses {
+		seen[diagnose.Location{Account: aws.ToString(s.RegistryId), Region: aws.ToString(s.Region)}] = true
+	}
+	for _, d := range c.targets {
+		if !seen[d] {
+			return true
+		}
+	}
+	return false
 }
 
 // destAccess is how one foreign destination account is read.

@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -62,10 +63,19 @@ func (c *capture) readDeletions(ctx context.Context, client ECRAPI) error {
 			}
 		}
 	}
+	return c.lookupCalls(ctx, "BatchDeleteImage", c.opts.Since, true)
+}
+
+// lookupCalls reads the source's CloudTrail calls of one API (newest
+// first, at most deleteLookupPages pages) since start into
+// lookup-events-<eventName>.json, only those naming the repository when
+// ofRepo.
+func (c *capture) lookupCalls(ctx context.Context, eventName string, start time.Time, ofRepo bool) error {
+	name := LookupEventsPrefix + "-" + eventName
 	trail := c.sess.trailClient(c.src, c.srcAt.Account, c.srcAt.Region)
-	start, end := c.opts.Since, c.opts.Now
+	end := c.opts.Now
 	pages := cloudtrail.NewLookupEventsPaginator(trail, &cloudtrail.LookupEventsInput{
-		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("BatchDeleteImage")}},
+		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(eventName)}},
 		StartTime:        &start, EndTime: &end, MaxResults: aws.Int32(lookupPageSize),
 	})
 	out := cliLookupEvents{Events: []cliEvent{}}
@@ -76,18 +86,18 @@ func (c *capture) readDeletions(ctx context.Context, client ECRAPI) error {
 				return err
 			}
 			if page == 0 {
-				return c.recordErr(c.srcAt, DeleteEventsName, "cloudtrail:LookupEvents", err)
+				return c.recordErr(c.srcAt, name, "cloudtrail:LookupEvents", err)
 			}
-			c.warnf("%s %s: page %d: %v; the events of the pages before it are kept", c.srcAt, DeleteEventsName, page+1, describe(err))
+			c.warnf("%s %s: page %d: %v; the events of the pages before it are kept", c.srcAt, name, page+1, describe(err))
 			break
 		}
 		for _, e := range res.Events {
-			if eventNamesRepository(e, repo) {
+			if !ofRepo || eventNamesRepository(e, c.opts.Repository) {
 				out.Events = append(out.Events, toCLIEvent(e))
 			}
 		}
 	}
-	return c.write(c.srcAt, DeleteEventsName, out)
+	return c.write(c.srcAt, name, out)
 }
 
 func toLifecyclePolicy(o *ecr.GetLifecyclePolicyOutput) diagnose.LifecyclePolicyOutput {

@@ -21,6 +21,9 @@ import (
 const (
 	LifecyclePolicyDir = "get-lifecycle-policy"
 	DeleteEventsName   = LookupEventsPrefix + "-BatchDeleteImage"
+	// RulePutsName holds the source's PutReplicationConfiguration calls,
+	// when the rules were written (read where an image was never attempted).
+	RulePutsName = LookupEventsPrefix + "-PutReplicationConfiguration"
 )
 
 // LifecyclePolicyName is the call name for a repository's lifecycle policy.
@@ -53,29 +56,28 @@ func readLifecycleCall(reg *diagnose.Registry, name string, c *callFiles) error 
 	return err
 }
 
-// readDeleteEventsCall decodes lookup-events-BatchDeleteImage.json, what
-// `aws cloudtrail lookup-events` prints (the facts keep those of the
-// snapshot's repository).
-func readDeleteEventsCall(reg *diagnose.Registry, c *callFiles) error {
-	r, err := readInto(c, func(v *diagnose.DeleteEvents, raw map[string]json.RawMessage) error {
+// readTrailCallsCall decodes lookup-events-<EventName>.json, what
+// `aws cloudtrail lookup-events` prints, into the calls of that API (the
+// facts keep those of the snapshot's repository).
+func readTrailCallsCall(reg *diagnose.Registry, name string, c *callFiles) error {
+	eventName := strings.TrimPrefix(name, LookupEventsPrefix+"-")
+	r, err := readInto(c, func(v *diagnose.TrailCalls, raw map[string]json.RawMessage) error {
 		if err := requireFields(raw, "Events"); err != nil {
 			return err
 		}
-		var out struct {
-			Events []struct {
-				EventID         string           `json:"EventId"`
-				EventName       string           `json:"EventName"`
-				EventTime       diagnose.CLITime `json:"EventTime"`
-				Username        string           `json:"Username"`
-				CloudTrailEvent string           `json:"CloudTrailEvent"`
-			} `json:"Events"`
+		var events []struct {
+			EventID         string           `json:"EventId"`
+			EventName       string           `json:"EventName"`
+			EventTime       diagnose.CLITime `json:"EventTime"`
+			Username        string           `json:"Username"`
+			CloudTrailEvent string           `json:"CloudTrailEvent"`
 		}
-		if err := json.Unmarshal(raw["Events"], &out.Events); err != nil {
+		if err := json.Unmarshal(raw["Events"], &events); err != nil {
 			return fmt.Errorf("Events: %v", err)
 		}
-		for i, e := range out.Events {
-			if e.EventName != "BatchDeleteImage" {
-				return fmt.Errorf("Events[%d]: EventName is %q, not BatchDeleteImage", i, e.EventName)
+		for i, e := range events {
+			if e.EventName != eventName {
+				return fmt.Errorf("Events[%d]: EventName is %q, not %s", i, e.EventName, eventName)
 			}
 			var rec struct {
 				UserIdentity struct {
@@ -88,17 +90,18 @@ func readDeleteEventsCall(reg *diagnose.Registry, c *callFiles) error {
 						ImageTag    string `json:"imageTag"`
 						ImageDigest string `json:"imageDigest"`
 					} `json:"imageIds"`
+					ReplicationConfiguration *diagnose.ReplicationConfiguration `json:"replicationConfiguration"`
 				} `json:"requestParameters"`
 			}
 			if err := json.Unmarshal([]byte(e.CloudTrailEvent), &rec); err != nil {
 				return fmt.Errorf("Events[%d].CloudTrailEvent: %v", i, err)
 			}
-			d := diagnose.DeleteEvent{EventID: e.EventID, Time: e.EventTime.Time, Caller: rec.UserIdentity.ARN, Repository: rec.RequestParameters.RepositoryName, ErrorCode: rec.ErrorCode}
-			if d.Caller == "" {
-				d.Caller = e.Username
-			}
+			d := diagnose.TrailCall{EventID: e.EventID, Time: e.EventTime.Time, Caller: cmp.Or(rec.UserIdentity.ARN, e.Username), Repository: rec.RequestParameters.RepositoryName, ErrorCode: rec.ErrorCode}
 			for _, id := range rec.RequestParameters.ImageIDs {
 				d.Images = append(d.Images, cmp.Or(id.ImageTag, id.ImageDigest))
+			}
+			if rc := rec.RequestParameters.ReplicationConfiguration; rc != nil {
+				d.Rules, d.RulesKnown = rc.Rules, true
 			}
 			v.Events = append(v.Events, d)
 		}
@@ -107,6 +110,10 @@ func readDeleteEventsCall(reg *diagnose.Registry, c *callFiles) error {
 	for i := range r.Value.Events {
 		r.Value.Events[i].Source = r.Source
 	}
-	reg.Deletes = r
+	if eventName == "BatchDeleteImage" {
+		reg.Deletes = r
+	} else {
+		reg.RulePuts = r
+	}
 	return err
 }

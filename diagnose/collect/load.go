@@ -509,8 +509,8 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		})
 		reg.PolicyScope = r
 		return err
-	case name == DeleteEventsName:
-		return readDeleteEventsCall(reg, c)
+	case name == DeleteEventsName, name == RulePutsName:
+		return readTrailCallsCall(reg, name, c)
 	case strings.HasPrefix(name, LookupEventsPrefix):
 		if c.ok != "" {
 			l.eventPaths = append(l.eventPaths, c.ok)

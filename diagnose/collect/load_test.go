@@ -749,7 +749,7 @@ var fixtureTable = map[string]fixtureFacts{
 		reads: append(destinationFiles(failed(dstLoc, "get-registry-policy", "RegistryPolicyNotFoundException")),
 			collected(srcLoc, "list-replication-backfills"), collected(srcLoc, "describe-replication-backfill-results/4f1d9c62-8a3e-4b7f-9c15-2e6a8d0b7f31")), events: 3, failed: 3},
 	"image-pushed-before-rule": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
-		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo")), events: 3, failed: 0},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo"), collected(srcLoc, "lookup-events-PutReplicationConfiguration")), events: 3, failed: 0},
 	"replication-in-progress-long": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo")), events: 3, failed: 0},
 	"kms-key-not-usable": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
@@ -872,6 +872,8 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 		return r.State, r.ErrCode(), true
 	case call == DeleteEventsName:
 		return reg.Deletes.State, reg.Deletes.ErrCode(), true
+	case call == RulePutsName:
+		return reg.RulePuts.State, reg.RulePuts.ErrCode(), true
 	case call == PullThroughCacheFile:
 		return reg.PullThroughCache.State, reg.PullThroughCache.ErrCode(), true
 	case call == RegionOptStatusFile:
