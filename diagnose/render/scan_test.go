@@ -361,6 +361,7 @@ func BenchmarkScanRender(b *testing.B) {
 		"text-verbose": func(w *bytes.Buffer) error { return render.ScanText(w, r, render.TextOptions{Verbose: true}) },
 		"markdown":     func(w *bytes.Buffer) error { return render.ScanMarkdown(w, r) },
 		"json":         func(w *bytes.Buffer) error { return render.ScanJSON(w, r) },
+		"html":         func(w *bytes.Buffer) error { return render.ScanHTML(w, r) },
 	} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
