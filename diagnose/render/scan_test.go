@@ -423,3 +423,30 @@ func TestScanTextSaysWhatToDo(t *testing.T) {
 		t.Errorf("%d root causes with their own fix checked, want the explicit Deny, KMS, partition, opt-in region and more", checked)
 	}
 }
+
+// TestScanJSONHasNoNullLists scans every fixture (a why snapshot scans its
+// one repository) and walks the JSON: a dashboard must never meet null
+// where a list is expected.
+func TestScanJSONHasNoNullLists(t *testing.T) {
+	whys, err := fixtures.Snapshots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scans, err := fixtures.Scans()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range append(whys, scans...) {
+		t.Run(x.Name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := render.ScanJSON(&b, scanDir(t, x.Dir)); err != nil {
+				t.Fatal(err)
+			}
+			var v any
+			if err := json.Unmarshal(b.Bytes(), &v); err != nil {
+				t.Fatal(err)
+			}
+			walk(t, "", v)
+		})
+	}
+}
