@@ -38,6 +38,9 @@ type scanOptions struct {
 	// what it reads (its CaptureOptions are Live.Capture).
 	Live liveOptions
 	Scan collect.ScanCaptureOptions
+	// Trail is where CloudTrail comes from instead of LookupEvents and
+	// the snapshot's own files (S3, Athena, Lake), as in why.
+	Trail trailSource
 }
 
 var scanFormats = []string{"text", "json", "markdown", "html"}
@@ -60,6 +63,10 @@ Examples:
   # Every account of the organization (run with the management account or a delegated
   # administrator), two regions, the team/ repositories only
   ecrdoctor scan --organization --assume-role EcrdoctorRead --region us-east-1,eu-west-1 --repo-prefix team/
+
+  # CloudTrail from the organization trail (an Athena table, a Lake event data store or
+  # its S3 bucket) instead of LookupEvents: one query for the whole scan
+  ecrdoctor scan --organization --assume-role EcrdoctorRead --athena-table security.cloudtrail_logs_org
 
   # Two accounts, as JSON for a dashboard
   ecrdoctor scan --accounts 111111111111,222222222222 --assume-role EcrdoctorRead --output json --out scan.json
@@ -106,10 +113,10 @@ whose role could not be assumed is a warning and its pairs are not healthy.`,
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: " + strings.Join(scanFormats, ", ")},
 			&cli.StringFlag{Name: "out", Usage: "write the report to `FILE` instead of stdout"},
 			&cli.BoolFlag{Name: "verbose", Usage: "list every repository, every healthy row of the matrix and the evidence of each root cause (by default the text fits a screen)"},
-		}, replaceFlags(liveFlags(),
+		}, append(replaceFlags(liveFlags(),
 			regionsFlag("source `REGION`, repeatable or A,B (default: AWS_REGION or the profile's region); with --snapshot, only the source registries there"),
 			&cli.StringFlag{Name: "since", Usage: "CloudTrail events from `TIME` (RFC 3339, date, or 7d/36h ago); live default: 7d"},
-		)...),
+		), trailSourceFlags(false)...)...),
 		Action: action(func(c *cli.Context) error {
 			opts := scanOptions{
 				Snapshot:     c.String("snapshot"),
@@ -121,6 +128,22 @@ whose role could not be assumed is a warning and its pairs are not healthy.`,
 				Verbose:      c.Bool("verbose"),
 				Organization: c.Bool("organization"),
 				Accounts:     accountsFlag(c),
+			}
+			var err error
+			if opts.Trail, opts.Events, err = parseTrailSource(c, "scan", "--events", c.StringSlice("events")); err != nil {
+				return err
+			}
+			opts.Trail.AWS = s.AWS
+			if opts.Trail.remote() {
+				if opts.Trail.Profile == "" {
+					opts.Trail.Profile = c.String("profile")
+				}
+				if opts.Trail.AWSRegion == "" && len(opts.Regions) > 0 {
+					opts.Trail.AWSRegion = opts.Regions[0]
+				}
+				if c.IsSet("max-events") {
+					return usageErrorf("scan: --max-events caps LookupEvents, which %s replaces: it has no effect", opts.Trail.flag())
+				}
 			}
 			now := time.Now()
 			for _, b := range []struct {
@@ -142,6 +165,9 @@ whose role could not be assumed is a warning and its pairs are not healthy.`,
 			}
 			if opts.Snapshot != "" {
 				for _, name := range scanLiveOnly {
+					if opts.Trail.remote() && (name == "profile" || name == "timeout") {
+						continue // they are the engine's
+					}
 					if c.IsSet(name) {
 						return usageErrorf("scan: --%s reads AWS; it has no effect with --snapshot", name)
 					}
@@ -153,6 +179,7 @@ whose role could not be assumed is a warning and its pairs are not healthy.`,
 				return err
 			}
 			opts.Live = live
+			opts.Live.Capture.NoLookup = opts.Trail.remote()
 			opts.Scan = collect.ScanCaptureOptions{Regions: opts.Regions, Accounts: opts.Accounts, Organization: opts.Organization,
 				RepoPrefix: opts.RepoPrefix, Concurrency: c.Int("concurrency")}
 			if err := checkScanLive(c, "scan", opts.Scan, live); err != nil {
@@ -250,9 +277,19 @@ func runScan(ctx context.Context, s IO, o scanOptions) error {
 		Regions:     o.Regions,
 		RepoPrefix:  o.RepoPrefix,
 	}
+	engineErr := o.Trail.forLoad(s, &load.LoadOptions)
 	dir := o.Snapshot
 	var stats *collect.ScanCaptureStats
+	if o.Snapshot != "" && o.Trail.remote() {
+		fmt.Fprintf(s.Err, "ecrdoctor: note: CloudTrail comes from %s only: the snapshot's own lookup-events and trail files are not read\n", o.Trail.name())
+	}
 	if o.Snapshot == "" {
+		if o.Trail.remote() && o.Live.Timeout > 0 {
+			// One --timeout for all of AWS: the capture, then the query.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, o.Live.Timeout, fmt.Errorf("--timeout %s passed", o.Live.Timeout))
+			defer cancel()
+		}
 		tmp, err := os.MkdirTemp("", "ecrdoctor-scan-")
 		if err != nil {
 			return inputErrorf("creating a temporary folder: %w", err)
@@ -262,12 +299,15 @@ func runScan(ctx context.Context, s IO, o scanOptions) error {
 		if stats, err = captureScan(ctx, s, o.Live, o.Scan, tmp); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.Err, "ecrdoctor: read %s (%s) in %.1fs: %s\n", counted(len(stats.Sources), "source registry", "source registries"), counted(stats.Repositories, "repository", "repositories"),
+		fmt.Fprintf(s.Err, "ecrdoctor: read %s (%s listed) in %.1fs: %s\n", counted(len(stats.Sources), "source registry", "source registries"), counted(stats.Repositories, "repository", "repositories"),
 			time.Since(start).Seconds(), callSummary(stats.APICalls))
 		// The folder holds what was asked, no more: nothing to narrow.
 		dir, load.Live, load.Accounts, load.Regions = tmp, true, nil, nil
 	}
 	snap, scope, err := collect.LoadScanDir(ctx, dir, load)
+	if err := engineErr("scan", err); err != nil {
+		return err
+	}
 	switch {
 	case err != nil && load.Live:
 		return inputErrorf("reading what was captured: %w", err)

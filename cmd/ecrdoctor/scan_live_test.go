@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
@@ -45,7 +46,7 @@ func TestScanLiveOrganization(t *testing.T) {
 	if rep.APICalls["organizations"] != 1 || rep.APICalls["ecr"] == 0 {
 		t.Errorf("api_calls = %v, want organizations 1 and the ECR reads", rep.APICalls)
 	}
-	if !strings.Contains(stderr, "read 3 source registries (5 repositories)") {
+	if !strings.Contains(stderr, "read 3 source registries (5 repositories listed)") {
 		t.Errorf("stderr does not sum up the reads: %q", stderr)
 	}
 
@@ -102,4 +103,43 @@ func decodeScan(t *testing.T, s string) *diagnose.ScanReport {
 		t.Fatalf("scan report is not JSON: %v\n%s", err, s)
 	}
 	return &r
+}
+
+// TestScanLiveFromS3: scan --events s3://… takes CloudTrail from the
+// organization trail's bucket instead of LookupEvents, for the question of
+// the whole scan (its source accounts, the destinations of their rules);
+// the denial there is the evidence of the pair it names.
+func TestScanLiveFromS3(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	o := env.ExampleOrganization()
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	denial := awstest.Event{ID: "org-trail-web", Time: at.Add(-5 * time.Minute), Account: o.Apps, Region: o.West.Region,
+		SourceAccount: o.Apps, DestAccount: o.DR, DestRegion: o.West.Region, Repository: "team-a/web",
+		ErrorCode: "AccessDenied", ErrorMessage: awstest.DeniedMessage(o.Apps, o.DR, o.West.Region, "team-a/web")}
+	key := awstest.TrailKey("o-exampleorgid", o.Apps, o.West.Region, at)
+	env.Moto.PutObjects(t, "org-trail", map[string][]byte{key: awstest.TrailFile(denial)})
+	code, stdout, stderr := runAWS(t, env, "scan", "--organization", "--assume-role", "EcrdoctorRead", "--region", "us-east-1", "--since", "2d",
+		"--events", "s3://org-trail/AWSLogs/o-exampleorgid/", "--aws-region", "us-east-1", "--output", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if calls, _ := env.Trail.Calls(); calls != 0 {
+		t.Errorf("LookupEvents was called %d times; the trail bucket replaces it", calls)
+	}
+	rep := decodeScan(t, stdout)
+	for _, p := range rep.Pairs {
+		var sources []string
+		for _, f := range p.Findings {
+			for _, e := range f.Evidence {
+				if e.Kind == diagnose.EvidenceCloudTrailEvent {
+					sources = append(sources, e.Source.String())
+				}
+			}
+		}
+		want := p.Repository == "team-a/web" && p.Destination == o.West
+		if got := strings.Contains(strings.Join(sources, " "), "s3://org-trail/"+key); got != want {
+			t.Errorf("%s -> %s: CloudTrail evidence %v, want the S3 record: %v", p.Repository, p.Destination, sources, want)
+		}
+	}
 }

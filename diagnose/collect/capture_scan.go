@@ -165,8 +165,9 @@ type scanCapture struct {
 	slots         map[diagnose.Location]chan struct{}
 	repoReads     int
 	eventsScanned int
-	// done and total count the registries read, for the progress line.
-	done, total int
+	// done and total count the registries read, accounts the source
+	// accounts, for the progress line.
+	done, total, accounts int
 }
 
 // scanRegistry is what the capture learnt of one registry.
@@ -255,13 +256,17 @@ func (g *group) Wait() error {
 
 func (s *scanCapture) progress(what string) {
 	s.scanMu.Lock()
-	done, total := s.done, s.total
+	done, total, n := s.done, s.total, s.accounts
 	s.scanMu.Unlock()
 	calls := 0
 	for _, n := range s.sess.counter.snapshot() {
 		calls += n
 	}
-	s.prog.set("scan", fmt.Sprintf("%s: %d of %d registries read, %d calls", what, done, total, calls))
+	accounts := ""
+	if n > 0 {
+		accounts = fmt.Sprintf("%d accounts, ", n)
+	}
+	s.prog.set("scan", fmt.Sprintf("%s: %s%d of %d registries read, %d calls", what, accounts, done, total, calls))
 }
 
 func (s *scanCapture) registryDone(what string) {
@@ -290,6 +295,11 @@ func (s *scanCapture) run(ctx context.Context) error {
 	}
 	slices.Sort(s.regions)
 	s.regions = slices.Compact(s.regions)
+	if cfg.Region == "" {
+		// STS and Organizations need a region to sign for (and to find
+		// the partition's endpoint): the first source region's.
+		cfg.Region = s.regions[0]
+	}
 	if (len(s.sopts.Accounts) > 0 || s.sopts.Organization) && s.opts.AssumeRole == "" {
 		return errors.New("reading other accounts needs --assume-role NAME: the read-only role ecrdoctor assumes in each")
 	}
@@ -338,7 +348,7 @@ func (s *scanCapture) run(ctx context.Context) error {
 		}
 	}
 	s.scanMu.Lock()
-	s.total = len(s.sources)
+	s.total, s.accounts = len(s.sources), len(accounts)
 	s.scanMu.Unlock()
 	s.resolveAccounts(ctx, accounts)
 
@@ -368,7 +378,11 @@ func (s *scanCapture) run(ctx context.Context) error {
 	// CloudTrail runs beside the destinations: the limiter, not the
 	// destinations, sets its pace.
 	var trail group
-	for _, lk := range s.lookups(plan) {
+	var lookups []trailLookup
+	if !s.opts.NoLookup { // CloudTrail comes from elsewhere (S3, Athena, Lake)
+		lookups = s.lookups(plan)
+	}
+	for _, lk := range lookups {
 		trail.Go(func() error { return s.lookupAll(ctx, lk) })
 	}
 	var dg group

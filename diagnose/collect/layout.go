@@ -53,7 +53,7 @@ type Manifest struct {
 	Source struct {
 		Account string `json:"account"`
 		Region  string `json:"region"`
-	} `json:"source"`
+	} `json:"source,omitzero"` // absent in a whole-registry capture
 	Repository string `json:"repository,omitempty"`
 	// Sources are the source registries of a whole-registry capture
 	// (`snapshot --all`, read by `scan`), which has no Repository.
