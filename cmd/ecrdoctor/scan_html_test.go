@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -35,8 +36,13 @@ var (
 // the page's path and the scan's report to count against.
 func scanToHTML(t *testing.T, dir string) (string, *diagnose.ScanReport) {
 	t.Helper()
+	return scanToHTMLExit(t, dir, exitFindings)
+}
+
+func scanToHTMLExit(t *testing.T, dir string, exit int) (string, *diagnose.ScanReport) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "report.html")
-	if code, stdout, stderr := run(t, "", "scan", "--snapshot", dir, "--output", "html", "--out", out); code != exitFindings || stdout != "" {
+	if code, stdout, stderr := run(t, "", "scan", "--snapshot", dir, "--output", "html", "--out", out); code != exit || stdout != "" {
 		t.Fatalf("scan --output html --out: exit %d, stdout %q, stderr %s", code, stdout, stderr)
 	}
 	snap, scope, err := collect.LoadScanDir(context.Background(), dir, collect.ScanLoadOptions{})
@@ -226,6 +232,13 @@ func TestScanHTMLInBrowser(t *testing.T) {
 		(function wait() { b.textContent !== "Copy" || Date.now() - t0 > 1000 ? done(b.textContent) : setTimeout(wait, 20); })(); })`, chromedp.EvalAwaitPromise); s != "Copied" {
 		t.Errorf("after a click the copy button reads %q", s)
 	}
+	// The same page for a reader whose system is in dark mode.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "scan-report-dark.png")
 	l.clean(t)
 }
 
@@ -426,5 +439,36 @@ func TestScanHTMLToStdoutWhenRedirected(t *testing.T) {
 	code, stdout, stderr := run(t, "", "scan", "--snapshot", "../../fixtures/seed-grant-in-repository-policy", "--output", "html")
 	if code != exitFindings || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || !strings.Contains(stdout, "GRANT_IN_REPOSITORY_POLICY") {
 		t.Fatalf("exit %d, stdout %.80q..., stderr %s", code, stdout, stderr)
+	}
+}
+
+// A healthy scan and a scan that read nothing load as cleanly as a failing
+// one, and say so: the script copes with a page without a matrix.
+func TestScanHTMLHealthyAndEmptyInBrowser(t *testing.T) {
+	healthy, _ := scanToHTMLExit(t, filepath.Join("..", "..", "fixtures", "healthy"), exitOK)
+	empty := filepath.Join(t.TempDir(), "empty.html")
+	var b bytes.Buffer
+	if err := render.ScanHTML(&b, &diagnose.ScanReport{FormatVersion: diagnose.ScanFormatVersion, Verdict: diagnose.Unknown,
+		Warnings: []string{"source registry 111111111111/us-east-1: replication rules unreadable (describe-registry): AccessDeniedException"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t)
+	for _, tc := range []struct {
+		page, verdict, says string
+	}{
+		{healthy, "healthy", "Every pair is healthy"},
+		{empty, "unknown", "AccessDeniedException"},
+	} {
+		l := openPage(t, ctx, tc.page, "footer")
+		if v := eval[string](t, ctx, `document.getElementById("verdict").textContent`); !strings.Contains(v, tc.verdict) {
+			t.Errorf("%s: the verdict reads %q, want %s", filepath.Base(tc.page), v, tc.verdict)
+		}
+		if text := eval[string](t, ctx, `document.body.innerText`); !strings.Contains(text, tc.says) {
+			t.Errorf("%s: the page does not say %q", filepath.Base(tc.page), tc.says)
+		}
+		l.clean(t)
 	}
 }
