@@ -323,27 +323,11 @@ func readError(err error) error {
 }
 
 // fast reads a trail log file as CloudTrail writes it: one line of
-// {"Records":[{"eventVersion":...},...]}. It searches the text for the
+// {"Records":[{"eventVersion":...},...]}. It searches each chunk for the
 // needles and decodes only the records around them; records are told apart
 // by recordStart. data starts at the first record.
-//
-// The rest of the file is searched where the decompressor writes it
-// (io.WriterTo, which gzip and bufio readers have): only the record that
-// goes on from one piece of output to the next is copied.
 func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *fileResult) {
 	index := 0 // records before data[0]
-	if wt, ok := src.(io.WriterTo); ok && rerr == nil {
-		w := &inPlace{s: s, name: name, fr: fr, data: data}
-		_, err := wt.WriteTo(w)
-		if w.stop != nil {
-			fr.warnFile(name, w.stop)
-			return
-		}
-		data, index, rerr = w.data, w.index, err
-		if rerr == nil {
-			rerr = io.EOF
-		}
-	}
 	for {
 		if rerr != nil {
 			if rerr != io.EOF {
@@ -357,95 +341,37 @@ func (s *scanner) fast(name string, data []byte, rerr error, src io.Reader, fr *
 			s.final(name, data, index, fr)
 			return
 		}
-		var err error
-		if data, err = s.room(name, data, &index, fr); err != nil {
-			fr.warnFile(name, err)
-			return
+		// The records before the last start are whole: handle them and
+		// keep the last, which may go on in the next chunk.
+		if last := bytes.LastIndex(data, recordStart); last > 0 {
+			index = s.region(name, data[:last], index, fr)
+			n := copy(data, data[last:])
+			data = data[:n]
+		} else if len(data) == cap(data) {
+			// One record fills the buffer. If it has ended, what follows
+			// it is the space between records or the close of the array:
+			// squeeze its whitespace runs rather than hold them.
+			if e := valueEnd(data); e > 0 {
+				var sq squeezer
+				data = data[:e+sq.squeeze(data[e:])]
+			}
+			// Grow unless that freed a good part of the buffer, so that
+			// each pass over it reads as much again.
+			if len(data) <= cap(data)-cap(data)/4 {
+				data, rerr = fill(data, src)
+				continue
+			}
+			if cap(data) >= maxRecord {
+				fr.warnFile(name, errTooLarge)
+				return
+			}
+			bigger := make([]byte, len(data), min(2*cap(data), maxRecord))
+			copy(bigger, data)
+			data = bigger
+			s.buf = bigger[:0]
 		}
 		data, rerr = fill(data, src)
 	}
-}
-
-// room handles the whole records of data, which starts at a record, and
-// keeps the last one, which may go on: the records before the last start
-// are handled. When one record fills the buffer, the whitespace after its
-// end is squeezed out, or the buffer grows, to maxRecord (errTooLarge).
-func (s *scanner) room(name string, data []byte, index *int, fr *fileResult) ([]byte, error) {
-	if last := bytes.LastIndex(data, recordStart); last > 0 {
-		*index = s.region(name, data[:last], *index, fr)
-		n := copy(data, data[last:])
-		return data[:n], nil
-	}
-	if len(data) < cap(data) {
-		return data, nil
-	}
-	// One record fills the buffer. If it has ended, what follows it is the
-	// space between records or the close of the array: squeeze its
-	// whitespace runs rather than hold them.
-	if e := valueEnd(data); e > 0 {
-		var sq squeezer
-		data = data[:e+sq.squeeze(data[e:])]
-	}
-	// Grow unless that freed a good part of the buffer, so that each pass
-	// over it reads as much again.
-	if len(data) <= cap(data)-cap(data)/4 {
-		return data, nil
-	}
-	if cap(data) >= maxRecord {
-		return data, errTooLarge
-	}
-	bigger := make([]byte, len(data), min(2*cap(data), maxRecord))
-	copy(bigger, data)
-	s.buf = bigger[:0]
-	return bigger, nil
-}
-
-// inPlace takes a trail file's text as the decompressor writes it, and
-// searches each piece where it is: the whole records in a piece are
-// handled in place, and only the record that goes on into the next piece
-// is kept, in the scanner's buffer (data, which starts at a record).
-type inPlace struct {
-	s     *scanner
-	name  string
-	fr    *fileResult
-	data  []byte
-	index int   // records before data[0]
-	stop  error // a record outgrew maxRecord
-}
-
-func (w *inPlace) Write(p []byte) (int, error) {
-	n := len(p)
-	s := w.s
-	if f := s.start.index(p); f >= 0 {
-		// The record kept ends where p's first record starts: it is
-		// whole, and so are those from there to p's last start.
-		if w.keep(p[:f]) {
-			w.index = s.region(w.name, w.data, w.index, w.fr)
-			w.data = w.data[:0]
-			p = p[f:]
-			if last := bytes.LastIndex(p, recordStart); last > 0 {
-				w.index = s.region(w.name, p[:last], w.index, w.fr)
-				p = p[last:]
-			}
-		}
-	}
-	if !w.keep(p) {
-		return 0, w.stop
-	}
-	return n, nil
-}
-
-// keep appends p to the record kept, making room as fill's reader does.
-func (w *inPlace) keep(p []byte) bool {
-	for w.stop == nil {
-		k := copy(w.data[len(w.data):cap(w.data)], p)
-		w.data, p = w.data[:len(w.data)+k], p[k:]
-		if len(p) == 0 {
-			return true
-		}
-		w.data, w.stop = w.s.room(w.name, w.data, &w.index, w.fr)
-	}
-	return false
 }
 
 // final handles the last records of a file, which must close the array.
