@@ -29,9 +29,9 @@ import (
 const DefaultConcurrency = 4
 
 // CreateRepositoryEventsName is the layout name of the CloudTrail lookup of
-// CreateRepository events (lookup-events-create-repository.json): replication
+// CreateRepository events (lookup-events-CreateRepository.json): replication
 // creating a missing destination repository, and failing to.
-const CreateRepositoryEventsName = LookupEventsPrefix + "-create-repository"
+const CreateRepositoryEventsName = LookupEventsPrefix + "-CreateRepository"
 
 // ScanCaptureOptions say which registries a whole-registry capture reads
 // (`scan`, `snapshot --all`). The embedded CaptureOptions give the
@@ -540,6 +540,10 @@ type destinationPlan struct {
 	// read: a destination in such a region, and each source account
 	// replicating there (see optInReads).
 	optIn []diagnose.Location
+	// deletes are the source registries a rule of which replicates the
+	// deletions of a scanned repository: their BatchDeleteImage calls are
+	// read (see readDeletions).
+	deletes []diagnose.Location
 }
 
 // plannedDest is one destination registry and the pairs that replicate
@@ -573,6 +577,9 @@ func (s *scanCapture) planDestinations() destinationPlan {
 		}
 		plan.trailRegions[src.Account] = appendUniqueString(plan.trailRegions[src.Account], src.Region)
 		cfg := &diagnose.ReplicationConfiguration{Rules: r.rules}
+		if slices.ContainsFunc(r.repos, func(repo string) bool { return deletesReplicated(cfg, repo) }) {
+			plan.deletes = append(plan.deletes, src)
+		}
 		for _, repo := range r.repos {
 			for _, d := range matchingDestinations(cfg, repo) {
 				if d == src {
@@ -714,11 +721,33 @@ func (s *scanCapture) readScanDestination(ctx context.Context, pd *plannedDest) 
 	s.scanMu.Unlock()
 	missing := !listedAll || slices.ContainsFunc(pd.pairs, func(p sourceRepo) bool { return !exists[p.repo] })
 	if missing {
-		// Replication creates a missing repository from the templates.
+		// Replication creates a missing repository from the templates,
+		// and encrypts it with a template's KMS key: its policy is read
+		// once per key, not per repository.
+		var templates *ecr.DescribeRepositoryCreationTemplatesOutput
 		var terr error
-		s.call(ctx, d, func() { terr = s.readTemplates(ctx, client, d) })
+		s.call(ctx, d, func() { templates, terr = s.readTemplatesOut(ctx, client, d) })
 		if terr != nil {
 			return terr
+		}
+		var keys []string
+		for _, p := range pd.pairs {
+			if listedAll && exists[p.repo] {
+				continue
+			}
+			if key := templateKey(templates, p.repo); key != "" && !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
+		}
+		for _, key := range keys {
+			if s.unanswered(d) {
+				break
+			}
+			var kerr error
+			s.call(ctx, d, func() { kerr = s.readKeyPolicy(ctx, da.cfg, d, key) })
+			if kerr != nil {
+				return kerr
+			}
 		}
 	}
 	if !read {
@@ -828,6 +857,8 @@ type trailLookup struct {
 	cfg       aws.Config
 	eventName string
 	file      string
+	// pages caps the pages read without a warning (0: MaxEvents, warned).
+	pages int
 }
 
 // lookups are the CloudTrail reads of the sources: per source account with
@@ -846,6 +877,11 @@ func (s *scanCapture) lookups(plan destinationPlan) []trailLookup {
 			out = append(out,
 				trailLookup{loc: loc, cfg: da.cfg, eventName: "ReplicateImage", file: LookupEventsPrefix},
 				trailLookup{loc: loc, cfg: da.cfg, eventName: "CreateRepository", file: CreateRepositoryEventsName})
+		}
+	}
+	for _, src := range plan.deletes {
+		if da := s.accts[src.Account]; da != nil && da.own && da.cfg.Credentials != nil {
+			out = append(out, trailLookup{loc: src, cfg: da.cfg, eventName: "BatchDeleteImage", file: DeleteEventsName, pages: deleteLookupPages})
 		}
 	}
 	return out
@@ -881,6 +917,9 @@ func (s *scanCapture) lookupAll(ctx context.Context, lk trailLookup) error {
 			out.Events = append(out.Events, toCLIEvent(e))
 		}
 		s.progress(fmt.Sprintf("CloudTrail %s %s: %d events", lk.loc, lk.eventName, len(out.Events)))
+		if lk.pages > 0 && page >= lk.pages {
+			break // the newest are the ones asked about
+		}
 		if len(out.Events) >= s.opts.MaxEvents && pages.HasMorePages() {
 			s.warnf("%s CloudTrail: stopped after %d %s events (--max-events); older events were not read, so older failures are not shown", lk.loc, len(out.Events), lk.eventName)
 			break

@@ -502,3 +502,23 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestScanReadsDeletionsOnlyWhenReplicated: the source's BatchDeleteImage
+// calls are read once per source registry, and only where a rule covering
+// a scanned repository replicates deletions.
+func TestScanReadsDeletionsOnlyWhenReplicated(t *testing.T) {
+	t.Parallel()
+	srcLoc := diagnose.Location{Account: src, Region: srcReg}
+	d := diagnose.Location{Account: src, Region: "us-west-2"}
+	for _, deletes := range []bool{false, true} {
+		r := rule("team/", d)
+		if deletes {
+			r.DeleteReplication = &ecrtypes.DeleteReplication{Enabled: true}
+		}
+		w := &scanWorld{regs: map[diagnose.Location]*fakeRegistry{srcLoc: {repos: []string{"team/a", "team/b"}, rules: []ecrtypes.ReplicationRule{r}}}}
+		runScanCapture(t, w, collect.ScanCaptureOptions{})
+		if n, want := w.count("LookupEvents "+srcLoc.String()+" BatchDeleteImage"), btoi(deletes); n != want {
+			t.Errorf("deleteReplication %v: %d BatchDeleteImage lookups, want %d", deletes, n, want)
+		}
+	}
+}

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
@@ -254,5 +258,44 @@ func TestCaptureScanRegionOptIn(t *testing.T) {
 	}
 	if len(rep.Pairs) != 5 || len(stats.Warnings) > 0 {
 		t.Errorf("%d pairs (want 5), warnings %v", len(rep.Pairs), stats.Warnings)
+	}
+}
+
+// TestCaptureScanKeyPolicy: the KMS key of the creation template replication
+// creates the missing repositories with is read once for the destination,
+// not once per repository, and its policy is the root cause of every pair.
+func TestCaptureScanKeyPolicy(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	d := diagnose.Location{Account: dst, Region: "us-east-1"}
+	repos := awstest.RepositoryNames("team-", 10)
+	env.BuildRegistries(
+		awstest.Registry{Account: src, Region: "us-east-1", Repositories: repos, Rules: []awstest.Rule{{Destinations: []diagnose.Location{d}}}},
+		awstest.Registry{Account: dst, Region: "us-east-1", RegistryPolicy: awstest.ReplicationGrant(src, dst, "us-east-1", "")},
+	)
+	creds := env.Credentials(dst, "ScenarioAdmin")
+	keys := kms.New(kms.Options{Region: d.Region, BaseEndpoint: aws.String(env.Moto.MotoURL),
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)})
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"Admins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + dst + `:role/KeyAdmin"},"Action":"kms:*","Resource":"*"}]}`
+	key, err := keys.CreateKey(context.Background(), &kms.CreateKeyInput{Policy: aws.String(policy)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Moto.Templates = map[string][]map[string]any{dst + "/" + d.Region: {{
+		"prefix": "ROOT", "appliedFor": []string{"REPLICATION"}, "customRoleArn": "arn:aws:iam::" + dst + ":role/EcrTemplateKms",
+		"encryptionConfiguration": map[string]string{"encryptionType": "KMS", "kmsKey": aws.ToString(key.KeyMetadata.Arn)},
+	}}}
+	env.Moto.ResetCounts()
+	rep, stats := captureAndScan(t, scanOpts(env))
+	if n := env.Moto.Counts()["kms:GetKeyPolicy"]; n != 1 {
+		t.Errorf("%d GetKeyPolicy calls, want 1 for 10 repositories (warnings %q)", n, stats.Warnings)
+	}
+	for _, p := range rep.Pairs {
+		if p.RootCause != diagnose.CodeKMSKeyNotUsable {
+			t.Errorf("%s -> %s: %s %s, want KMS_KEY_NOT_USABLE", p.Repository, p.Destination, p.Verdict, p.RootCause)
+		}
+	}
+	if len(rep.Pairs) != 10 {
+		t.Errorf("%d pairs, want 10", len(rep.Pairs))
 	}
 }
