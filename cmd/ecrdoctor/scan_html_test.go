@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
@@ -136,7 +137,7 @@ func TestScanHTMLInBrowser(t *testing.T) {
 	}
 	byCode := func(p diagnose.ScanPair) bool { return p.RootCause == code }
 	rows, cells, causes := count(byCode)
-	if cells < 2 || len(rows) == rep.Summary.Repositories {
+	if len(rows) < 2 || len(rows) == rep.Summary.Repositories {
 		t.Fatalf("%s has %d pairs in %d of %d repositories: a filter by it would not narrow the matrix", code, cells, len(rows), rep.Summary.Repositories)
 	}
 	selectOption(t, ctx, "f-code", code)
@@ -145,6 +146,25 @@ func TestScanHTMLInBrowser(t *testing.T) {
 		t.Errorf("the filter's status reads %q", s)
 	}
 	screenshot(t, ctx, "scan-report-filtered.png")
+
+	// The keyboard: the matrix is one Tab stop, its first row shown; the
+	// arrow keys move down the rows shown, Enter opens the cell.
+	stop := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#matrix [tabindex='0']")).map(td => td.parentNode.cells[0].textContent + " " + td.cellIndex)`)
+	firstShown := eval[string](t, ctx, `Array.from(document.querySelectorAll("#matrix tr.row")).find(tr => !tr.hidden).cells[0].textContent`)
+	if len(stop) != 1 || stop[0] != firstShown+" 1" {
+		t.Errorf("the matrix's Tab stops are %v, want the first cell of %s", stop, firstShown)
+	}
+	secondShown := eval[string](t, ctx, `Array.from(document.querySelectorAll("#matrix tr.row")).filter(tr => !tr.hidden)[1].cells[0].textContent`)
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#matrix [tabindex='0']").focus()`),
+		chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.KeyEvent(kb.Enter),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if h := eval[string](t, ctx, `document.getElementById("detail").hidden ? "" : document.getElementById("detail-h").textContent`); !strings.HasPrefix(h, secondShown+" → ") {
+		t.Errorf("after ArrowDown and Enter the details are of %q, want %s", h, secondShown)
+	}
 
 	// The account of the last pair with that code, and the last part of its
 	// repository's name, typed as a user types it, narrow further.

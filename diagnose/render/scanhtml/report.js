@@ -34,6 +34,8 @@
   var dests = Array.prototype.slice.call(document.querySelectorAll("section.dest"));
   var pairs = rows.reduce(function (n, r) { return n + r.cells.filter(function (c) { return c.verdict !== "none"; }).length; }, 0);
 
+  var afterApply = null; // set below: what follows each redraw
+
   function cellMatches(c, code, verdict) {
     return (!code || c.code === code) && (!verdict || c.verdict === verdict);
   }
@@ -85,6 +87,7 @@
     }
     if ($("matrix-empty")) { $("matrix-empty").hidden = shownRows > 0; }
     if ($("causes-empty")) { $("causes-empty").hidden = shownCauses > 0 || causes.length === 0; }
+    if (afterApply) { afterApply(); }
   }
 
   var pending = 0;
@@ -149,9 +152,49 @@
       var td = e.target.closest("td.cell");
       if (td) { show(td); }
     });
+    // The matrix is one stop for Tab; the arrow keys move between the
+    // cells shown, Enter opens one (a thousand rows are not 5,000 stops).
+    var current = null;
+    var focusCell = function (td) {
+      if (!td) { return; }
+      if (current) { current.tabIndex = -1; }
+      current = td;
+      td.tabIndex = 0;
+      td.focus();
+    };
+    var visibleRows = function () {
+      return rows.filter(function (r) { return !r.el.hidden; }).map(function (r) { return r.el; });
+    };
     matrix.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" && e.target.matches("td.cell")) { show(e.target); }
+      var td = e.target.closest && e.target.closest("td.cell");
+      if (!td) { return; }
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(td); return; }
+      var tr = td.parentNode, i = td.cellIndex, list, k;
+      switch (e.key) {
+        case "ArrowLeft": focusCell(i > 1 ? tr.cells[i - 1] : null); break;
+        case "ArrowRight": focusCell(tr.cells[i + 1] || null); break;
+        case "ArrowUp": case "ArrowDown":
+          list = visibleRows();
+          k = list.indexOf(tr) + (e.key === "ArrowUp" ? -1 : 1);
+          focusCell(k >= 0 && k < list.length ? list[k].cells[i] : null);
+          break;
+        default: return;
+      }
+      e.preventDefault();
     });
+    matrix.addEventListener("focusin", function (e) {
+      var td = e.target.closest && e.target.closest("td.cell");
+      if (td && td !== current) { focusCell(td); }
+    });
+    // The first cell shown is the Tab stop, after every filter.
+    var entry = function () {
+      if (current && current.parentNode && !current.parentNode.hidden) { return; }
+      var list = visibleRows();
+      if (current) { current.tabIndex = -1; current = null; }
+      if (list.length) { current = list[0].cells[1]; current.tabIndex = 0; }
+    };
+    entry();
+    afterApply = entry;
   }
   if ($("detail-close")) {
     $("detail-close").addEventListener("click", function () {
