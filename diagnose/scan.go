@@ -102,7 +102,18 @@ type ScanDestination struct {
 	// CrossAccount is true when a source replicating there is in another
 	// account (its registry policy decides).
 	CrossAccount bool `json:"cross_account"`
+	// Kind says which: DestinationSameAccount, DestinationCrossAccount, or
+	// DestinationMixed when it is in the account of some of its sources
+	// and not of others.
+	Kind string `json:"kind"`
 }
+
+// The kinds of a scan's destination.
+const (
+	DestinationSameAccount  = "same account"
+	DestinationCrossAccount = "cross-account"
+	DestinationMixed        = "mixed"
+)
 
 // ScanPair is the verdict for one repository × destination.
 type ScanPair struct {
@@ -380,7 +391,7 @@ func readWhy(state ReadState, err *APIError) string {
 
 // collect turns the reports into pairs and root-cause groups.
 func (rep *ScanReport) collect(units []*scanUnit) {
-	dests := map[Location]bool{}
+	dests := map[Location]int{} // index in rep.Destinations
 	type key struct {
 		code string
 		dst  Location
@@ -390,16 +401,16 @@ func (rep *ScanReport) collect(units []*scanUnit) {
 		r := u.report
 		for _, dr := range r.Destinations {
 			loc := dr.Location()
-			if !dests[loc] {
-				dests[loc] = true
-				rep.Destinations = append(rep.Destinations, ScanDestination{Location: loc, CrossAccount: dr.CrossAccount})
-			} else if dr.CrossAccount {
+			kind := DestinationSameAccount
+			if dr.CrossAccount {
+				kind = DestinationCrossAccount
+			}
+			if i, ok := dests[loc]; !ok {
+				dests[loc] = len(rep.Destinations)
+				rep.Destinations = append(rep.Destinations, ScanDestination{Location: loc, CrossAccount: dr.CrossAccount, Kind: kind})
+			} else if d := &rep.Destinations[i]; d.Kind != kind {
 				// Another region of one source, another account of the next.
-				for i := range rep.Destinations {
-					if rep.Destinations[i].Location == loc {
-						rep.Destinations[i].CrossAccount = true
-					}
-				}
+				d.Kind, d.CrossAccount = DestinationMixed, true
 			}
 			p := ScanPair{Source: r.Source, Repository: r.Repository, Destination: loc, Verdict: dr.Verdict, Codes: []string{}, Findings: []Finding{}, Summary: dr.Note}
 			var root *Finding

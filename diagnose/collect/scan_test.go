@@ -57,6 +57,18 @@ func TestScanGenerated(t *testing.T) {
 			}
 		}
 	}
+	// 111111111111/us-west-2 is another region of the first source and
+	// another account of the second: the column says both.
+	kinds := map[diagnose.Location]string{}
+	for _, d := range rep.Destinations {
+		kinds[d.Location] = d.Kind
+	}
+	if got := kinds[genDests[0]]; got != diagnose.DestinationMixed {
+		t.Errorf("%s: kind %q, want %q", genDests[0], got, diagnose.DestinationMixed)
+	}
+	if got := kinds[genDests[1]]; got != diagnose.DestinationCrossAccount {
+		t.Errorf("%s: kind %q, want %q", genDests[1], got, diagnose.DestinationCrossAccount)
+	}
 	if rep.Verdict != diagnose.Failing {
 		t.Errorf("verdict %s, want failing", rep.Verdict)
 	}

@@ -193,11 +193,7 @@ func (t *textWriter) scanDestinations(r *diagnose.ScanReport) {
 		locW = max(locW, len(d.String()))
 	}
 	for i, d := range r.Destinations {
-		kind := "same account"
-		if d.CrossAccount {
-			kind = "cross-account"
-		}
-		lead := fmt.Sprintf("  %*d  %-*s  %-13s  ", numW, i+1, locW, d.String(), kind)
+		lead := fmt.Sprintf("  %*d  %-*s  %-13s  ", numW, i+1, locW, d.String(), d.Kind)
 		t.para(columnCounts(r, d.Location), lead, strings.Repeat(" ", utf8.RuneCountInString(lead)))
 	}
 }
@@ -526,11 +522,7 @@ func ScanMarkdown(w io.Writer, r *diagnose.ScanReport) error {
 	if len(r.Pairs) > 0 {
 		b.WriteString("### Destinations\n\n| # | Destination | Kind | Pairs |\n|---|---|---|---|\n")
 		for i, d := range r.Destinations {
-			kind := "same account"
-			if d.CrossAccount {
-				kind = "cross-account"
-			}
-			fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", i+1, d.Location, kind, columnCounts(r, d.Location))
+			fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", i+1, d.Location, d.Kind, columnCounts(r, d.Location))
 		}
 		b.WriteString("\n### Matrix\n\n✅ healthy · ❌ failing · ❓ unknown · – not replicated there\n\n")
 		order, rows := matrixRows(r)

@@ -165,7 +165,7 @@ func newScanHTMLView(r *diagnose.ScanReport) *scanHTMLView {
 	col := map[diagnose.Location]int{}
 	for i, d := range r.Destinations {
 		col[d.Location] = i
-		v.Dests = append(v.Dests, htmlDest{Location: d.Location.String(), Account: d.Account, Region: d.Region, Kind: destKind(d.CrossAccount)})
+		v.Dests = append(v.Dests, htmlDest{Location: d.Location.String(), Account: d.Account, Region: d.Region, Kind: d.Kind})
 	}
 
 	// Root causes, grouped by destination in the order of their first
@@ -294,13 +294,6 @@ func newHTMLFix(f *diagnose.Fix) *htmlFix {
 		}
 	}
 	return h
-}
-
-func destKind(cross bool) string {
-	if cross {
-		return "cross-account"
-	}
-	return "same account"
 }
 
 // verdictSymbol is a cell's mark: the colour is never the only signal.
