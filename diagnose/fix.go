@@ -141,7 +141,7 @@ func buildFix(d *destination, found []Finding) *Fix {
 
 	fix.RegistryPolicy = json.RawMessage(merged)
 	fix.AWSCLI = fmt.Sprintf("aws ecr put-registry-policy --region %s --policy-text %s", shellQuote(dst.Region), shellQuote(compact))
-	fix.Terraform = terraformRegistryPolicy(dst, src, merged)
+	fix.Terraform = terraformRegistryPolicy(dst, "replication_from_"+src, merged)
 	fix.Verified = true
 
 	switch {

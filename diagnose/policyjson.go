@@ -14,13 +14,13 @@ import (
 
 // terraformRegistryPolicy is the aws_ecr_registry_policy resource that puts
 // the merged policy.
-func terraformRegistryPolicy(dst Location, src string, merged []byte) string {
+func terraformRegistryPolicy(dst Location, name string, merged []byte) string {
 	body := strings.ReplaceAll(string(merged), "${", "$${")
 	body = strings.ReplaceAll(body, "%{", "%%{")
 	var b strings.Builder
 	fmt.Fprintf(&b, "# In account %s, region %s: a registry has one registry policy per region,\n", dst.Account, dst.Region)
 	fmt.Fprintf(&b, "# so this replaces any other aws_ecr_registry_policy there.\n")
-	fmt.Fprintf(&b, "resource \"aws_ecr_registry_policy\" \"replication_from_%s\" {\n", src)
+	fmt.Fprintf(&b, "resource \"aws_ecr_registry_policy\" %q {\n", name)
 	b.WriteString("  policy = <<-EOT\n")
 	for _, line := range strings.Split(body, "\n") {
 		b.WriteString("    " + line + "\n")

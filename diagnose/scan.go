@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -629,7 +630,7 @@ func destinationFix(facts []*DestinationFacts, parsed map[string]*parsedPolicy) 
 	sort.Strings(accounts)
 	r := &run{report: &Report{}, parsed: parsed}
 	var fix *Fix
-	var steps, backfill []string
+	var backfill []string
 	current := facts[0].RegistryPolicy
 	for _, acct := range accounts {
 		g := bySource[acct]
@@ -645,15 +646,22 @@ func destinationFix(facts []*DestinationFacts, parsed map[string]*parsedPolicy) 
 			return f, nil // a grant cannot fix it: its steps say why
 		}
 		fix = f
-		steps = append(steps, f.Steps[0])
 		if f.Backfill != "" {
-			backfill = append(backfill, f.Backfill)
+			backfill = append(backfill, fmt.Sprintf("# with the credentials of the source %s\n%s", g.df.Source, f.Backfill))
 		}
 		current = PolicyFact{State: PolicyPresent, Text: string(f.RegistryPolicy), Source: current.Source}
 	}
 	if len(accounts) > 1 {
-		fix.Steps = append(steps, fix.Steps[1:]...)
+		last := bySource[accounts[len(accounts)-1]].df
+		for i, st := range fix.Steps {
+			// The backfill step names the last source; the commands are
+			// one per source, each headed by the account to run it as.
+			st = strings.Replace(st, fmt.Sprintf("the source account %s's credentials", last.Source.Account), "the credentials of the source account above each one", 1)
+			fix.Steps[i] = strings.Replace(st, "not only "+last.Repository+".", "not only the repositories of this scan.", 1)
+		}
+		fix.Steps = append([]string{mergedStep(facts[0], current, accounts)}, fix.Steps[1:]...)
 		fix.Backfill = strings.Join(backfill, "\n")
+		fix.Terraform = terraformRegistryPolicy(facts[0].Destination, "replication", fix.RegistryPolicy)
 	}
 	if fix.Verified {
 		// Each source's fix was verified for its own first repository;
@@ -677,4 +685,60 @@ func destinationFix(facts []*DestinationFacts, parsed map[string]*parsedPolicy) 
 		}
 	}
 	return fix, nil
+}
+
+// mergedStep says in one step what the registry policy merged for several
+// source accounts does: the statements kept and replaced, and the one added
+// for each source.
+func mergedStep(df *DestinationFacts, merged PolicyFact, accounts []string) string {
+	after := map[string]bool{}
+	var added []string
+	if _, stmts, err := splitPolicy(merged.Text); err == nil {
+		for _, st := range stmts {
+			after[statementSid(st)] = true
+		}
+	}
+	before := map[string]bool{}
+	kept := 0
+	var replaced []string
+	if df.RegistryPolicy.State == PolicyPresent {
+		if _, stmts, err := splitPolicy(df.RegistryPolicy.Text); err == nil {
+			for _, st := range stmts {
+				sid := statementSid(st)
+				before[sid] = true
+				switch {
+				case sid != "" && after[sid]:
+					kept++
+				case sid == "":
+					kept++ // unnamed statements are kept as they are
+				default:
+					replaced = append(replaced, fmt.Sprintf("%q", sid))
+				}
+			}
+		}
+	}
+	if _, stmts, err := splitPolicy(merged.Text); err == nil {
+		for _, st := range stmts {
+			if sid := statementSid(st); sid != "" && !before[sid] {
+				added = append(added, fmt.Sprintf("%q", sid))
+			}
+		}
+	}
+	verb, what := "Create", ""
+	if df.RegistryPolicy.State == PolicyPresent {
+		verb = "Put"
+		what = fmt.Sprintf(" it keeps %d existing statement(s) unchanged,", kept)
+		if len(replaced) > 0 {
+			what += fmt.Sprintf(" replaces %s (diagnosed above as wrong),", strings.Join(replaced, " and "))
+		}
+		what += " and"
+	}
+	return fmt.Sprintf("%s this registry policy in account %s, region %s:%s adds one statement for each source account that replicates here (%s: %s), each allowing that account what its repositories need.",
+		verb, df.Destination.Account, df.Destination.Region, what, strings.Join(accounts, ", "), strings.Join(added, ", "))
+}
+
+func statementSid(st json.RawMessage) string {
+	var x struct{ Sid string }
+	_ = json.Unmarshal(st, &x)
+	return x.Sid
 }

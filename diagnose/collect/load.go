@@ -876,6 +876,9 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 		l.snap.Source = src
 		return nil
 	}
+	if m != nil && len(m.Sources) > 0 {
+		return l.setSourceOf(m, opts)
+	}
 	var candidates []diagnose.Location
 	for loc, reg := range l.snap.Registries {
 		if opts.SourceAccount != "" && loc.Account != opts.SourceAccount || opts.SourceRegion != "" && loc.Region != opts.SourceRegion {
@@ -911,6 +914,48 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 	}
 	return kindErrorf(ErrSourceUnknown, "%s has no %s and no describe-registry.json%s has replication rules, so the source registry is unknown: %s (it holds %s)",
 		l.dir, ManifestFile, narrowed, pass, l.collected())
+}
+
+// setSourceOf picks the source of a whole-registry snapshot (snapshot.json
+// "sources") for one repository's question: the one --source-account and
+// --region name, else the one source whose repositories include it.
+func (l *loader) setSourceOf(m *Manifest, opts LoadOptions) error {
+	var all, named, holding []diagnose.Location
+	for _, s := range m.Sources {
+		loc := diagnose.Location{Account: s.Account, Region: s.Region}
+		all = append(all, loc)
+		if opts.SourceAccount != "" && loc.Account != opts.SourceAccount || opts.SourceRegion != "" && loc.Region != opts.SourceRegion {
+			continue
+		}
+		named = append(named, loc)
+		if reg := l.snap.Registry(loc); reg != nil && reg.Repositories.OK() && opts.Repository != "" {
+			for _, r := range reg.Repositories.Value.Repositories {
+				if r.RepositoryName == opts.Repository {
+					holding = append(holding, loc)
+					break
+				}
+			}
+		}
+	}
+	switch {
+	case len(named) == 1:
+		l.snap.Source = named[0]
+		return nil
+	case len(named) == 0:
+		return kindErrorf(ErrSourceUnknown, "%s is a snapshot of the source registries %s: --source-account and --region name none of them", l.dir, joinLocs(all))
+	case len(holding) == 1:
+		l.snap.Source = holding[0]
+		return nil
+	}
+	where := fmt.Sprintf("none of them has a repository named %q", opts.Repository)
+	if len(holding) > 1 {
+		where = fmt.Sprintf("%d of them have a repository named %q (%s)", len(holding), opts.Repository, joinLocs(holding))
+	}
+	if opts.Repository == "" {
+		where = "no repository was named"
+	}
+	return kindErrorf(ErrSourceUnknown, "%s is a snapshot of the source registries %s and %s: pass --source-account and --region to choose the source",
+		l.dir, joinLocs(named), where)
 }
 
 func (l *loader) collected() string {

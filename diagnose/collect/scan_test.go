@@ -2,6 +2,7 @@ package collect_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -86,6 +87,12 @@ func TestScanGenerated(t *testing.T) {
 		if ok && (!f.Fix.Verified || f.Pairs != 2*12) {
 			t.Errorf("%s: fix verified %v for %d pairs, want verified for 24: %v", d, f.Fix.Verified, f.Pairs, f.Fix.Steps)
 		}
+		// Two source accounts behind it: one policy, said once, with a
+		// statement for each.
+		if ok && (!strings.Contains(f.Fix.Steps[0], "one statement for each source account that replicates here (111111111111, 333333333333: \"AllowReplicationFrom111111111111\", \"AllowReplicationFrom333333333333\")") ||
+			strings.Contains(strings.Join(f.Fix.Steps[1:], " "), "this registry policy in account") || !strings.Contains(f.Fix.Terraform, `resource "aws_ecr_registry_policy" "replication" {`)) {
+			t.Errorf("%s: merged fix steps %q, Terraform %s", d, f.Fix.Steps, f.Fix.Terraform)
+		}
 	}
 }
 
@@ -124,3 +131,26 @@ func benchScan(b *testing.B, n int) {
 
 func BenchmarkScan100(b *testing.B)  { benchScan(b, 100) }
 func BenchmarkScan1000(b *testing.B) { benchScan(b, 1000) }
+
+// why on a whole-registry snapshot: the source is the one that has the
+// repository, or the one the flags name; otherwise the error says what the
+// folder holds, not that it has no snapshot.json.
+func TestLoadDirOfWholeRegistries(t *testing.T) {
+	dir := "../../fixtures/organization"
+	ctx := context.Background()
+	snap, err := collect.LoadDir(ctx, dir, collect.LoadOptions{Repository: "pay/kyc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (diagnose.Location{Account: "222222222222", Region: "eu-west-1"}); snap.Source != want {
+		t.Errorf("source %s, want %s (the one with pay/kyc)", snap.Source, want)
+	}
+	snap, err = collect.LoadDir(ctx, dir, collect.LoadOptions{Repository: "nothere", SourceAccount: "111111111111"})
+	if err != nil || snap.Source.Account != "111111111111" {
+		t.Errorf("--source-account 111111111111: %v, source %v", err, snap)
+	}
+	_, err = collect.LoadDir(ctx, dir, collect.LoadOptions{Repository: "nothere"})
+	if !errors.Is(err, collect.ErrSourceUnknown) || !strings.Contains(err.Error(), `none of them has a repository named "nothere"`) || strings.Contains(err.Error(), "no snapshot.json") {
+		t.Errorf("unknown repository: %v", err)
+	}
+}
