@@ -23,7 +23,7 @@ func scanOpts(env *awstest.Env) collect.ScanCaptureOptions {
 }
 
 // captureAndScan runs the live path of scan: capture, load, scan.
-func captureAndScan(t *testing.T, opts collect.ScanCaptureOptions) (*diagnose.ScanReport, *collect.ScanCaptureStats) {
+func captureAndScan(t testing.TB, opts collect.ScanCaptureOptions) (*diagnose.ScanReport, *collect.ScanCaptureStats) {
 	t.Helper()
 	dir := t.TempDir()
 	stats, err := collect.CaptureScan(context.Background(), opts, dir)
@@ -181,7 +181,7 @@ func TestCaptureScanCallBudget(t *testing.T) {
 // exist (half of them with the grant in their repository policy; the
 // others' grant is in the first registry's region), one
 // whose policy grants a typo'd account (none exist).
-func budgetScenario(t *testing.T, env *awstest.Env, n int) (int, time.Duration, *collect.ScanCaptureStats) {
+func budgetScenario(t testing.TB, env *awstest.Env, n int) (int, time.Duration, *collect.ScanCaptureStats) {
 	repos := awstest.RepositoryNames("team-", n)
 	ok := diagnose.Location{Account: dst, Region: "us-east-1"}
 	missing := diagnose.Location{Account: dst, Region: "us-west-2"}
@@ -298,4 +298,27 @@ func TestCaptureScanKeyPolicy(t *testing.T) {
 	if len(rep.Pairs) != 10 {
 		t.Errorf("%d pairs, want 10", len(rep.Pairs))
 	}
+}
+
+// BenchmarkCaptureScanMoto is the live scan against moto: two accounts, 200
+// repositories, three destinations (the scenario of
+// TestCaptureScanCallBudget): capture, load and scan, with the calls made
+// per run and per repository. moto and the loopback stand-ins answer in
+// microseconds, so the time is ecrdoctor's and the emulator's, not AWS's.
+func BenchmarkCaptureScanMoto(b *testing.B) {
+	env := awstest.New(b)
+	const repos = 200
+	budgetScenario(b, env, repos)
+	var calls, reads int
+	runs := 0
+	for b.Loop() {
+		_, stats := captureAndScan(b, scanOpts(env))
+		for _, n := range stats.APICalls {
+			calls += n
+		}
+		reads += stats.RepositoryReads
+		runs++
+	}
+	b.ReportMetric(float64(calls)/float64(runs), "calls/op")
+	b.ReportMetric(float64(reads)/float64(runs)/repos, "repo-reads/repo")
 }
