@@ -134,6 +134,10 @@ var Catalogue = []CodeInfo{
 		Help: "The current registry policy allows replication, so the recorded failures predate a policy change. ECR does not retry failed replications: an image whose status is still FAILED is missing in the destination " +
 			"until it is re-driven: start a replication backfill to that destination (aws ecr start-replication-backfill, with the source credentials), or push the affected images again. " +
 			"Without a replication status ecrdoctor cannot tell whether the denied images are still missing, and says so in a warning."},
+	{Code: CodeIndexChildNotReplicated, Severity: SeverityError, Mode: "FM-28", Doc: docReplicationStatus,
+		Title: "An image index replicated to the destination, but an image it lists (a platform, an attestation) did not: each such child is named with its status.",
+		Help: "ECR replicates an image index and each image it lists separately; the index can be COMPLETE while a child FAILED or was never attempted, and a pull of that platform fails in the destination. " +
+			"The child's failure code says why; fix that cause, then re-drive the images with a replication backfill (or push the index again)."},
 	{Code: CodeBackfillInProgress, Severity: SeverityInfo, Mode: "§10.1", Doc: docReplicationBackfill,
 		Title: "A replication backfill to the destination is still running; its progress is shown.",
 		Help:  "Images missing in the destination may still arrive with the backfill. Only one backfill per destination region runs at a time: wait for it (describe-replication-backfill-results) before starting another."},

@@ -80,6 +80,7 @@ var destinationChecks = []check{
 	{CodeBackfillFailed, backfillFailed},
 	{CodeImagePushedBeforeRule, imagePushedBeforeRule},
 	{CodeStaleFailures, staleFailures},
+	{CodeIndexChildNotReplicated, imageIndexChildNotReplicated},
 	{CodeBackfillInProgress, backfillInProgress},
 	{CodeReplicationInProgressLong, replicationInProgressLong},
 	{CodeTagImmutabilityConflict, tagImmutabilityConflict},

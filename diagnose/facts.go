@@ -124,6 +124,9 @@ type DestinationFacts struct {
 	// KeyPolicy is the policy of the KMS key of the creation template
 	// replication applies here, where it was read (else nil).
 	KeyPolicy *KeyPolicyFact
+	// IndexChildren are the children of the source's image indexes that
+	// replicated here, with their own status here (where read).
+	IndexChildren []IndexChildStatus
 
 	RegistryPolicy PolicyFact
 	// Credentials, when set, are the destination account's credentials the

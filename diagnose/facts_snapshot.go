@@ -104,6 +104,7 @@ func FactsFromSnapshot(s *Snapshot) *Facts {
 		}
 		d.RegionOptIn = regionOptIn(s, t.loc)
 		d.KeyPolicy = keyPolicyFact(s, t.loc, d.Templates, s.Repository)
+		d.IndexChildren = indexChildren(s, t.loc)
 		if reg := s.Registry(t.loc); reg != nil && reg.PullThroughCache.OK() {
 			d.PullThroughCache = &PullThroughCacheFact{Source: reg.PullThroughCache.Source, Rules: reg.PullThroughCache.Value.Rules}
 		}

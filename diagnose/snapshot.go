@@ -162,6 +162,11 @@ type Registry struct {
 	// KeyPolicies is `aws kms get-key-policy --policy-name default`, by key
 	// id (destination registry: the key of a KMS creation template).
 	KeyPolicies map[string]Read[KeyPolicyOutput]
+	// IndexManifests is `aws ecr batch-get-image` of the source's image
+	// indexes, and IndexChildren the replication status of their children,
+	// by repository name, then by tag or digest (source registry).
+	IndexManifests map[string]map[string]Read[BatchGetImageOutput]
+	IndexChildren  map[string]map[string]Read[ReplicationStatusOutput]
 }
 
 // NewRegistry returns an empty registry record for loc.
@@ -171,6 +176,8 @@ func NewRegistry(loc Location) *Registry {
 		RepositoryPolicies: map[string]Read[PolicyOutput]{},
 		LifecyclePolicies:  map[string]Read[LifecyclePolicyOutput]{},
 		KeyPolicies:        map[string]Read[KeyPolicyOutput]{},
+		IndexManifests:     map[string]map[string]Read[BatchGetImageOutput]{},
+		IndexChildren:      map[string]map[string]Read[ReplicationStatusOutput]{},
 		ReplicationStatus:  map[string]map[string]Read[ReplicationStatusOutput]{},
 		BackfillResults:    map[string]Read[DescribeReplicationBackfillResultsOutput]{},
 		Images:             map[string]Read[DescribeImagesOutput]{},

@@ -37,6 +37,8 @@ var twins = []struct {
 	{"destinations-at-quota", "too-many-destinations", diagnose.CodeReplicationTooManyDestinations},
 	// The key policy is the default one: the account's IAM policies decide.
 	{"kms-key-policy-allows", "kms-key-policy-denies", diagnose.CodeKMSKeyNotUsable},
+	// The index's arm64 image replicated too.
+	{"image-index-children-replicated", "image-index-child-not-replicated", diagnose.CodeIndexChildNotReplicated},
 	{"replication-in-progress-recent", "replication-in-progress-long", diagnose.CodeReplicationInProgressLong},
 }
 

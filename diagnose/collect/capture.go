@@ -361,6 +361,11 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 		if err == nil && c.neverAttempted(st, aws.ToTime(d.ImagePushedAt)) {
 			unattempted = true
 		}
+		if err == nil && indexCompleteSomewhere(aws.ToString(d.ImageManifestMediaType), st) {
+			if err := c.readIndex(ctx, client, name, digest); err != nil {
+				return err
+			}
+		}
 	}
 	if unattempted {
 		// When the rules were written tells an image older than the rule:

@@ -166,7 +166,7 @@ func knownCall(name string) bool {
 		return true
 	case strings.HasPrefix(name, LookupEventsPrefix) && !strings.Contains(name, "/"):
 		return true
-	case isBackfillCall(name), isImagesCall(name), name == TemplatesFile, name == PullThroughCacheFile, name == RegionOptStatusFile, isLifecycleCall(name), isKeyPolicyCall(name):
+	case isBackfillCall(name), isImagesCall(name), name == TemplatesFile, name == PullThroughCacheFile, name == RegionOptStatusFile, isLifecycleCall(name), isKeyPolicyCall(name), isIndexCall(name):
 		return true
 	case strings.HasPrefix(name, GetRepositoryPolicyDir+"/"):
 		return awsid.IsRepositoryName(strings.TrimPrefix(name, GetRepositoryPolicyDir+"/"))

@@ -532,30 +532,37 @@ func (l *loader) readCall(reg *diagnose.Registry, name string, c *callFiles) err
 		return err
 	case strings.HasPrefix(name, ReplicationStatusDir+"/"):
 		repo, image, _ := cutLastSep(strings.TrimPrefix(name, ReplicationStatusDir+"/"), "/")
-		r, err := readInto(c, func(v *diagnose.ReplicationStatusOutput, raw map[string]json.RawMessage) error {
-			if err := requireFields(raw, "repositoryName", "replicationStatuses"); err != nil {
-				return err
-			}
-			if v.RepositoryName != "" && v.RepositoryName != repo {
-				return fmt.Errorf("repositoryName is %q but the file is in the folder of repository %q", v.RepositoryName, repo)
-			}
-			for i, s := range v.ReplicationStatuses {
-				if s.Status == "" || s.Region == "" || s.RegistryID == "" {
-					return fmt.Errorf("replicationStatuses[%d]: region, registryId and status are all required", i)
-				}
-				if err := checkLocation(fmt.Sprintf("replicationStatuses[%d]", i), s.RegistryID, s.Region); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		r, err := readStatus(c, repo)
 		if reg.ReplicationStatus[repo] == nil {
 			reg.ReplicationStatus[repo] = map[string]diagnose.Read[diagnose.ReplicationStatusOutput]{}
 		}
 		reg.ReplicationStatus[repo][imageFromFileName(image)] = r
 		return err
+	case isIndexCall(name):
+		return readIndexCall(reg, name, c)
 	}
 	return fmt.Errorf("internal error: unhandled call %q", name)
+}
+
+// readStatus decodes one replication status file of repo.
+func readStatus(c *callFiles, repo string) (diagnose.Read[diagnose.ReplicationStatusOutput], error) {
+	return readInto(c, func(v *diagnose.ReplicationStatusOutput, raw map[string]json.RawMessage) error {
+		if err := requireFields(raw, "repositoryName", "replicationStatuses"); err != nil {
+			return err
+		}
+		if v.RepositoryName != "" && v.RepositoryName != repo {
+			return fmt.Errorf("repositoryName is %q but the file is in the folder of repository %q", v.RepositoryName, repo)
+		}
+		for i, s := range v.ReplicationStatuses {
+			if s.Status == "" || s.Region == "" || s.RegistryID == "" {
+				return fmt.Errorf("replicationStatuses[%d]: region, registryId and status are all required", i)
+			}
+			if err := checkLocation(fmt.Sprintf("replicationStatuses[%d]", i), s.RegistryID, s.Region); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // readInto reads a call's output or its stored error. check validates the

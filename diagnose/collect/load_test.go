@@ -767,6 +767,10 @@ var fixtureTable = map[string]fixtureFacts{
 	"kms-key-policy-denies": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(dstLoc, "describe-repository-creation-templates"),
 			collected(dstLoc, "get-key-policy/0f2c6b1e-9d4a-4e7b-8c3f-5a1d2e6b7c90")), events: 3, failed: 0},
+	"image-index-child-not-replicated": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
+		reads: append(destinationFiles(collected(dstLoc, "get-registry-policy")), collected(srcLoc, "describe-images/my-repo"), collected(srcLoc, "batch-get-image/my-repo/latest"),
+			collected(srcLoc, "image-index-children/my-repo/sha256@50ea5acd7b64b5d5b3c8801c618166a2d894cde57f76ade3adf57d3138ee852f"),
+			collected(srcLoc, "image-index-children/my-repo/sha256@f9deea657b887fe38adc3f0d971942ff216ddda8299350cd865b3da8c2ff2440")), events: 3, failed: 0},
 	"cross-partition": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
 		reads: destinationFiles(collected(dstLoc, "get-registry-policy")), events: 3, failed: 0},
 	"tag-immutability-conflict": {source: srcLoc, registries: []diagnose.Location{srcLoc, dstLoc},
@@ -869,6 +873,14 @@ func readOf(reg *diagnose.Registry, call string) (diagnose.ReadState, string, bo
 		return r.State, r.ErrCode(), true
 	case strings.HasPrefix(call, KeyPolicyDir+"/"):
 		r := reg.KeyPolicies[strings.TrimPrefix(call, KeyPolicyDir+"/")]
+		return r.State, r.ErrCode(), true
+	case strings.HasPrefix(call, IndexManifestDir+"/"):
+		repo, img, _ := cutLastSep(strings.TrimPrefix(call, IndexManifestDir+"/"), "/")
+		r := reg.IndexManifests[repo][imageFromFileName(img)]
+		return r.State, r.ErrCode(), true
+	case strings.HasPrefix(call, IndexChildrenDir+"/"):
+		repo, img, _ := cutLastSep(strings.TrimPrefix(call, IndexChildrenDir+"/"), "/")
+		r := reg.IndexChildren[repo][imageFromFileName(img)]
 		return r.State, r.ErrCode(), true
 	case call == DeleteEventsName:
 		return reg.Deletes.State, reg.Deletes.ErrCode(), true

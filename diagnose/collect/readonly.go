@@ -42,6 +42,9 @@ var allowedOperations = []operation{
 	{"ECR", "DescribeRepositories", "ecr:DescribeRepositories", sideBoth},
 	{"ECR", "DescribeImages", "ecr:DescribeImages", sideSource},
 	{"ECR", "DescribeImageReplicationStatus", "ecr:DescribeImageReplicationStatus", sideSource},
+	// Only for an image index that replicated: its manifest names the
+	// children whose replication status is read.
+	{"ECR", "BatchGetImage", "ecr:BatchGetImage", sideSource},
 	{"ECR", "GetRegistryPolicy", "ecr:GetRegistryPolicy", sideDest},
 	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
 	{"ECR", "GetAccountSetting", "ecr:GetAccountSetting", sideDest},

@@ -68,8 +68,8 @@ func TestReadOnlyGuardRefusesWritesBeforeSending(t *testing.T) {
 			_, err := ecrc.PutReplicationConfiguration(ctx, &ecr.PutReplicationConfigurationInput{})
 			return err
 		}},
-		{"BatchGetImage", func() error { // a read, but not one ecrdoctor needs
-			_, err := ecrc.BatchGetImage(ctx, &ecr.BatchGetImageInput{RepositoryName: aws.String("r")})
+		{"GetDownloadUrlForLayer", func() error { // a read, but not one ecrdoctor needs
+			_, err := ecrc.GetDownloadUrlForLayer(ctx, &ecr.GetDownloadUrlForLayerInput{RepositoryName: aws.String("r"), LayerDigest: aws.String("sha256:0")})
 			return err
 		}},
 		{"StopLogging", func() error {
