@@ -34,6 +34,8 @@ type scanWorld struct {
 	orgAccounts []orgtypes.Account
 	// delay holds each ECR call, to see how many are in flight.
 	delay time.Duration
+	// denyRole are accounts whose role AssumeRole refuses.
+	denyRole map[string]bool
 
 	mu       sync.Mutex
 	calls    []string
@@ -258,6 +260,9 @@ func (s worldSTS) AssumeRole(_ context.Context, in *sts.AssumeRoleInput, _ ...fu
 	arn := aws.ToString(in.RoleArn)
 	s.w.record("AssumeRole " + arn)
 	acct := strings.Split(arn, ":")[4]
+	if s.w.denyRole[acct] {
+		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: arn:aws:iam::" + src + ":user/me is not authorized to perform: sts:AssumeRole on resource: " + arn}
+	}
 	return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{
 		AccessKeyId: aws.String("ROLE-" + acct), SecretAccessKey: aws.String("secret"), SessionToken: aws.String("token"), Expiration: aws.Time(time.Now().Add(time.Hour)),
 	}}, nil
@@ -520,5 +525,51 @@ func TestScanReadsDeletionsOnlyWhenReplicated(t *testing.T) {
 		if n, want := w.count("LookupEvents "+srcLoc.String()+" BatchDeleteImage"), btoi(deletes); n != want {
 			t.Errorf("deleteReplication %v: %d BatchDeleteImage lookups, want %d", deletes, n, want)
 		}
+	}
+}
+
+// TestScanSourceRoleRefused: a source account whose role is refused is a
+// warning, its registries are unknown with the refusal as the reason, and
+// the other accounts are still scanned; the scan is never healthy.
+func TestScanSourceRoleRefused(t *testing.T) {
+	t.Parallel()
+	other := "333333333333"
+	ok := diagnose.Location{Account: src, Region: srcReg}
+	refused := diagnose.Location{Account: other, Region: srcReg}
+	same := diagnose.Location{Account: src, Region: "us-west-2"}
+	w := &scanWorld{denyRole: map[string]bool{other: true}, regs: map[diagnose.Location]*fakeRegistry{
+		ok:      {repos: []string{"team/a"}, rules: []ecrtypes.ReplicationRule{rule("", same)}},
+		same:    {repos: []string{"team/a"}},
+		refused: {repos: []string{"team/b"}, rules: []ecrtypes.ReplicationRule{rule("", same)}},
+	}}
+	dir, stats := runScanCapture(t, w, collect.ScanCaptureOptions{CaptureOptions: collect.CaptureOptions{AssumeRole: roleName}, Accounts: []string{src, other}})
+	if !slices.ContainsFunc(stats.Warnings, func(s string) bool { return strings.Contains(s, other) && strings.Contains(s, "sts:AssumeRole") }) {
+		t.Errorf("no warning names the refused role of %s: %v", other, stats.Warnings)
+	}
+	if n := w.count("DescribeRegistry " + refused.String()); n != 0 {
+		t.Errorf("%d reads of %s without its credentials", n, refused)
+	}
+	snap, scope, err := collect.LoadScanDir(context.Background(), dir, collect.ScanLoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := diagnose.Scan(snap, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Sources {
+		switch s.Location {
+		case refused:
+			if s.Verdict != diagnose.Unknown || !strings.Contains(s.Note, "AssumeRole") {
+				t.Errorf("%s: %s %q, want unknown naming the refused role", s.Location, s.Verdict, s.Note)
+			}
+		case ok:
+			if s.Verdict != diagnose.Healthy || s.Covered != 1 {
+				t.Errorf("%s: %s, %d covered; want it scanned, healthy", s.Location, s.Verdict, s.Covered)
+			}
+		}
+	}
+	if rep.Verdict != diagnose.Unknown {
+		t.Errorf("verdict %s, want unknown (a source could not be read)", rep.Verdict)
 	}
 }
