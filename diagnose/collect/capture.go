@@ -339,7 +339,7 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 	if len(details) > newestImages {
 		details = details[:newestImages]
 	}
-	unattempted := false
+	unattempted, indexRead := false, false
 	for _, d := range details {
 		id := &ecrtypes.ImageIdentifier{ImageDigest: d.ImageDigest}
 		// The tag or digest names the status file: only names ECR's
@@ -361,7 +361,8 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 		if err == nil && c.neverAttempted(st, aws.ToTime(d.ImagePushedAt)) {
 			unattempted = true
 		}
-		if err == nil && indexCompleteSomewhere(aws.ToString(d.ImageManifestMediaType), st) {
+		if err == nil && !indexRead && indexCompleteSomewhere(aws.ToString(d.ImageManifestMediaType), st) {
+			indexRead = true // the newest index only: each child costs a call
 			if err := c.readIndex(ctx, client, name, digest); err != nil {
 				return err
 			}

@@ -49,7 +49,9 @@ func indexCompleteSomewhere(mediaType string, st *ecr.DescribeImageReplicationSt
 }
 
 // readIndex reads an image index's manifest and the replication status of
-// each child it lists (at most maxIndexChildren).
+// each image it lists for a platform (at most maxIndexChildren): one call
+// each, so only the newest index is read, and not its attestation
+// manifests (platform unknown/unknown, which buildx adds and no pull needs).
 func (c *capture) readIndex(ctx context.Context, client ECRAPI, name, digest string) error {
 	mc, ok := client.(manifestAPI)
 	if !ok {
@@ -67,7 +69,11 @@ func (c *capture) readIndex(ctx context.Context, client ECRAPI, name, digest str
 	}
 	var children []diagnose.IndexChild
 	for _, m := range out.Images {
-		children = append(children, diagnose.IndexChildren(aws.ToString(m.ImageManifest))...)
+		for _, ch := range diagnose.IndexChildren(aws.ToString(m.ImageManifest)) {
+			if ch.Platform != "unknown/unknown" {
+				children = append(children, ch)
+			}
+		}
 	}
 	if len(children) > maxIndexChildren {
 		c.warnf("%s %s: the image index %s lists %d manifests; the replication status of the first %d is read", c.srcAt, IndexManifestName(repo, name), name, len(children), maxIndexChildren)
