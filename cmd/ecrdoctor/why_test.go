@@ -50,6 +50,7 @@ func TestWhyUsageAndInputErrors(t *testing.T) {
 		{"unknown flag", []string{"why", "--repo", "my-repo", "--bogus"}, exitUsage, "bogus"},
 		{"missing snapshot", []string{"why", "--repo", "my-repo", "--snapshot", filepath.Join(t.TempDir(), "nope")}, exitInput, "nope"},
 		{"not a snapshot", []string{"why", "--repo", "my-repo", "--snapshot", t.TempDir()}, exitInput, "not a snapshot"},
+		{"repository in no source of a scan capture", []string{"why", "--repo", "nope/nothing", "--snapshot", filepath.Join("..", "..", "fixtures", "organization")}, exitUsage, `none of them has a repository named "nope/nothing"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
