@@ -323,7 +323,28 @@ func runScan(ctx context.Context, s IO, o scanOptions) error {
 	if err != nil {
 		return inputErrorf("scanning: %w", err)
 	}
+	if err := prefixMatchedNothing(report, o.RepoPrefix); err != nil {
+		return err
+	}
 	return writeScanReport(s, report, o)
+}
+
+// prefixMatchedNothing is a usage error when --repo-prefix selects no
+// repository of any source that could be read: most likely a typo, and a
+// scan that checked nothing must not say HEALTHY and exit 0. A source that
+// could not be read may hold such repositories: its report says unknown.
+func prefixMatchedNothing(report *diagnose.ScanReport, prefix string) error {
+	if prefix == "" || len(report.Sources) == 0 {
+		return nil
+	}
+	var names []string
+	for _, src := range report.Sources {
+		if !src.Readable || src.Repositories > 0 {
+			return nil
+		}
+		names = append(names, src.String())
+	}
+	return usageErrorf("scan: --repo-prefix %q: no repository of %s starts with it, so nothing was checked", prefix, strings.Join(names, ", "))
 }
 
 // counted is "1 repository", "2 repositories".
