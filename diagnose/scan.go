@@ -202,9 +202,27 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 		sources = slices.Clone(sources)
 		sortLocations(sources)
 	}
-	byRepo := map[string][]trail.Event{}
+	// CloudTrail split once by repository and by the account whose
+	// replication role made the call: two sources may each have a
+	// repository of the same name. A call whose caller is not recorded
+	// goes to every source; one made by an account that is not scanned
+	// stays with the name, where FactsFromSnapshot counts it as foreign.
+	scanned := map[string]bool{}
+	for _, src := range sources {
+		scanned[src.Account] = true
+	}
+	type repoKey struct{ account, repo string }
+	byRepo := map[repoKey][]trail.Event{}
 	for _, e := range s.Events {
-		byRepo[e.Repository] = append(byRepo[e.Repository], e)
+		if e.CallerAccount != "" && scanned[e.CallerAccount] {
+			k := repoKey{e.CallerAccount, e.Repository}
+			byRepo[k] = append(byRepo[k], e)
+			continue
+		}
+		for acct := range scanned {
+			k := repoKey{acct, e.Repository}
+			byRepo[k] = append(byRepo[k], e)
+		}
 	}
 	parsed := map[string]*parsedPolicy{}
 	warned := map[string]bool{}
@@ -226,7 +244,7 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 		}
 		for _, repo := range repos {
 			sub := *s
-			sub.Source, sub.Repository, sub.Events, sub.Warnings = src, repo, byRepo[repo], nil
+			sub.Source, sub.Repository, sub.Events, sub.Warnings = src, repo, byRepo[repoKey{src.Account, repo}], nil
 			facts := FactsFromSnapshot(&sub)
 			run := newRun(facts, parsed)
 			run.grants, run.cleanup = map[Location]*DestinationFacts{}, map[Location][]string{}

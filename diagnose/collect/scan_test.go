@@ -73,6 +73,14 @@ func TestScanGenerated(t *testing.T) {
 	if rep.Verdict != diagnose.Failing {
 		t.Errorf("verdict %s, want failing", rep.Verdict)
 	}
+	// Both sources have a team-0000: each is judged on its own
+	// account's replication calls, and neither is told the other's are
+	// foreign.
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "made by the replication role of account") {
+			t.Errorf("warning about the other scanned source's events: %s", w)
+		}
+	}
 	fixed := map[diagnose.Location]diagnose.ScanFix{}
 	for _, f := range rep.Fixes {
 		fixed[f.Destination] = f
