@@ -116,6 +116,8 @@ whose role could not be assumed is a warning and its pairs are not healthy.`,
 		}, append(replaceFlags(liveFlags(),
 			regionsFlag("source `REGION`, repeatable or A,B (default: AWS_REGION or the profile's region); with --snapshot, only the source registries there"),
 			&cli.StringFlag{Name: "since", Usage: "CloudTrail events from `TIME` (RFC 3339, date, or 7d/36h ago); live default: 7d"},
+			&cli.StringFlag{Name: "assume-role", Usage: "role `NAME` to assume in every account read but yours: the sources of --accounts or --organization, and the destinations (arn:aws:iam::ACCOUNT:role/NAME)"},
+			&cli.IntFlag{Name: "max-events", Value: collect.DefaultMaxEvents, Usage: "read at most `N` CloudTrail events per account, region and event name"},
 		), trailSourceFlags(false)...)...),
 		Action: action(func(c *cli.Context) error {
 			opts := scanOptions{

@@ -56,7 +56,8 @@ Examples:
 			&cli.StringFlag{Name: "accounts", Usage: "with --all: the source registries of these accounts (`A,B`), each read through --assume-role"},
 			&cli.BoolFlag{Name: "organization", Usage: "with --all: every ACTIVE account of your organization (organizations:ListAccounts), through --assume-role"},
 			&cli.IntFlag{Name: "concurrency", Value: collect.DefaultConcurrency, Usage: "with --all: at most `N` AWS calls at once per account and region"},
-		}, replaceFlags(liveFlags(), regionsFlag("source `REGION` (default: AWS_REGION or the profile's region); with --all, repeatable or A,B"))...),
+		}, replaceFlags(liveFlags(), regionsFlag("source `REGION` (default: AWS_REGION or the profile's region); with --all, repeatable or A,B"),
+			&cli.StringFlag{Name: "assume-role", Usage: "role `NAME` to assume in each destination account (arn:aws:iam::ACCOUNT:role/NAME); with --all, in every account read but yours"})...),
 		Action: action(func(c *cli.Context) error {
 			if c.Bool("all") {
 				return snapshotAll(c, s)
