@@ -39,7 +39,9 @@ func TestCaptureImageIndex(t *testing.T) {
 		children = append(children, fmt.Sprintf(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":%q,"size":%d,"platform":{"os":"linux","architecture":%q}}`, aws.ToString(out.Image.ImageId.ImageDigest), len(m), arch))
 	}
 	time.Sleep(1100 * time.Millisecond) // the index is the newest push (moto's times are to the second)
-	index := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + children[0] + "," + children[1] + `]}`
+	// buildx's attestation manifest: no pull needs it, so its status is not read.
+	attestation := `{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:` + strings.Repeat("a", 64) + `","size":840,"platform":{"os":"unknown","architecture":"unknown"}}`
+	index := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + children[0] + "," + children[1] + "," + attestation + `]}`
 	out, err := admin.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(repo), ImageManifest: aws.String(index), ImageTag: aws.String("multi"), ImageManifestMediaType: aws.String(diagnose.MediaTypeOCIIndex)})
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +58,10 @@ func TestCaptureImageIndex(t *testing.T) {
 	dir, stats, _ := runCapture(t, opts)
 	if n := env.Moto.Counts()["ecr:BatchGetImage"]; n != 1 {
 		t.Fatalf("%d BatchGetImage calls, want 1 for the index (warnings %q)", n, stats.Warnings)
+	}
+	// The two newest images' own status, then the index's two platform images.
+	if n := env.Moto.Counts()["ecr:DescribeImageReplicationStatus"]; n != 4 {
+		t.Errorf("%d DescribeImageReplicationStatus calls, want 4 (the attestation manifest's is not read)", n)
 	}
 	snap, err := collect.LoadDir(ctx, dir, collect.LoadOptions{})
 	if err != nil {
