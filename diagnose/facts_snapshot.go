@@ -225,6 +225,9 @@ func repositoryExists(r Read[DescribeRepositoriesOutput], name string) Tri {
 			return TriYes
 		}
 	}
+	if r.Value.NextToken != "" {
+		return TriUnknown // one page of several: it may be on another
+	}
 	return TriNo
 }
 
