@@ -426,7 +426,7 @@ func (t *textWriter) scanRootCauses(r *diagnose.ScanReport) {
 				t.shortened = true
 			}
 			if g.FixedBy {
-				t.para(fmt.Sprintf("Healed by the fix for %s below.", g.Destination), "    ", "    ")
+				t.para(fixedByLine(r, g), "    ", "    ")
 			} else if fx := ownFix(r, g); fx != nil {
 				t.para(ownFixLead(g), "    ", "    ")
 				for i, step := range fx.Steps {
@@ -557,7 +557,7 @@ func ScanMarkdown(w io.Writer, r *diagnose.ScanReport) error {
 				}
 				fmt.Fprintf(&b, "- **%s**: %s\n\n  %s", g.Destination, strings.Join(parts, "; "), mdText(g.Summary))
 				if g.FixedBy {
-					fmt.Fprintf(&b, " Healed by the fix for %s below.", g.Destination)
+					b.WriteString(" " + mdText(fixedByLine(r, g)))
 				}
 				b.WriteString("\n\n")
 				if fx := ownFix(r, g); fx != nil {
@@ -638,4 +638,16 @@ func mdCodeList(names []string) string {
 // mdCell is text for a table cell: escaped (a pipe too), on one line.
 func mdCell(s string) string {
 	return mdText(strings.ReplaceAll(s, "\n", " "))
+}
+
+// fixedByLine points a root cause at its destination's fix, and says so
+// when that fix is not verified (the registry policy could not be read, an
+// explicit Deny stays): then it is what to do, not a promise of a heal.
+func fixedByLine(r *diagnose.ScanReport, g diagnose.ScanRootCause) string {
+	for _, f := range r.Fixes {
+		if f.Destination == g.Destination && !f.Fix.Verified {
+			return fmt.Sprintf("The fix for %s below grants what is missing, but is not verified: follow its steps.", g.Destination)
+		}
+	}
+	return fmt.Sprintf("Healed by the fix for %s below.", g.Destination)
 }
