@@ -196,54 +196,8 @@ func TestS3EventsRefusesBadURLs(t *testing.T) {
 	}
 }
 
-// BenchmarkS3Scan reads a month of one account and region's trail files
-// (3 a day, 500 records each, as a busy account delivers them) from moto,
-// and the same files from disk: compare the MB/s to see whether the reader
-// or the network sets the pace.
-func BenchmarkS3Scan(b *testing.B) {
-	env := awstest.New(b)
-	files := map[string][]byte{}
-	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	acct, region := "111111111111", "us-east-1"
-	for d := range 31 {
-		for _, h := range []int{0, 8, 16} {
-			delivered := start.AddDate(0, 0, d).Add(time.Duration(h)*time.Hour + 5*time.Minute)
-			var events []awstest.Event
-			for i := range 500 {
-				e := awstest.Event{ID: fmt.Sprintf("%s-%d", delivered.Format("20060102T1504"), i), Time: delivered.Add(-4 * time.Minute), Account: acct, Region: region,
-					SourceAccount: acct, DestAccount: "999999999999", DestRegion: region, Repository: fmt.Sprintf("repo-%d", i%40)}
-				if i == 0 {
-					e.ErrorCode, e.ErrorMessage = "AccessDenied", awstest.DeniedMessage(acct, "999999999999", region, e.Repository)
-				}
-				events = append(events, e)
-			}
-			files[awstest.TrailKey("", acct, region, delivered)] = awstest.TrailFile(events...)
-		}
-	}
-	putTrail(b, env, "org-trail", files)
-	local := writeLocal(b, files)
-	opts := trail.Options{Since: start, Until: start.AddDate(0, 1, 0)}
-	var size int64
-	for _, v := range files {
-		size += int64(len(v))
-	}
-	b.Run("s3", func(b *testing.B) {
-		b.SetBytes(size)
-		for b.Loop() {
-			if _, _, err := collect.S3Events(context.Background(), collect.S3Options{URLs: []string{"s3://org-trail"}, Trail: opts, Region: "us-east-1", AWS: envAWS(env)}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("local", func(b *testing.B) {
-		b.SetBytes(size)
-		for b.Loop() {
-			if _, err := trail.Read(context.Background(), []string{local}, nil, opts); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
+// The S3 scan's throughput (local, an in-process S3 stand-in, moto) is
+// BenchmarkS3Scan in cmd/trailgen, on the generator's realistic files.
 
 // BenchmarkS3ListOneDayOfAYear: the list requests and keys of a one-day
 // question about one account and region over a year-long layout.
