@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
@@ -311,13 +314,42 @@ func eventNamesRepository(e cttypes.Event, repo string) bool {
 
 // progress is a one-line status on a terminal, rewritten in place.
 type progress struct {
-	w     io.Writer
+	w io.Writer
+	// width is the terminal's in columns (0: unknown). A status longer
+	// than the screen wraps, and "\r" then goes back to the start of its
+	// last row only: each redraw would leave a line behind.
+	width int
 	mu    sync.Mutex
 	lines map[string]string
 	order []string
 }
 
-func newProgress(w io.Writer) *progress { return &progress{w: w, lines: map[string]string{}} }
+func newProgress(w io.Writer) *progress {
+	return &progress{w: w, width: terminalWidth(w), lines: map[string]string{}}
+}
+
+// terminalWidth is the width of the terminal w is, else 0.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return 0
+	}
+	width, _, err := term.GetSize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return width
+}
+
+// fit cuts line to less than width columns (the last column left free, so
+// the cursor never wraps), ending it with "…" where something was cut.
+func fit(line string, width int) string {
+	if width < 2 || utf8.RuneCountInString(line) < width {
+		return line
+	}
+	r := []rune(line)
+	return string(r[:width-2]) + "…"
+}
 
 // set updates the status of one task and redraws the line with the latest.
 func (p *progress) set(key, msg string) {
@@ -330,7 +362,7 @@ func (p *progress) set(key, msg string) {
 		p.order = append(p.order, key)
 	}
 	p.lines[key] = msg
-	fmt.Fprintf(p.w, "\r\x1b[Kecrdoctor: %s", msg)
+	fmt.Fprintf(p.w, "\r\x1b[K%s", fit("ecrdoctor: "+msg, p.width))
 }
 
 // clear erases the status line so the report starts on a clean line.

@@ -263,7 +263,10 @@ func (s *scanCapture) progress(what string) {
 		calls += n
 	}
 	accounts := ""
-	if n > 0 {
+	switch {
+	case n == 1:
+		accounts = "1 account, "
+	case n > 1:
 		accounts = fmt.Sprintf("%d accounts, ", n)
 	}
 	s.prog.set("scan", fmt.Sprintf("%s: %s%d of %d registries read, %d calls", what, accounts, done, total, calls))
