@@ -33,6 +33,13 @@ func liveFlags() []cli.Flag {
 	}
 }
 
+// readManifestsFlag is --read-image-manifests, of why and snapshot (one
+// repository): scan reads no manifest.
+func readManifestsFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "read-image-manifests", Usage: "read the newest replicated image index's manifest (ecr:BatchGetImage) to check each platform image replicated too; " +
+		"off by default: ECR counts it as a pull and updates LastRecordedPullTime, which lifecycle rules may read"}
+}
+
 // liveOptions are the live flags of why and snapshot, parsed: what to read
 // from AWS and for how long at most.
 type liveOptions struct {
@@ -57,6 +64,8 @@ func captureOptions(c *cli.Context) (collect.CaptureOptions, error) {
 		ExternalID: c.String("external-id"),
 		MaxEvents:  c.Int("max-events"),
 		Now:        now,
+		// Not a flag of scan: c.Bool is then false.
+		ReadImageManifests: c.Bool("read-image-manifests"),
 	}
 	switch regions := sourceRegions(c); {
 	case len(regions) == 1:

@@ -45,6 +45,7 @@ Examples:
   ecrdoctor snapshot --repo my-repo --out ./snap --profile prod --region ap-northeast-1 \
       --assume-role EcrdoctorRead --since 3d
   ecrdoctor snapshot --repo my-repo --out ./snap --dest-profile 222222222222=dest-readonly
+  ecrdoctor snapshot --repo my-repo --out ./snap --read-image-manifests   # a pull of the newest image index
   ecrdoctor snapshot --all --organization --assume-role EcrdoctorRead --region us-east-1,eu-west-1 --out ./org-snap
   ecrdoctor snapshot --all --repo-prefix team/ --out ./team-snap`,
 		Flags: append([]cli.Flag{
@@ -56,6 +57,7 @@ Examples:
 			&cli.StringFlag{Name: "accounts", Usage: "with --all: the source registries of these accounts (`A,B`), each read through --assume-role"},
 			&cli.BoolFlag{Name: "organization", Usage: "with --all: every ACTIVE account of your organization (organizations:ListAccounts), through --assume-role"},
 			&cli.IntFlag{Name: "concurrency", Value: collect.DefaultConcurrency, Usage: "with --all: at most `N` AWS calls at once per account and region"},
+			readManifestsFlag(),
 		}, replaceFlags(liveFlags(), regionsFlag("source `REGION` (default: AWS_REGION or the profile's region); with --all, repeatable or A,B"),
 			&cli.StringFlag{Name: "assume-role", Usage: "role `NAME` to assume in each destination account (arn:aws:iam::ACCOUNT:role/NAME); with --all, in every account read but yours"})...),
 		Action: action(func(c *cli.Context) error {
@@ -150,6 +152,9 @@ func sortedCallKeys(m map[string]int) []string {
 func snapshotAll(c *cli.Context, s IO) error {
 	if c.IsSet("repo") {
 		return usageErrorf("snapshot: --repo and --all: give one (--all captures every repository; narrow it with --repo-prefix)")
+	}
+	if c.IsSet("read-image-manifests") {
+		return usageErrorf("snapshot: --read-image-manifests is for --repo: --all reads no image manifest")
 	}
 	if c.String("out") == "" {
 		return usageErrorf("snapshot: --out is required (the folder to write the snapshot to, e.g. --out ./org-snapshot)")

@@ -48,6 +48,10 @@ Examples:
   # Live, with your usual AWS profile; destination accounts through a role
   ecrdoctor why --repo my-repo --profile prod --assume-role EcrdoctorRead
 
+  # Also check that each platform image of the newest multi-platform image replicated:
+  # reads its index manifest (ecr:BatchGetImage), which ECR counts as a pull
+  ecrdoctor why --repo my-repo --profile prod --read-image-manifests
+
   # Offline, on a snapshot folder (the seed case shipped with ecrdoctor)
   ecrdoctor why --repo my-repo --snapshot fixtures/seed-grant-in-repository-policy
 
@@ -99,7 +103,7 @@ when something could not be read: read the verdict), 1 a problem was found,
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output `FORMAT`: text, json or markdown"},
 			&cli.BoolFlag{Name: "verbose", Usage: "show every finding in full, all its evidence, and the fix's policy in each form (by default the report fits a screen)"},
 			&cli.StringFlag{Name: "until", Usage: "only CloudTrail events before `TIME` (RFC 3339, date, or 7d/36h ago); default: the snapshot's capture time"},
-		}, append(liveFlags(), trailSourceFlags(false)...)...),
+		}, append(append(liveFlags(), readManifestsFlag()), trailSourceFlags(false)...)...),
 		Action: action(func(c *cli.Context) error {
 			opts := whyOptions{
 				Repo:          c.String("repo"),
@@ -132,7 +136,7 @@ when something could not be read: read the verdict), 1 a problem was found,
 				return err
 			}
 			if opts.Snapshot != "" {
-				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "max-events", "timeout", "request-timeout"} {
+				for _, name := range []string{"profile", "dest-profile", "assume-role", "external-id", "max-events", "timeout", "request-timeout", "read-image-manifests"} {
 					if opts.Trail.remote() && (name == "profile" || name == "timeout") {
 						continue // they are the engine's
 					}

@@ -71,6 +71,12 @@ type CaptureOptions struct {
 	// DefaultRequestTimeout. The run's limit is the context's deadline:
 	// when it passes, Capture keeps what it read and warns of the rest.
 	RequestTimeout time.Duration
+	// ReadImageManifests reads the manifest of the newest replicated image
+	// index (ecr:BatchGetImage) to check its platform images
+	// (INDEX_CHILD_NOT_REPLICATED). Off by default: BatchGetImage is a pull,
+	// and ECR updates the image's LastRecordedPullTime, which lifecycle
+	// rules may read; without it, a warning says the children were not checked.
+	ReadImageManifests bool
 }
 
 // CaptureStats tell what a capture did.
@@ -363,7 +369,9 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 		}
 		if err == nil && !indexRead && indexCompleteSomewhere(aws.ToString(d.ImageManifestMediaType), st) {
 			indexRead = true // the newest index only: each child costs a call
-			if err := c.readIndex(ctx, client, name, digest); err != nil {
+			if !c.opts.ReadImageManifests {
+				c.warnf("%s image index %s: %s", c.srcAt, imageRef(repo, name), indexNotReadWhy)
+			} else if err := c.readIndex(ctx, client, name, digest); err != nil {
 				return err
 			}
 		}

@@ -29,13 +29,28 @@ func (t timedECR) BatchGetImage(ctx context.Context, in *ecr.BatchGetImageInput,
 	return mc.BatchGetImage(ctx, in, o...)
 }
 
+// indexNotReadWhy is the warning for an image index whose manifest was
+// not read (CaptureOptions.ReadImageManifests is off). AWS: "Amazon ECR
+// updates the LastRecordedPullTime timestamp on every pull"
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-time-update-exclusions.html).
+const indexNotReadWhy = "its platform images were not checked: reading the index manifest (ecr:BatchGetImage) counts as a pull and updates LastRecordedPullTime, which lifecycle rules may read; pass --read-image-manifests to check them"
+
+// imageRef names an image of repo by its tag (repo:tag) or digest (repo@digest).
+func imageRef(repo, tagOrDigest string) string {
+	if awsid.IsImageDigest(tagOrDigest) {
+		return repo + "@" + tagOrDigest
+	}
+	return repo + ":" + tagOrDigest
+}
+
 // maxIndexChildren bounds the children of one index whose status is read:
 // the platforms of a multi-platform image, and its attestations.
 const maxIndexChildren = 10
 
 // indexCompleteSomewhere reports whether an image index replicated to some
 // destination: only then can a child have failed where its index did not
-// (FM-28), and only then are its manifest and children read.
+// (FM-28), and only then are its manifest and children read (with
+// CaptureOptions.ReadImageManifests).
 func indexCompleteSomewhere(mediaType string, st *ecr.DescribeImageReplicationStatusOutput) bool {
 	if !diagnose.IsIndexMediaType(mediaType) || st == nil {
 		return false

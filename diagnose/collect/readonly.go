@@ -42,8 +42,11 @@ var allowedOperations = []operation{
 	{"ECR", "DescribeRepositories", "ecr:DescribeRepositories", sideBoth},
 	{"ECR", "DescribeImages", "ecr:DescribeImages", sideSource},
 	{"ECR", "DescribeImageReplicationStatus", "ecr:DescribeImageReplicationStatus", sideSource},
-	// Only for an image index that replicated: its manifest names the
-	// children whose replication status is read.
+	// Only for an image index that replicated, and only with
+	// CaptureOptions.ReadImageManifests (--read-image-manifests): its
+	// manifest names the children whose replication status is read. Opt-in
+	// because ECR counts it as a pull and updates LastRecordedPullTime,
+	// which lifecycle rules may read.
 	{"ECR", "BatchGetImage", "ecr:BatchGetImage", sideSource},
 	{"ECR", "GetRegistryPolicy", "ecr:GetRegistryPolicy", sideDest},
 	{"ECR", "GetRepositoryPolicy", "ecr:GetRepositoryPolicy", sideBoth},
