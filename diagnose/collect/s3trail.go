@@ -285,13 +285,23 @@ func (p *s3Planner) plan(ctx context.Context, prefix string) ([]s3Key, error) {
 	if len(regionRoots) == 0 {
 		p.warnings = append(p.warnings, fmt.Sprintf("s3://%s/%s: no account folder of the trail layout (AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/) for the question: is the trail's key prefix missing from the URL?", p.bucket, root))
 	}
+	// Each region folder's years, months and days are listed one level
+	// after another: the folders side by side, workers at a time, so that
+	// an unbounded question waits for about three list round trips, not
+	// three per account and region.
+	found := make([][]string, len(regionRoots))
+	errs := make([]error, len(regionRoots))
+	if err := inParallel(ctx, len(regionRoots), p.workers, func(i int) {
+		found[i], errs[i] = p.dayPrefixes(ctx, regionRoots[i])
+	}); err != nil {
+		return nil, err
+	}
 	var days []string
-	for _, rr := range regionRoots {
-		d, err := p.dayPrefixes(ctx, rr)
-		if err != nil {
-			return nil, err
+	for i := range regionRoots {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		days = append(days, d...)
+		days = append(days, found[i]...)
 	}
 	p.days = len(days)
 	return p.listDays(ctx, days)
@@ -397,25 +407,12 @@ func dateRange(ymd []string) (from, to time.Time) {
 func (p *s3Planner) listDays(ctx context.Context, days []string) ([]s3Key, error) {
 	found := make([][]s3Key, len(days))
 	errs := make([]error, len(days))
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	for range min(p.workers, max(len(days), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(days) || ctx.Err() != nil {
-					return
-				}
-				found[i], errs[i] = p.listFiles(ctx, days[i])
-				n := done.Add(1)
-				p.prog.set("s3", fmt.Sprintf("listing s3://%s: %d of %d day folders", p.bucket, n, len(days)))
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	var done atomic.Int64
+	if err := inParallel(ctx, len(days), p.workers, func(i int) {
+		found[i], errs[i] = p.listFiles(ctx, days[i])
+		n := done.Add(1)
+		p.prog.set("s3", fmt.Sprintf("listing s3://%s: %d of %d day folders", p.bucket, n, len(days)))
+	}); err != nil {
 		return nil, err
 	}
 	var out []s3Key
@@ -426,6 +423,28 @@ func (p *s3Planner) listDays(ctx context.Context, days []string) ([]s3Key, error
 		out = append(out, found[i]...)
 	}
 	return out, nil
+}
+
+// inParallel calls fn(0) to fn(n-1), workers at a time, and returns the
+// context's error if it ended first.
+func inParallel(ctx context.Context, n, workers int, fn func(i int)) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
 }
 
 func (p *s3Planner) listFiles(ctx context.Context, prefix string) ([]s3Key, error) {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
@@ -225,4 +228,37 @@ func BenchmarkS3ListOneDayOfAYear(b *testing.B) {
 	b.ReportMetric(float64(stats.Lists), "lists/op")
 	b.ReportMetric(float64(stats.Prefixes), "day-folders/op")
 	b.ReportMetric(float64(stats.Keys), "keys/op")
+}
+
+// TestS3EventsListsFoldersSideBySide: a question without --since or
+// --until lists every account and region's year, month and day folders;
+// they are listed side by side, not one round trip after another (against
+// a distant S3, 3 round trips instead of 3 per account and region before
+// the first GET), and the scan still finds what the same files on disk
+// hold.
+func TestS3EventsListsFoldersSideBySide(t *testing.T) {
+	files := trailLayout(t, 31)
+	s := awstest.StartS3StandIn(t, "org-trail", files)
+	s.Latency = 10 * time.Millisecond
+	a := collect.AWS{LoadConfig: func(context.Context, string, string) (aws.Config, error) {
+		return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}, nil
+	}}
+	opts := trail.Options{Repository: "team/app"}
+	res, stats, err := collect.S3Events(context.Background(), collect.S3Options{URLs: []string{"s3://org-trail"}, Trail: opts, Region: "us-east-1", AWS: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := trail.Read(context.Background(), []string{writeLocal(t, files)}, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) == 0 || !reflect.DeepEqual(stripSource(res.Events), stripSource(want.Events)) || res.Scanned.Files != want.Scanned.Files {
+		t.Errorf("S3 found %d events in %d files, the same files on disk %d in %d", len(res.Events), res.Scanned.Files, len(want.Events), want.Scanned.Files)
+	}
+	if got := int(s.Gets.Load()); got != stats.Keys || got != want.Scanned.Files {
+		t.Errorf("GETs %d, keys %d, want one per file on disk (%d)", got, stats.Keys, want.Scanned.Files)
+	}
+	if peak := s.PeakFolderLists.Load(); peak < 2 {
+		t.Errorf("at most %d folder listing in flight: the %d region folders' years, months and days were listed one after another", peak, len(trailRegions)*len(trailAccounts))
+	}
 }

@@ -9,18 +9,25 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // S3StandIn is a minimal in-process S3 serving ListObjectsV2 and GetObject
 // (path style) for one bucket's objects held in memory: a fast network side,
 // to tell the trail reader's pace from moto's (a Python server).
 type S3StandIn struct {
-	URL    string
-	Gets   atomic.Int64 // GetObject requests served
-	Lists  atomic.Int64 // ListObjectsV2 requests served
-	bucket string
-	keys   []string // sorted
-	files  map[string][]byte
+	URL   string
+	Gets  atomic.Int64 // GetObject requests served
+	Lists atomic.Int64 // ListObjectsV2 requests served
+	// Latency holds each request that long before it is answered, as a
+	// distant S3 would. PeakFolderLists is the most folder listings (a
+	// ListObjectsV2 with a delimiter) that were in flight at once.
+	Latency         time.Duration
+	PeakFolderLists atomic.Int64
+	folderLists     atomic.Int64
+	bucket          string
+	keys            []string // sorted
+	files           map[string][]byte
 }
 
 // StartS3StandIn serves files (key to body) as bucket until the test ends.
@@ -53,6 +60,7 @@ type s3Listing struct {
 }
 
 func (s *S3StandIn) serve(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(s.Latency)
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if r.Method != http.MethodGet || bucket != s.bucket {
 		http.Error(w, "<Error><Code>NoSuchBucket</Code></Error>", http.StatusNotFound)
@@ -72,6 +80,12 @@ func (s *S3StandIn) serve(w http.ResponseWriter, r *http.Request) {
 	s.Lists.Add(1)
 	q := r.URL.Query()
 	prefix, delim, after := q.Get("prefix"), q.Get("delimiter"), q.Get("continuation-token")
+	if delim != "" {
+		n := s.folderLists.Add(1)
+		defer s.folderLists.Add(-1)
+		for peak := s.PeakFolderLists.Load(); n > peak && !s.PeakFolderLists.CompareAndSwap(peak, n); peak = s.PeakFolderLists.Load() {
+		}
+	}
 	const maxKeys = 1000
 	out := s3Listing{Name: s.bucket, Prefix: prefix, MaxKeys: maxKeys}
 	seen := map[string]bool{}
