@@ -43,8 +43,8 @@ func conditionNeverHolds(d *destination) *Finding {
 	names, ev := d.cite(d.conds)
 	keys := conditionKeys(d.conds)
 	return &Finding{
-		Summary: fmt.Sprintf("%s grants replication to account %s, but its condition on %s never holds for the replication role.",
-			names, d.Source.Account, strings.Join(keys, ", ")),
+		Summary: fmt.Sprintf("%s %s replication to account %s, but %s condition on %s never holds for the replication role.",
+			names, agree(d.conds, "grants", "grant"), d.Source.Account, agree(d.conds, "its", "their"), strings.Join(keys, ", ")),
 		Detail: fmt.Sprintf("ECR replication calls ReplicateImage as %s. That request does not carry %s: those keys are set only when a service principal acts on someone's behalf, so the condition evaluates to false and the statement never applies. %s",
 			policy.ReplicationPrincipal(d.Source.Account).ARN, strings.Join(keys, ", "), conditionReasons(d.conds)),
 		Evidence: append(ev, d.failureEvidence()...),
@@ -64,7 +64,7 @@ func conditionUnknown(d *destination) *Finding {
 	src := d.Source.Account
 	if d.failed() {
 		return &Finding{
-			Summary: fmt.Sprintf("%s grants replication to account %s only if %s matches, and the recorded failures show that it does not.", names, src, keys),
+			Summary: fmt.Sprintf("%s %s replication to account %s only if %s matches, and the recorded failures show that it does not.", names, agree(sts, "grants", "grant"), src, keys),
 			Detail: fmt.Sprintf("Whether the request carries a matching %s cannot be read from the snapshot, but the recorded denials show that the condition does not hold for the replication role. %s",
 				keys, conditionReasons(sts)),
 			Evidence: append(ev, d.failureEvidence()...),
@@ -74,7 +74,7 @@ func conditionUnknown(d *destination) *Finding {
 	}
 	return &Finding{
 		Severity: SeverityWarning,
-		Summary:  fmt.Sprintf("%s grants replication to account %s only if %s matches, which ecrdoctor cannot know.", names, src, keys),
+		Summary:  fmt.Sprintf("%s %s replication to account %s only if %s matches, which ecrdoctor cannot know.", names, agree(sts, "grants", "grant"), src, keys),
 		Detail: fmt.Sprintf("Whether the replication role's request carries a matching %s cannot be read from the snapshot, so the verdict for %s is unknown. "+
 			"CloudTrail denials for this destination would settle it; none were found. %s", keys, d.Destination, conditionReasons(sts)),
 		Evidence: append(ev, d.failureEvidence()...),
@@ -127,7 +127,7 @@ func resourceMismatch(d *destination) *Finding {
 		detail += " " + describeARNDifference(near, d.arn)
 	}
 	return &Finding{
-		Summary:  fmt.Sprintf("%s grants replication, but its Resource does not cover %s.", names, d.arn),
+		Summary:  fmt.Sprintf("%s %s replication, but %s Resource does not cover %s.", names, agree(d.resources, "grants", "grant"), agree(d.resources, "its", "their"), d.arn),
 		Detail:   detail,
 		Evidence: append(ev, d.failureEvidence()...),
 	}
@@ -160,7 +160,7 @@ func principalMismatch(d *destination) *Finding {
 	}
 	detail += fmt.Sprintf("Grant %s (or the account id %s).", awsid.AccountRootARN(d.Destination.Region, src), src)
 	return &Finding{
-		Summary:  fmt.Sprintf("%s grants ecr:ReplicateImage to %s, not to the source account %s.", names, strings.Join(principals, ", "), src),
+		Summary:  fmt.Sprintf("%s %s ecr:ReplicateImage to %s, not to the source account %s.", names, agree(d.principals, "grants", "grant"), strings.Join(principals, ", "), src),
 		Detail:   strings.TrimSpace(detail),
 		Evidence: append(ev, d.failureEvidence()...),
 	}
@@ -195,7 +195,7 @@ func actionNotGranted(d *destination) *Finding {
 			}
 		}
 		return &Finding{
-			Summary:  fmt.Sprintf("%s is for account %s but allows %s, not ecr:ReplicateImage.", names, src, strings.Join(acts, ", ")),
+			Summary:  fmt.Sprintf("%s %s for account %s but %s %s, not ecr:ReplicateImage.", names, agree(d.actions, "is", "are"), src, agree(d.actions, "allows", "allow"), strings.Join(acts, ", ")),
 			Detail:   "Cross-account replication needs ecr:ReplicateImage (and ecr:CreateRepository when the destination repository does not exist yet) in the destination's registry policy.",
 			Evidence: append(ev, d.failureEvidence()...),
 		}

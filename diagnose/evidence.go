@@ -32,6 +32,15 @@ func (d *destination) cite(sts []policy.StatementResult) (string, []Evidence) {
 	return capitalize(strings.Join(names, " and ")), ev
 }
 
+// agree is one when a sentence's subject is one statement, else many:
+// "Statement "A" grants", "Statement "A" and statement "B" grant".
+func agree(sts []policy.StatementResult, one, many string) string {
+	if len(sts) > 1 {
+		return many
+	}
+	return one
+}
+
 // evidenceSources counts what shows the failures.
 func (d *destination) evidenceSources() string {
 	var parts []string
