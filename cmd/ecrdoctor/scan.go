@@ -99,9 +99,11 @@ there, and at most --concurrency calls at once per account and region. Image
 replication statuses are not read in a scan (run 'why --repo R' for one repository's).
 'ecrdoctor snapshot --all' captures the same reads into a folder for --snapshot.
 
-Exit status: 0 every pair healthy, 1 a pair is failing, 2 usage error, 3 nothing
-readable. A pair that could not be judged is "unknown", never healthy; an account
-whose role could not be assumed is a warning and its pairs are not healthy.`,
+Exit status: 0 no pair failing (every pair healthy, or some unknown: scripts read
+the verdict), 1 a pair is failing, 2 usage error (a --repo-prefix no repository
+starts with is one), 3 nothing readable. A pair that could not be judged is
+"unknown", never healthy; an account whose role could not be assumed is a warning
+and its pairs are not healthy.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "snapshot", Usage: "read a snapshot folder `DIR` (from 'ecrdoctor snapshot --all', or a why snapshot) instead of AWS"},
 			&cli.StringFlag{Name: "repo-prefix", Usage: "only repositories whose names start with `PREFIX`"},
