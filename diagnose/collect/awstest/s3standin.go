@@ -60,7 +60,13 @@ type s3Listing struct {
 }
 
 func (s *S3StandIn) serve(w http.ResponseWriter, r *http.Request) {
-	time.Sleep(s.Latency)
+	if r.URL.Query().Get("delimiter") != "" {
+		n := s.folderLists.Add(1)
+		defer s.folderLists.Add(-1)
+		for peak := s.PeakFolderLists.Load(); n > peak && !s.PeakFolderLists.CompareAndSwap(peak, n); peak = s.PeakFolderLists.Load() {
+		}
+	}
+	time.Sleep(s.Latency) // in flight meanwhile
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if r.Method != http.MethodGet || bucket != s.bucket {
 		http.Error(w, "<Error><Code>NoSuchBucket</Code></Error>", http.StatusNotFound)
@@ -80,12 +86,6 @@ func (s *S3StandIn) serve(w http.ResponseWriter, r *http.Request) {
 	s.Lists.Add(1)
 	q := r.URL.Query()
 	prefix, delim, after := q.Get("prefix"), q.Get("delimiter"), q.Get("continuation-token")
-	if delim != "" {
-		n := s.folderLists.Add(1)
-		defer s.folderLists.Add(-1)
-		for peak := s.PeakFolderLists.Load(); n > peak && !s.PeakFolderLists.CompareAndSwap(peak, n); peak = s.PeakFolderLists.Load() {
-		}
-	}
 	const maxKeys = 1000
 	out := s3Listing{Name: s.bucket, Prefix: prefix, MaxKeys: maxKeys}
 	seen := map[string]bool{}
