@@ -193,37 +193,21 @@ func (p *s3Planner) plan(ctx context.Context, prefix string) ([]s3Key, error) {
 		root += "AWSLogs/"
 	}
 	var regionRoots []string // .../CloudTrail/REGION/
+	// The accounts' region folders are listed side by side, as their days
+	// are (below); the roots keep the accounts' order.
 	addAccounts := func(base string, accounts []string, rest []string) error {
-		for _, a := range accounts {
-			ct := base + a + "/CloudTrail/"
-			r := rest
-			if len(r) > 0 {
-				if r[0] != "CloudTrail" {
-					return fmt.Errorf("%s%s/%s: not a CloudTrail log folder (the layout is AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD)", base, a, r[0])
-				}
-				r = r[1:]
+		roots := make([][]string, len(accounts))
+		errs := make([]error, len(accounts))
+		if err := inParallel(ctx, len(accounts), p.workers, func(i int) {
+			roots[i], errs[i] = p.regionRoots(ctx, base, accounts[i], rest)
+		}); err != nil {
+			return err
+		}
+		for i := range accounts {
+			if errs[i] != nil {
+				return errs[i]
 			}
-			regions := p.opts.Regions
-			if len(r) > 0 {
-				regions, r = []string{r[0]}, r[1:]
-			}
-			if len(regions) == 0 {
-				found, err := p.children(ctx, ct)
-				if err != nil {
-					return err
-				}
-				for _, f := range found {
-					if awsid.IsRegion(f) {
-						regions = append(regions, f)
-					}
-				}
-			}
-			for _, reg := range regions {
-				if len(p.opts.Regions) > 0 && !slices.Contains(p.opts.Regions, reg) {
-					continue
-				}
-				regionRoots = append(regionRoots, ct+reg+"/"+strings.Join(r, "/"))
-			}
+			regionRoots = append(regionRoots, roots[i]...)
 		}
 		return nil
 	}
@@ -305,6 +289,43 @@ func (p *s3Planner) plan(ctx context.Context, prefix string) ([]s3Key, error) {
 	}
 	p.days = len(days)
 	return p.listDays(ctx, days)
+}
+
+// regionRoots are the folders of account's regions that the question
+// asks (listed when it names none), under base, with the rest of the URL's
+// path (CloudTrail/REGION/...) appended.
+func (p *s3Planner) regionRoots(ctx context.Context, base, a string, rest []string) ([]string, error) {
+	ct := base + a + "/CloudTrail/"
+	r := rest
+	if len(r) > 0 {
+		if r[0] != "CloudTrail" {
+			return nil, fmt.Errorf("%s%s/%s: not a CloudTrail log folder (the layout is AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD)", base, a, r[0])
+		}
+		r = r[1:]
+	}
+	regions := p.opts.Regions
+	if len(r) > 0 {
+		regions, r = []string{r[0]}, r[1:]
+	}
+	if len(regions) == 0 {
+		found, err := p.children(ctx, ct)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			if awsid.IsRegion(f) {
+				regions = append(regions, f)
+			}
+		}
+	}
+	var out []string
+	for _, reg := range regions {
+		if len(p.opts.Regions) > 0 && !slices.Contains(p.opts.Regions, reg) {
+			continue
+		}
+		out = append(out, ct+reg+"/"+strings.Join(r, "/"))
+	}
+	return out, nil
 }
 
 // dayPrefixes are the YYYY/MM/DD/ folders under a region's folder (which
