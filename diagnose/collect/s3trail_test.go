@@ -239,7 +239,9 @@ func BenchmarkS3ListOneDayOfAYear(b *testing.B) {
 func TestS3EventsListsFoldersSideBySide(t *testing.T) {
 	files := trailLayout(t, 31)
 	s := awstest.StartS3StandIn(t, "org-trail", files)
-	s.Latency = 10 * time.Millisecond
+	// Long enough that listings started side by side overlap even on a
+	// loaded machine (10 ms left a peak of 1 there now and then).
+	s.Latency = 50 * time.Millisecond
 	a := collect.AWS{LoadConfig: func(context.Context, string, string) (aws.Config, error) {
 		return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}, nil
 	}}
