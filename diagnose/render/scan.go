@@ -28,6 +28,11 @@ func ScanJSON(w io.Writer, r *diagnose.ScanReport) error {
 // ScanHeadline is the scan's verdict in one sentence.
 func ScanHeadline(r *diagnose.ScanReport) string {
 	s := r.Summary
+	if s.Pairs == 0 && s.Sources > 0 && r.Verdict == diagnose.Healthy {
+		// Nothing failed because nothing replicates: say that, not
+		// "0 of 0 failing", which reads like a clean bill.
+		return fmt.Sprintf("nothing to check: no repository in %s is replicated by a rule (see Sources).", plural(s.Sources, "source registry", "source registries"))
+	}
 	return fmt.Sprintf("%d of %d repository × destination pairs failing, %d unknown, %d healthy (%s in %s).",
 		s.Failing, s.Pairs, s.Unknown, s.Healthy, plural(s.Repositories, "repository", "repositories"), plural(s.Sources, "source registry", "source registries"))
 }
