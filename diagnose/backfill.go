@@ -40,19 +40,24 @@ func backfill(fix *Fix, src Location, repo string, dests []Location, afterFix bo
 	if len(cmds) == 0 {
 		return
 	}
+	fix.Steps = append(fix.Steps, backfillStep(afterFix, fmt.Sprintf("the source account %s's credentials", src.Account), repo))
+	fix.Backfill = strings.Join(cmds, "\n")
+}
+
+// backfillStep says when and how to run the backfill commands: with
+// credentials (whose), and that they re-drive more than notOnly.
+func backfillStep(afterFix bool, credentials, notOnly string) string {
 	when := "Re-drive the images already in the source with a replication backfill"
 	if afterFix {
 		when = "Then, and only once the change above is in place, re-drive the images already in the source with a replication backfill"
 	}
-	step := fmt.Sprintf("%s (the backfill command below, run with the source account %s's credentials; ECR does not retry failed replications by itself). "+
+	step := fmt.Sprintf("%s (the backfill command below, run with %s; ECR does not retry failed replications by itself). "+
 		"A backfill replicates every existing image that the current replication rules send to that destination, not only %s. ",
-		when, src.Account, repo)
+		when, credentials, notOnly)
 	if afterFix {
 		step += "The order matters: a backfill fails itself once 50% or more of its replications have failed, counted after at least 100, so one started before the fix burns through the images and stops as FAILED. "
 	}
-	step += "To re-drive only this repository's images instead, push them again. Follow a backfill with aws ecr list-replication-backfills and describe-replication-backfill-results --replication-backfill-id <id>; ecrdoctor never starts one."
-	fix.Steps = append(fix.Steps, step)
-	fix.Backfill = strings.Join(cmds, "\n")
+	return step + "To re-drive only this repository's images instead, push them again. Follow a backfill with aws ecr list-replication-backfills and describe-replication-backfill-results --replication-backfill-id <id>; ecrdoctor never starts one."
 }
 
 // filterFix extends a rule's filters, then re-drives the repository's

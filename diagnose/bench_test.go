@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/internal/benchcpu"
 )
 
 // largePolicy is a registry policy of n statements, each granting another
@@ -27,7 +28,7 @@ func BenchmarkAnalyzeLargePolicy(b *testing.B) {
 			loc := diagnose.Location{Account: "222222222222", Region: "ap-northeast-1"}
 			snap.Registries[loc].RegistryPolicy.Value.PolicyText = largePolicy(n)
 			b.ReportAllocs()
-			defer cpuPerOp(b)()
+			defer benchcpu.PerOp(b)()
 			for b.Loop() {
 				r, err := diagnose.Analyze(snap)
 				if err != nil {
@@ -44,7 +45,7 @@ func BenchmarkAnalyzeLargePolicy(b *testing.B) {
 func BenchmarkAnalyzeSeed(b *testing.B) {
 	snap := load(b, "seed-grant-in-repository-policy")
 	b.ReportAllocs()
-	defer cpuPerOp(b)()
+	defer benchcpu.PerOp(b)()
 	for b.Loop() {
 		if _, err := diagnose.Analyze(snap); err != nil {
 			b.Fatal(err)

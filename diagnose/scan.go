@@ -198,7 +198,7 @@ func Scan(s *Snapshot, opts ScanOptions) (*ScanReport, error) {
 		sources = ScanSources(s)
 	} else {
 		sources = slices.Clone(sources)
-		sortLocations(sources)
+		slices.SortFunc(sources, Location.Compare)
 	}
 	// CloudTrail split once by repository and by the account whose
 	// replication role made the call: two sources may each have a
@@ -286,17 +286,8 @@ func ScanSources(s *Snapshot) []Location {
 			out = append(out, loc)
 		}
 	}
-	sortLocations(out)
+	slices.SortFunc(out, Location.Compare)
 	return out
-}
-
-func sortLocations(locs []Location) {
-	sort.Slice(locs, func(i, j int) bool {
-		if locs[i].Account != locs[j].Account {
-			return locs[i].Account < locs[j].Account
-		}
-		return locs[i].Region < locs[j].Region
-	})
 }
 
 // scanSource reads one source registry's rules and repositories: the

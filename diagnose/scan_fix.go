@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -75,7 +74,7 @@ func (rep *ScanReport) buildFixes(units []*scanUnit, parsed map[string]*parsedPo
 			}
 		}
 	}
-	sort.Slice(order, func(i, j int) bool { return locLess(order[i], order[j]) })
+	slices.SortFunc(order, Location.Compare)
 	for _, dst := range order {
 		w := wants[dst]
 		fix, err := destinationFix(w.facts, parsed)
@@ -161,14 +160,24 @@ func destinationFix(facts []*DestinationFacts, parsed map[string]*parsedPolicy) 
 		current = PolicyFact{State: PolicyPresent, Text: string(f.RegistryPolicy), Source: current.Source}
 	}
 	if len(accounts) > 1 {
-		last := bySource[accounts[len(accounts)-1]].df
-		for i, st := range fix.Steps {
-			// The backfill step names the last source; the commands are
-			// one per source, each headed by the account to run it as.
-			st = strings.Replace(st, fmt.Sprintf("the source account %s's credentials", last.Source.Account), "the credentials of the source account above each one", 1)
-			fix.Steps[i] = strings.Replace(st, "not only "+last.Repository+".", "not only the repositories of this scan.", 1)
+		if n := len(fix.Steps); fix.Backfill != "" && n > 0 {
+			// buildFix's last step is the backfill's, worded for the
+			// last source; the commands are one per source, each headed
+			// by the account to run it as.
+			fix.Steps[n-1] = backfillStep(true, "the credentials of the source account above each one", "the repositories of this scan")
 		}
-		fix.Steps = append([]string{mergedStep(facts[0], current, accounts)}, fix.Steps[1:]...)
+		var before *parsedPolicy
+		if facts[0].RegistryPolicy.State == PolicyPresent {
+			var err error
+			if before, err = r.parse(facts[0].RegistryPolicy); err != nil {
+				return nil, err
+			}
+		}
+		after, err := r.parse(current)
+		if err != nil {
+			return nil, err
+		}
+		fix.Steps = append([]string{mergedStep(facts[0].Destination, before, after, accounts)}, fix.Steps[1:]...)
 		fix.Backfill = strings.Join(backfill, "\n")
 		fix.Terraform = terraformRegistryPolicy(facts[0].Destination, "replication", fix.RegistryPolicy)
 	}
@@ -197,44 +206,33 @@ func destinationFix(facts []*DestinationFacts, parsed map[string]*parsedPolicy) 
 }
 
 // mergedStep says in one step what the registry policy merged for several
-// source accounts does: the statements kept and replaced, and the one added
-// for each source.
-func mergedStep(df *DestinationFacts, merged PolicyFact, accounts []string) string {
-	after := map[string]bool{}
-	var added []string
-	if _, stmts, err := splitPolicy(merged.Text); err == nil {
-		for _, st := range stmts {
-			after[statementSid(st)] = true
-		}
+// source accounts does: the statements of before (nil: none) kept and
+// replaced, and the one added for each source.
+func mergedStep(dst Location, before, after *parsedPolicy, accounts []string) string {
+	inAfter := map[string]bool{}
+	for _, st := range after.doc.Statements {
+		inAfter[st.Sid] = true
 	}
-	before := map[string]bool{}
+	inBefore := map[string]bool{}
 	kept := 0
-	var replaced []string
-	if df.RegistryPolicy.State == PolicyPresent {
-		if _, stmts, err := splitPolicy(df.RegistryPolicy.Text); err == nil {
-			for _, st := range stmts {
-				sid := statementSid(st)
-				before[sid] = true
-				switch {
-				case sid != "" && after[sid]:
-					kept++
-				case sid == "":
-					kept++ // unnamed statements are kept as they are
-				default:
-					replaced = append(replaced, fmt.Sprintf("%q", sid))
-				}
+	var replaced, added []string
+	if before != nil {
+		for _, st := range before.doc.Statements {
+			inBefore[st.Sid] = true
+			if st.Sid == "" || inAfter[st.Sid] {
+				kept++ // unnamed statements are kept as they are
+			} else {
+				replaced = append(replaced, fmt.Sprintf("%q", st.Sid))
 			}
 		}
 	}
-	if _, stmts, err := splitPolicy(merged.Text); err == nil {
-		for _, st := range stmts {
-			if sid := statementSid(st); sid != "" && !before[sid] {
-				added = append(added, fmt.Sprintf("%q", sid))
-			}
+	for _, st := range after.doc.Statements {
+		if st.Sid != "" && !inBefore[st.Sid] {
+			added = append(added, fmt.Sprintf("%q", st.Sid))
 		}
 	}
 	verb, what := "Create", ""
-	if df.RegistryPolicy.State == PolicyPresent {
+	if before != nil {
 		verb = "Put"
 		what = fmt.Sprintf(" it keeps %d existing statement(s) unchanged,", kept)
 		if len(replaced) > 0 {
@@ -243,11 +241,5 @@ func mergedStep(df *DestinationFacts, merged PolicyFact, accounts []string) stri
 		what += " and"
 	}
 	return fmt.Sprintf("%s this registry policy in account %s, region %s:%s adds one statement for each source account that replicates here (%s: %s), each allowing that account what its repositories need.",
-		verb, df.Destination.Account, df.Destination.Region, what, strings.Join(accounts, ", "), strings.Join(added, ", "))
-}
-
-func statementSid(st json.RawMessage) string {
-	var x struct{ Sid string }
-	_ = json.Unmarshal(st, &x)
-	return x.Sid
+		verb, dst.Account, dst.Region, what, strings.Join(accounts, ", "), strings.Join(added, ", "))
 }

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -60,21 +61,21 @@ func (rep *ScanReport) collect(units []*scanUnit) {
 			rep.Pairs = append(rep.Pairs, p)
 		}
 	}
-	sort.Slice(rep.Destinations, func(i, j int) bool { return locLess(rep.Destinations[i].Location, rep.Destinations[j].Location) })
+	slices.SortFunc(rep.Destinations, func(a, b ScanDestination) int { return a.Location.Compare(b.Location) })
 	sort.SliceStable(rep.Pairs, func(i, j int) bool {
 		a, b := rep.Pairs[i], rep.Pairs[j]
 		switch {
 		case a.Source != b.Source:
-			return locLess(a.Source, b.Source)
+			return a.Source.Compare(b.Source) < 0
 		case a.Repository != b.Repository:
 			return a.Repository < b.Repository
 		}
-		return locLess(a.Destination, b.Destination)
+		return a.Destination.Compare(b.Destination) < 0
 	})
 	for _, g := range groups {
 		sort.Slice(g.Pairs, func(i, j int) bool {
 			if g.Pairs[i].Source != g.Pairs[j].Source {
-				return locLess(g.Pairs[i].Source, g.Pairs[j].Source)
+				return g.Pairs[i].Source.Compare(g.Pairs[j].Source) < 0
 			}
 			return g.Pairs[i].Repository < g.Pairs[j].Repository
 		})
@@ -89,7 +90,7 @@ func (rep *ScanReport) collect(units []*scanUnit) {
 		case codeRank(a.Code) != codeRank(b.Code):
 			return codeRank(a.Code) < codeRank(b.Code)
 		}
-		return locLess(a.Destination, b.Destination)
+		return a.Destination.Compare(b.Destination) < 0
 	})
 }
 
@@ -100,13 +101,6 @@ func destinationWarnings(f *Facts, loc Location) []string {
 		}
 	}
 	return []string{"the facts do not settle it"}
-}
-
-func locLess(a, b Location) bool {
-	if a.Account != b.Account {
-		return a.Account < b.Account
-	}
-	return a.Region < b.Region
 }
 
 // finish counts the pairs and sets the verdicts.

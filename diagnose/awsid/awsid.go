@@ -18,6 +18,14 @@ type Location struct {
 
 func (l Location) String() string { return l.Account + "/" + l.Region }
 
+// Compare orders locations by account, then region (for slices.SortFunc).
+func (l Location) Compare(o Location) int {
+	if c := strings.Compare(l.Account, o.Account); c != 0 {
+		return c
+	}
+	return strings.Compare(l.Region, o.Region)
+}
+
 // IsAccountID reports whether s is a 12-digit AWS account id.
 func IsAccountID(s string) bool {
 	if len(s) != 12 {

@@ -887,15 +887,12 @@ func (l *loader) setSource(m *Manifest, opts LoadOptions) error {
 		return l.setSourceOf(m, opts)
 	}
 	var candidates []diagnose.Location
-	for loc, reg := range l.snap.Registries {
+	for _, loc := range diagnose.ScanSources(l.snap) {
 		if opts.SourceAccount != "" && loc.Account != opts.SourceAccount || opts.SourceRegion != "" && loc.Region != opts.SourceRegion {
 			continue
 		}
-		if reg.DescribeRegistry.OK() && reg.DescribeRegistry.Value.ReplicationConfiguration != nil && len(reg.DescribeRegistry.Value.ReplicationConfiguration.Rules) > 0 {
-			candidates = append(candidates, loc)
-		}
+		candidates = append(candidates, loc)
 	}
-	sortLocs(candidates)
 	switch {
 	case len(candidates) == 1:
 		l.snap.Source = candidates[0]
@@ -973,12 +970,8 @@ func (l *loader) collected() string {
 	if len(locs) == 0 {
 		return "no <account>/<region>/ folders"
 	}
-	sortLocs(locs)
+	slices.SortFunc(locs, diagnose.Location.Compare)
 	return joinLocs(locs)
-}
-
-func sortLocs(locs []diagnose.Location) {
-	sort.Slice(locs, func(i, j int) bool { return locs[i].String() < locs[j].String() })
 }
 
 func joinLocs(locs []diagnose.Location) string {

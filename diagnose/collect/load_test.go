@@ -831,7 +831,7 @@ func checkScanFixture(t *testing.T, name string, want scanFixtureFacts) {
 	for loc := range snap.Registries {
 		locs = append(locs, loc)
 	}
-	sortLocs(locs)
+	slices.SortFunc(locs, diagnose.Location.Compare)
 	if !slices.Equal(locs, want.registries) {
 		t.Errorf("registries = %v, want %v", locs, want.registries)
 	}
@@ -960,9 +960,9 @@ func TestLoadFixtures(t *testing.T) {
 			for loc := range snap.Registries {
 				locs = append(locs, loc)
 			}
-			sortLocs(locs)
+			slices.SortFunc(locs, diagnose.Location.Compare)
 			wantLocs := slices.Clone(want.registries)
-			sortLocs(wantLocs)
+			slices.SortFunc(wantLocs, diagnose.Location.Compare)
 			if !slices.Equal(locs, wantLocs) {
 				t.Errorf("registries = %v, want %v", locs, wantLocs)
 			}

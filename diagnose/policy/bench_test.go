@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecrdoctor/ecrdoctor/diagnose/internal/benchcpu"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/policy/internal/reference"
 )
 
@@ -90,7 +91,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("statements=%d/explain", n), func(b *testing.B) {
 			b.ReportAllocs()
-			defer cpuPerOp(b)()
+			defer benchcpu.PerOp(b)()
 			for b.Loop() {
 				Evaluate(p, benchRequest)
 			}
@@ -99,7 +100,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		// evaluates them.
 		b.Run(fmt.Sprintf("statements=%d/decide", n), func(b *testing.B) {
 			b.ReportAllocs()
-			defer cpuPerOp(b)()
+			defer benchcpu.PerOp(b)()
 			for b.Loop() {
 				Decide(p, nil, benchRequest)
 			}
@@ -135,7 +136,7 @@ func BenchmarkEvaluateReference(b *testing.B) {
 	}
 	req := toReference(benchRequest)
 	b.ReportAllocs()
-	defer cpuPerOp(b)()
+	defer benchcpu.PerOp(b)()
 	for b.Loop() {
 		reference.Evaluate(p, req)
 	}

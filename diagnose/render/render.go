@@ -155,14 +155,27 @@ func eventsLine(r *diagnose.Report) string {
 	return s + "."
 }
 
+// verdictSymbol is a cell's mark: the colour is never the only signal.
+func verdictSymbol(v diagnose.Verdict) string {
+	switch v {
+	case diagnose.Healthy:
+		return "✓"
+	case diagnose.Failing:
+		return "✗"
+	case diagnose.Unknown:
+		return "?"
+	}
+	return "–"
+}
+
 func verdictMark(st textStyles, v diagnose.Verdict) string {
 	switch v {
 	case diagnose.Failing:
-		return st.bad.Render("✗")
+		return st.bad.Render(verdictSymbol(v))
 	case diagnose.Unknown:
-		return st.warn.Render("?")
+		return st.warn.Render(verdictSymbol(v))
 	}
-	return st.good.Render("✓")
+	return st.good.Render(verdictSymbol(diagnose.Healthy))
 }
 
 func verdictWord(st textStyles, v diagnose.Verdict, word string) string {

@@ -51,15 +51,7 @@ const (
 // root causes grouped by code with the repositories they affect, and one
 // fix per destination with what to do in each repository besides.
 func ScanText(w io.Writer, r *diagnose.ScanReport, opts TextOptions) error {
-	from := opts.ColorFrom
-	if from == nil {
-		from = w
-	}
-	width := opts.Width
-	if width <= 0 {
-		width = DefaultWidth
-	}
-	t := &textWriter{st: newStyles(from, opts.Terminal), width: max(width, minWidth), verbose: opts.Verbose}
+	t := newTextWriter(w, opts)
 	t.scan(r)
 	_, err := io.WriteString(w, t.b.String())
 	return err

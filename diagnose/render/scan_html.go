@@ -296,19 +296,6 @@ func newHTMLFix(f *diagnose.Fix) *htmlFix {
 	return h
 }
 
-// verdictSymbol is a cell's mark: the colour is never the only signal.
-func verdictSymbol(v diagnose.Verdict) string {
-	switch v {
-	case diagnose.Healthy:
-		return "✓"
-	case diagnose.Failing:
-		return "✗"
-	case diagnose.Unknown:
-		return "?"
-	}
-	return "–"
-}
-
 // cspHash is the Content-Security-Policy source that allows exactly this
 // inline text.
 func cspHash(s string) string {

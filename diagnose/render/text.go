@@ -44,6 +44,15 @@ type TextOptions struct {
 // sentence, then the destinations and, per destination, the root cause with
 // its evidence and fix.
 func Text(w io.Writer, r *diagnose.Report, opts TextOptions) error {
+	t := newTextWriter(w, opts)
+	t.report(r)
+	_, err := io.WriteString(w, t.b.String())
+	return err
+}
+
+// newTextWriter applies opts' defaults: colours from the terminal w (or
+// ColorFrom), DefaultWidth, and no narrower than minWidth.
+func newTextWriter(w io.Writer, opts TextOptions) *textWriter {
 	from := opts.ColorFrom
 	if from == nil {
 		from = w
@@ -52,11 +61,7 @@ func Text(w io.Writer, r *diagnose.Report, opts TextOptions) error {
 	if width <= 0 {
 		width = DefaultWidth
 	}
-	width = max(width, minWidth)
-	t := &textWriter{st: newStyles(from, opts.Terminal), width: width, verbose: opts.Verbose}
-	t.report(r)
-	_, err := io.WriteString(w, t.b.String())
-	return err
+	return &textWriter{st: newStyles(from, opts.Terminal), width: max(width, minWidth), verbose: opts.Verbose}
 }
 
 type textWriter struct {

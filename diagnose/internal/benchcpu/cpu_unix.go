@@ -1,6 +1,8 @@
 //go:build unix
 
-package diagnose_test
+// Package benchcpu reports the CPU time of a benchmark per operation
+// (cpu-ns/op), steadier than wall time on a machine shared with other work.
+package benchcpu
 
 import (
 	"syscall"
@@ -8,11 +10,11 @@ import (
 	"time"
 )
 
-// cpuPerOp starts measuring the process's CPU time (user + system, garbage
+// PerOp starts measuring the process's CPU time (user + system, garbage
 // collection included); the func it returns reports it per operation as
 // cpu-ns/op. On a machine shared with other work, wall time per operation
 // grows with the load, CPU time much less.
-func cpuPerOp(b *testing.B) func() {
+func PerOp(b *testing.B) func() {
 	c0 := cpuTime()
 	return func() {
 		if b.N > 0 {
