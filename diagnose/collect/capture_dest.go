@@ -1,0 +1,231 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/ecrdoctor/ecrdoctor/diagnose"
+	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
+)
+
+// destAccess is how one foreign destination account is read.
+type destAccess struct {
+	cfg  aws.Config
+	own  bool   // cfg holds that account's own credentials
+	how  string // "--dest-profile P", "--assume-role ARN" or "source credentials"
+	deny error  // an AWS refusal to give credentials (stored for each read)
+}
+
+// resolveDest finds credentials for a foreign account: its profile, else the
+// role, else the source credentials (which cannot read its registry policy).
+func (c *capture) resolveDest(ctx context.Context, account string, da *destAccess) {
+	c.prog.set(account, "getting credentials for account "+account)
+	if profile, ok := c.opts.DestProfiles[account]; ok {
+		da.how = "--dest-profile " + account + "=" + profile
+		cfg, err := c.sess.loadConfig(ctx, profile, "--dest-profile "+account+"="+profile, c.srcAt.Region)
+		if err != nil {
+			c.warnf("account %s: %v; the destination is not read", account, err)
+			c.credentialsFailed(account, da.how, err)
+			return
+		}
+		got, err := c.sess.callerAccount(ctx, cfg)
+		if err != nil {
+			c.warnf("account %s: checking the credentials of profile %q: %s", account, profile, explain(err, "", profile))
+			if _, isAPI := apiError(err); isAPI {
+				da.deny = err
+			}
+			c.credentialsFailed(account, da.how, err)
+			return
+		}
+		if got != account {
+			c.warnf("account %s: profile %q holds credentials of account %s, not %s; fix --dest-profile", account, profile, got, account)
+			c.credentialsFailed(account, da.how, fmt.Errorf("they are credentials of account %s", got))
+			return
+		}
+		da.cfg, da.own = cfg, true
+		return
+	}
+	if c.opts.AssumeRole != "" {
+		arn := awsid.RoleARN(c.srcAt.Region, account, c.opts.AssumeRole)
+		da.how = "--assume-role " + arn
+		cfg, err := c.sess.assumeRole(ctx, c.src, arn, c.opts.ExternalID)
+		if err != nil {
+			c.warnf("account %s: assuming %s: %s", account, arn, c.assumeAdvice(err, arn))
+			if _, isAPI := apiError(err); isAPI {
+				da.deny = err
+			}
+			c.credentialsFailed(account, da.how, err)
+			return
+		}
+		da.cfg, da.own = cfg, true
+		return
+	}
+	da.cfg, da.how = c.src, "source credentials"
+	c.warnf("account %s: no credentials for the destination account, so its registry policy and policy scope are not read (only another account's own credentials can read them); pass --assume-role NAME (a role in %s that allows ecr:GetRegistryPolicy, ecr:GetRepositoryPolicy, ecr:DescribeRepositories, ecr:GetAccountSetting and cloudtrail:LookupEvents) or --dest-profile %s=PROFILE", account, account, account)
+}
+
+// credentialsFailed records that the credentials given for account (how)
+// did not work, for the snapshot: the destination's headline is then that,
+// an error, not "not collected". A failure that says nothing of the
+// credentials (AWS busy, no answer) is only the warning already given.
+func (c *capture) credentialsFailed(account, how string, err error) {
+	if isTransient(err) {
+		return
+	}
+	reason := describe(err)
+	var ce *CredentialsError
+	if errors.As(err, &ce) {
+		reason = "no usable credentials: " + ce.Err.Error()
+	}
+	c.mu.Lock()
+	c.credFails[account] = CredentialFailure{Account: account, Given: how, Reason: reason}
+	c.mu.Unlock()
+}
+
+// assumeAdvice words a failed --assume-role: only a refusal is blamed on the
+// role's permissions and trust policy.
+func (c *capture) assumeAdvice(err error, arn string) string {
+	var ce *CredentialsError
+	ae, isAPI := apiError(err)
+	switch {
+	case errors.As(err, &ce) && !errors.As(ce.Err, &ae):
+		return ce.Error() // the source credentials themselves failed
+	case !isAPI || isTransient(err):
+		return explain(err, "sts:AssumeRole", c.opts.Profile)
+	}
+	what := describe(err) + "; the source principal needs sts:AssumeRole on " + arn + " and the role's trust policy must allow it"
+	if c.opts.ExternalID == "" {
+		what += " (pass --external-id if the trust policy requires one)"
+	}
+	return what
+}
+
+// readDestination reads one replication destination.
+func (c *capture) readDestination(ctx context.Context, d diagnose.Location) error {
+	repo := c.opts.Repository
+	if d.Account == c.srcAt.Account {
+		// Same account: no policy is involved; only whether the repository exists.
+		client := c.sess.ecrClient(c.src, d.Account, d.Region)
+		out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
+		return c.record(d, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(out) }, err)
+	}
+	da := c.dests[d.Account]
+	c.prog.set(d.String(), "reading destination "+d.String())
+	if da.deny != nil {
+		// The denial to get credentials is the reason these reads are unknown.
+		for _, name := range []string{GetRegistryPolicyFile, RepositoryPolicyName(repo), DescribeRepositoriesFile, GetAccountSettingFile} {
+			if err := c.recordErr(d, name, "", da.deny); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if da.cfg.Credentials == nil {
+		return nil // no usable credentials: not collected, already warned
+	}
+	client := c.sess.ecrClient(da.cfg, d.Account, d.Region)
+	type read struct {
+		name, iamAction string
+		own             bool // needs the account's own credentials
+		call            func() (func() any, error)
+		// need says, from the reads before, whether any check can use
+		// this one (nil: always).
+		need func() bool
+	}
+	// What the earlier reads say the later ones are needed for: the
+	// pull-through-cache rules where replication is not allowed, the
+	// policy scope where it can change the policy checks, the creation
+	// templates where replication may have to create the repository.
+	ptc, scope, exists := false, true, false
+	reads := []read{
+		{GetRegistryPolicyFile, "ecr:GetRegistryPolicy", true, func() (func() any, error) {
+			out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+			ptc, scope = c.needsPTC(d, out, err), needsScope(out, err)
+			return func() any { return toRegistryPolicy(out) }, err
+		}, nil},
+		{RepositoryPolicyName(repo), "ecr:GetRepositoryPolicy", false, func() (func() any, error) {
+			out, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo), RegistryId: aws.String(d.Account)})
+			return func() any { return toRepositoryPolicy(out) }, err
+		}, nil},
+		{DescribeRepositoriesFile, "ecr:DescribeRepositories", false, func() (func() any, error) {
+			out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}, RegistryId: aws.String(d.Account)})
+			exists = err == nil && listsRepository(out, repo)
+			return func() any { return toRepositories(out) }, err
+		}, nil},
+		{GetAccountSettingFile, "ecr:GetAccountSetting", true, func() (func() any, error) {
+			out, err := client.GetAccountSetting(ctx, &ecr.GetAccountSettingInput{Name: aws.String("REGISTRY_POLICY_SCOPE")})
+			return func() any { return toAccountSetting(out) }, err
+		}, func() bool { return scope }},
+	}
+	for _, r := range reads {
+		if r.own && !da.own || r.need != nil && !r.need() {
+			continue
+		}
+		if c.unanswered(d) {
+			// One read got no answer: the others would wait as long.
+			c.warnf("%s %s: not read: an earlier read of %s got no answer", d, r.name, d)
+			continue
+		}
+		out, err := r.call()
+		if err := c.record(d, r.name, r.iamAction, out, err); err != nil {
+			return err
+		}
+	}
+	if !da.own || c.unanswered(d) {
+		return nil
+	}
+	if !exists {
+		templates, err := c.readTemplatesOut(ctx, client, d)
+		if err != nil {
+			return err
+		}
+		if key := templateKey(templates, repo); key != "" && !c.unanswered(d) {
+			if err := c.readKeyPolicy(ctx, da.cfg, d, key); err != nil {
+				return err
+			}
+		}
+	}
+	if ptc && !c.unanswered(d) {
+		return c.readPullThroughCache(ctx, client, d)
+	}
+	return nil
+}
+
+// needsScope says whether a destination's REGISTRY_POLICY_SCOPE is worth a
+// read, given its registry policy: only when the scope can change what the
+// policy checks find (diagnose.ScopeMatters). With no registry policy, the
+// only policy checked is the fix's, whose grant every scope accepts; a
+// read that failed, or a policy that does not parse, is read on.
+func needsScope(out *ecr.GetRegistryPolicyOutput, err error) bool {
+	if err != nil {
+		ae, ok := apiError(err)
+		return !ok || ae.ErrorCode() != "RegistryPolicyNotFoundException"
+	}
+	return diagnose.ScopeMatters(aws.ToString(out.PolicyText))
+}
+
+// listsRepository reports whether describe-repositories lists repo: it
+// exists, and creation templates cannot apply to it.
+func listsRepository(out *ecr.DescribeRepositoriesOutput, repo string) bool {
+	for _, r := range out.Repositories {
+		if aws.ToString(r.RepositoryName) == repo {
+			return true
+		}
+	}
+	return false
+}
+
+// readOtherRegion reads a destination account's registry policy in a region
+// it is not a destination in, to catch a grant put in the wrong region.
+func (c *capture) readOtherRegion(ctx context.Context, loc diagnose.Location) error {
+	da := c.dests[loc.Account]
+	if da == nil || !da.own {
+		return nil
+	}
+	client := c.sess.ecrClient(da.cfg, loc.Account, loc.Region)
+	out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
+	return c.record(loc, GetRegistryPolicyFile, "ecr:GetRegistryPolicy", func() any { return toRegistryPolicy(out) }, err)
+}
