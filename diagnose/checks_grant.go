@@ -137,13 +137,28 @@ func principalMismatch(d *destination) *Finding {
 	if !d.deniedImplicitly() || len(d.principals) == 0 {
 		return nil
 	}
-	names, ev := d.cite(d.principals)
-	var principals []string
+	// A statement whose principal looks like a slip for the source (a
+	// typo of its account, the destination itself, one identity in it) is
+	// the finding. A grant to an unrelated account is most likely another
+	// source's: it is the finding only when nothing in the policy is
+	// meant for this source at all, and is otherwise left alone.
+	var wrong, others []policy.StatementResult
 	for _, st := range d.principals {
-		if stmt := d.registry.statement(st.Index); stmt != nil && stmt.Principal != nil {
-			principals = append(principals, principalList(stmt.Principal)...)
+		if d.mistakenPrincipal(st.Index) {
+			wrong = append(wrong, st)
+		} else {
+			others = append(others, st)
 		}
 	}
+	cited := wrong
+	if len(wrong) == 0 {
+		if len(d.conds) > 0 || len(d.resources) > 0 || len(d.actions) > 0 {
+			return nil // a statement for the source exists: its own check explains it
+		}
+		cited, others = others, nil
+	}
+	names, ev := d.cite(cited)
+	principals := d.statementPrincipals(cited)
 	src := d.Source.Account
 	detail := fmt.Sprintf("Replication is performed by the service-linked role of the source account, %s. The statement grants ecr:ReplicateImage to %s instead. ",
 		policy.ReplicationPrincipal(src).ARN, quoteList(principals))
@@ -158,12 +173,49 @@ func principalMismatch(d *destination) *Finding {
 			detail += fmt.Sprintf("%s names a specific identity in the source account, not the account: the replication role is %s. ", p, policy.ReplicationPrincipal(src).ARN)
 		}
 	}
+	if len(others) > 0 {
+		otherNames, _ := d.cite(others)
+		detail += fmt.Sprintf("%s %s %s, another account's grant (another source's, perhaps), which this one leaves as it is. ",
+			otherNames, agree(others, "grants", "grant"), strings.Join(d.statementPrincipals(others), ", "))
+	}
 	detail += fmt.Sprintf("Grant %s (or the account id %s).", awsid.AccountRootARN(d.Destination.Region, src), src)
 	return &Finding{
-		Summary:  fmt.Sprintf("%s %s ecr:ReplicateImage to %s, not to the source account %s.", names, agree(d.principals, "grants", "grant"), strings.Join(principals, ", "), src),
+		Summary:  fmt.Sprintf("%s %s ecr:ReplicateImage to %s, not to the source account %s.", names, agree(cited, "grants", "grant"), strings.Join(principals, ", "), src),
 		Detail:   strings.TrimSpace(detail),
 		Evidence: append(ev, d.failureEvidence()...),
 	}
+}
+
+// statementPrincipals lists the principals the registry policy's
+// statements sts name, in order.
+func (d *destination) statementPrincipals(sts []policy.StatementResult) []string {
+	var out []string
+	for _, st := range sts {
+		if stmt := d.registry.statement(st.Index); stmt != nil && stmt.Principal != nil {
+			out = append(out, principalList(stmt.Principal)...)
+		}
+	}
+	return out
+}
+
+// mistakenPrincipal reports whether every principal of the registry
+// policy's statement index is a slip for the source account: a typo of it
+// (two digits at most), the destination account itself, or one identity
+// in the source account instead of the account.
+func (d *destination) mistakenPrincipal(index int) bool {
+	stmt := d.registry.statement(index)
+	if stmt == nil || stmt.Principal == nil {
+		return false
+	}
+	src := d.Source.Account
+	ps := principalList(stmt.Principal)
+	for _, p := range ps {
+		acct := awsid.ARNAccount(p)
+		if !(acct == src || acct == d.Destination.Account || acct != "" && EditDistance(acct, src) <= 2) {
+			return false
+		}
+	}
+	return len(ps) > 0
 }
 
 func principalList(p *policy.Principals) []string {

@@ -354,7 +354,6 @@ func (d *destination) mistakenGrants() []policy.StatementResult {
 	if d.registry == nil || !d.deniedImplicitly() {
 		return nil
 	}
-	src := d.Source.Account
 	var out []policy.StatementResult
 	for _, st := range d.resources {
 		if d.onlyReplication(st.Index) {
@@ -362,18 +361,7 @@ func (d *destination) mistakenGrants() []policy.StatementResult {
 		}
 	}
 	for _, st := range d.principals {
-		stmt := d.registry.statement(st.Index)
-		if stmt == nil || stmt.Principal == nil || !d.onlyReplication(st.Index) {
-			continue
-		}
-		wrong := true
-		for _, p := range principalList(stmt.Principal) {
-			acct := awsid.ARNAccount(p)
-			if !(acct == src || acct == d.Destination.Account || acct != "" && EditDistance(acct, src) <= 2) {
-				wrong = false
-			}
-		}
-		if wrong {
+		if d.onlyReplication(st.Index) && d.mistakenPrincipal(st.Index) {
 			out = append(out, st)
 		}
 	}
