@@ -422,7 +422,7 @@ func TestTimeWindow(t *testing.T) {
 // keep a record that names the repository from being decoded.
 func TestWholeTermsBeforeDecoding(t *testing.T) {
 	repo := group{terms: [][]byte{[]byte("my-repo")}, whole: isNameByte, alone: true}
-	names := group{terms: [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}, whole: isAlnum}
+	names := group{terms: [][]byte{[]byte("ReplicateImage"), []byte("CreateRepository")}, whole: isAlnum, quoted: true}
 	for _, c := range []struct {
 		g    group
 		text string
@@ -433,20 +433,27 @@ func TestWholeTermsBeforeDecoding(t *testing.T) {
 		{repo, `\"repositoryName\":\"my-repo\"}`, true},
 		{repo, `repository/my-repo`, true},
 		{repo, `my-repo"`, true},
-		{repo, `repository/team/my-repo"`, true}, // decided after decoding
+		{repo, `repository/team/my-repo"`, false},
+		{repo, `"repositoryName":"team/my-repo"`, false},
+		{repo, `repository\/my-repo"`, true}, // a writer that escapes slashes
+		{repo, `team/my-repo and repository/my-repo`, true},
 		{repo, `repository/my-repo-legacy because`, false},
 		{repo, `"repositoryName":"my-repo2"`, false},
 		{repo, `"repositoryName":"xmy-repo"`, false},
 		{repo, `repository/my-repo/sub"`, false},
 		{repo, `my-repo-legacy and then repository/my-repo because`, true},
 		{names, `"eventName":"CreateRepository"`, true},
-		{names, `perform: ecr:ReplicateImage on resource`, true},
+		{names, `perform: ecr:ReplicateImage on resource`, false}, // a policy simulation's message
+		{names, `"actionNames":["ecr:ReplicateImage"]`, false},
 		{names, `\"eventName\":\"ReplicateImage\"`, true},
 		{names, `"eventName":"CreateRepositoryCreationTemplate"`, false},
-		{names, `CreateRepositoryCreationTemplate, then ecr:CreateRepository`, true},
+		{names, `"CreateRepositoryCreationTemplate", then "CreateRepository"`, true},
 	} {
-		if got := c.g.in([]byte(c.text)); got != c.want {
-			t.Errorf("%q in %q = %v, want %v", c.g.terms, c.text, got, c.want)
+		// bytes.Index, and the finders a scanner's groups search with.
+		for _, g := range []group{c.g, newGroup(c.g)} {
+			if got := g.in([]byte(c.text)); got != c.want {
+				t.Errorf("%q in %q = %v, want %v (%d finders)", g.terms, c.text, got, c.want, len(g.finders))
+			}
 		}
 	}
 }

@@ -77,7 +77,7 @@ func newScanner(opts Options) *scanner {
 	switch opts.Filter {
 	case FilterAny:
 		s.needles = [][]byte{[]byte("errorCode")}
-		s.also = []group{{terms: [][]byte{[]byte("AccessDenied"), []byte("UnauthorizedOperation"), []byte("not authorized")}}}
+		s.also = []group{newGroup(group{terms: [][]byte{[]byte("AccessDenied"), []byte("UnauthorizedOperation"), []byte("not authorized")}})}
 	case FilterAll:
 		// A successful call's copy in the destination account may not name
 		// the role: look for the event names.
@@ -89,9 +89,9 @@ func newScanner(opts Options) *scanner {
 		// or AccessDenied, so its pass has fewer false starts.
 		s.needles = [][]byte{[]byte(replicationRole)}
 		s.also = []group{
-			{terms: [][]byte{[]byte("AccessDenied"), []byte("not authorized")}},
+			newGroup(group{terms: [][]byte{[]byte("AccessDenied"), []byte("not authorized")}}),
 			// Not CreateRepositoryCreationTemplate.
-			{terms: names, whole: isAlnum},
+			newGroup(group{terms: names, whole: isAlnum, quoted: true}),
 		}
 	}
 	if repos := opts.Repos(); len(repos) > 0 {
@@ -105,7 +105,7 @@ func newScanner(opts Options) *scanner {
 			}
 			g.terms = append(g.terms, []byte(r))
 		}
-		s.also = append(s.also, g)
+		s.also = append(s.also, newGroup(g))
 	}
 	for _, n := range s.needles {
 		s.finders = append(s.finders, newFinder(string(n)))
@@ -125,6 +125,11 @@ func (s *scanner) tune(sample []byte) {
 		s.finders[i].tune(counts)
 	}
 	s.start.tune(counts)
+	for _, g := range s.also {
+		for i := range g.finders {
+			g.finders[i].tune(counts)
+		}
+	}
 }
 
 // fileResult is what one file gave.
@@ -190,30 +195,64 @@ func (s *scanner) hasAlso(rec []byte) bool {
 // whole accepts, and, with alone, the byte before it neither: the term is an
 // identifier on its own, not the start or the end of a longer one. Every
 // place a record holds an event name or a repository name ends it with a
-// quote, a backslash (LookupEvents' escaped JSON) or a space.
+// quote, a backslash (LookupEvents' escaped JSON) or a space. A '/' before a
+// repository name counts only after "repository/", as in its ARN: the name
+// of team/my-repo is not my-repo. With quoted, the byte before must be a
+// quote: an event name is a whole JSON string ("ReplicateImage", or
+// \"ReplicateImage\" escaped), where a policy or a message naming the
+// action has "ecr:ReplicateImage".
 type group struct {
-	terms [][]byte
-	whole func(byte) bool
-	alone bool
+	terms  [][]byte
+	whole  func(byte) bool
+	alone  bool
+	quoted bool
+	// finders search for the terms by their rare bytes, as the needles
+	// are: bytes.Index stops at every 'A' of "AccessDenied" and every 'n'
+	// of "not authorized", and most records tested hold neither.
+	finders []finder
+}
+
+func newGroup(g group) group {
+	for _, t := range g.terms {
+		g.finders = append(g.finders, newFinder(string(t)))
+	}
+	return g
 }
 
 func (g group) in(b []byte) bool {
-	if g.whole == nil {
-		return containsAny(b, g.terms)
-	}
-	for _, t := range g.terms {
+	for k, t := range g.terms {
+		index := func(b []byte) int { return bytes.Index(b, t) }
+		if k < len(g.finders) {
+			index = g.finders[k].index
+		}
 		for off := 0; ; {
-			i := bytes.Index(b[off:], t)
+			i := index(b[off:])
 			if i < 0 {
 				break
 			}
 			i += off
+			if g.whole == nil {
+				return true
+			}
 			end := i + len(t)
-			if (end == len(b) || !g.whole(b[end])) && (!g.alone || i == 0 || !g.whole(b[i-1]) || b[i-1] == '/') {
+			if (end == len(b) || !g.whole(b[end])) && g.starts(b, i) {
 				return true
 			}
 			off = i + 1
 		}
+	}
+	return false
+}
+
+// starts reports whether b[i] can begin a term on its own.
+func (g group) starts(b []byte, i int) bool {
+	switch {
+	case g.quoted:
+		return i > 0 && b[i-1] == '"'
+	case !g.alone || i == 0 || !g.whole(b[i-1]):
+		return true
+	case b[i-1] == '/':
+		return bytes.HasSuffix(b[:i], []byte("repository/")) || bytes.HasSuffix(b[:i], []byte(`repository\/`))
 	}
 	return false
 }
