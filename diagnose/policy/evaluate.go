@@ -250,11 +250,11 @@ func evaluate(resource *Policy, identity []*Policy, req Request, explain bool) R
 	}
 	res.MissingContextKeys = e.missingKeys()
 	if explain {
-		var first StatementResult
+		first := &StatementResult{}
 		if firstResAllow >= 0 {
-			first = res.Statements[firstResAllow]
+			first = &res.Statements[firstResAllow]
 		}
-		res.Summary = e.summarize(res, f, first)
+		res.Summary = e.summarize(&res, f, first)
 	}
 	return res
 }
