@@ -59,6 +59,10 @@ func TestConditionOperators(t *testing.T) {
 		{"StringNotLike match", `{"StringNotLike": {"s:k": "team-*"}}`, ctx("s:k", "team-a"), false},
 		{"StringNotLike missing key is true", `{"StringNotLike": {"s:k": "team-*"}}`, nil, true},
 		{"condition key names are case-insensitive", `{"StringEquals": {"AWS:SOURCEACCOUNT": "111111111111"}}`, ctx("aws:SourceAccount", "111111111111"), true},
+		// The Kelvin sign lower-cases to k: one spelling is longer than the other.
+		{"condition key names compare lower-cased, the request's non-ASCII", `{"StringEquals": {"s:k": "a"}}`, ctx("s:\u212a", "a"), true},
+		{"condition key names compare lower-cased, the policy's non-ASCII", `{"StringEquals": {"s:\u212a": "a"}}`, ctx("s:K", "a"), true},
+		{"a non-ASCII key name differs from another key", `{"StringEquals": {"s:k": "a"}}`, ctx("s:\u212aa", "a"), false},
 		{"several keys in a block are AND", `{"StringEquals": {"s:a": "1", "s:b": "2"}}`, ctx("s:a", "1", "s:b", "3"), false},
 		{"several operators are AND", `{"StringEquals": {"s:a": "1"}, "StringLike": {"s:b": "2*"}}`, ctx("s:a", "1", "s:b", "22"), true},
 		{"multi-valued request key without qualifier, any value matches", `{"StringEquals": {"s:k": "b"}}`, ctx("s:k", "a", "s:k", "b"), true},

@@ -333,6 +333,9 @@ type failRef struct {
 type ctxEntry struct {
 	key  string
 	vals []string
+	// ascii: key is ASCII, so it lower-cases to a string of its length,
+	// and a key of another length is told apart without comparing.
+	ascii bool
 }
 
 type slot struct {
@@ -358,7 +361,7 @@ func newEvaluation(req Request, explain bool) *evaluation {
 	*e = evaluation{req: req, explain: explain, ctx: e.ctx[:0], slots: e.slots[:0], missing: e.missing[:0],
 		buf: e.buf[:0], spans: e.spans[:0], fails: e.fails[:0], failSpans: e.failSpans[:0]}
 	for k, v := range req.Context {
-		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v})
+		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v, ascii: isASCII(k)})
 	}
 	if e.req.ResourceAccount == "" {
 		if _, _, account, _, ok := arnParts(req.Resource); ok {
@@ -370,7 +373,7 @@ func newEvaluation(req Request, explain bool) *evaluation {
 	derive := func(lower, val string) {
 		if _, given := e.find(lower); !given && val != "" {
 			e.derived[nd] = val
-			e.ctx = append(e.ctx, ctxEntry{key: lower, vals: e.derived[nd : nd+1 : nd+1]})
+			e.ctx = append(e.ctx, ctxEntry{key: lower, vals: e.derived[nd : nd+1 : nd+1], ascii: true})
 			nd++
 		}
 	}
@@ -411,7 +414,8 @@ func (e *evaluation) release() {
 func (e *evaluation) find(lower string) (vals []string, given bool) {
 	n := 0
 	for i := range e.ctx {
-		if !lowerEqual(e.ctx[i].key, lower) {
+		c := &e.ctx[i]
+		if c.ascii && len(c.key) != len(lower) || !lowerEqual(c.key, lower) {
 			continue
 		}
 		if n == 0 {
@@ -425,6 +429,15 @@ func (e *evaluation) find(lower string) (vals []string, given bool) {
 		vals = nil
 	}
 	return vals, n > 0
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // lowerEqual reports whether strings.ToLower(s) == lower, without
