@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,10 @@ type compiled struct {
 	stmts []cStatement
 	keys  []string // condition and variable keys consulted, lower-cased; a slot each
 	conds int      // conditions in all statements
+	// sets counts the distinct Action and Resource lists: statements that
+	// list the same actions (or the same resources, free of variables)
+	// share a slot in which an evaluation keeps whether they matched.
+	sets int
 	// of is the statement list compiled, to notice a Policy built by hand or
 	// whose Statements were replaced after Parse.
 	of *Statement
@@ -29,9 +34,11 @@ type cStatement struct {
 
 	notAction  bool // NotAction given, or no Action at all
 	actions    []glob
+	actionSet  int // memo slot of the list
 	actionDesc string
 
 	resources    []cResource
+	resourceSet  int // memo slot of the list; -1 when it holds a variable
 	notResource  bool
 	resourceDesc string
 
@@ -93,6 +100,38 @@ type compiler struct {
 	bySpelling map[string]int // key as written -> slot
 	canon      map[string]string
 	vars       bool
+	// sets: the memo slot of each Action and Resource list seen, by
+	// the list's key; actionSets and resourceSets: its compiled values,
+	// shared.
+	sets         map[string]int
+	keyBuf       []byte
+	actionSets   map[int][]glob
+	resourceSets map[int][]cResource
+}
+
+func newCompiler(c *compiled, vars bool) *compiler {
+	return &compiler{c: c, vars: vars, slots: map[string]int{}, bySpelling: map[string]int{}, canon: map[string]string{},
+		sets: map[string]int{}, actionSets: map[int][]glob{}, resourceSets: map[int][]cResource{}}
+}
+
+// set returns the memo slot of a list of kind 'A' (actions) or 'R'
+// (resources), and whether the list is new.
+func (k *compiler) set(kind byte, vals []string) (int, bool) {
+	// The list's key: kind, then each value with its length.
+	b := append(k.keyBuf[:0], kind)
+	for _, v := range vals {
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, ':')
+		b = append(b, v...)
+	}
+	k.keyBuf = b
+	if i, ok := k.sets[string(b)]; ok {
+		return i, false
+	}
+	i := k.c.sets
+	k.c.sets++
+	k.sets[string(b)] = i
+	return i, true
 }
 
 // canonical is canonicalKey, once per spelling.
@@ -121,8 +160,7 @@ func (k *compiler) slot(key string) int {
 }
 
 func compile(p *Policy) *compiled {
-	k := &compiler{c: &compiled{stmts: make([]cStatement, len(p.Statements))}, vars: p.Version == Version2012,
-		slots: map[string]int{}, bySpelling: map[string]int{}, canon: map[string]string{}}
+	k := newCompiler(&compiled{stmts: make([]cStatement, len(p.Statements))}, p.Version == Version2012)
 	if len(p.Statements) > 0 {
 		k.c.of = &p.Statements[0]
 	}
@@ -152,10 +190,16 @@ func (k *compiler) statement(cs *cStatement, st *Statement) {
 	if len(st.NotAction) > 0 || st.Action == nil {
 		cs.notAction, actions = true, st.NotAction
 	}
-	cs.actions = make([]glob, len(actions))
-	for i, a := range actions {
-		cs.actions[i] = stringGlob(a)
+	id, fresh := k.set('A', actions)
+	cs.actionSet = id
+	if fresh {
+		globs := make([]glob, len(actions))
+		for i, a := range actions {
+			globs[i] = stringGlob(a)
+		}
+		k.actionSets[id] = globs
 	}
+	cs.actions = k.actionSets[id]
 	cs.actionDesc = quoteList(actions)
 	if st.NotPrincipal != nil {
 		cs.notPrincipalDesc = describePrincipals(st.NotPrincipal)
@@ -165,9 +209,19 @@ func (k *compiler) statement(cs *cStatement, st *Statement) {
 		res, cs.notResource = st.NotResource, true
 	}
 	if st.HasResource {
-		cs.resources = make([]cResource, len(res))
-		for i, v := range res {
-			cs.resources[i] = k.resource(v)
+		id, fresh := k.set('R', res)
+		if fresh {
+			rs := make([]cResource, len(res))
+			for i, v := range res {
+				rs[i] = k.resource(v)
+			}
+			k.resourceSets[id] = rs
+		}
+		cs.resources, cs.resourceSet = k.resourceSets[id], id
+		for i := range cs.resources {
+			if cs.resources[i].tpl != nil {
+				cs.resourceSet = -1 // depends on the request's keys, and notes them missing
+			}
 		}
 		cs.resourceDesc = quoteList(res)
 	}
@@ -347,8 +401,9 @@ func Splice(p *Policy, drop map[int]bool, at int, add *Policy, version string) *
 		q.compiled = compile(q)
 		return q
 	}
-	k := &compiler{c: &compiled{stmts: make([]cStatement, len(from)), keys: slices.Clone(pc.keys)}, vars: version == Version2012,
-		slots: make(map[string]int, len(pc.keys)), bySpelling: map[string]int{}, canon: map[string]string{}}
+	// Reused statements keep their memo slots; the added ones take new
+	// slots after them.
+	k := newCompiler(&compiled{stmts: make([]cStatement, len(from)), keys: slices.Clone(pc.keys), sets: pc.sets}, version == Version2012)
 	for i, key := range pc.keys {
 		k.slots[key] = i
 	}

@@ -315,6 +315,7 @@ type evaluation struct {
 	// request holds for each, looked up on first use.
 	keys      []string
 	slots     []slot
+	memo      []uint8 // the current policy's memo slots (compiled.sets)
 	missing   []missingKey
 	missingAt map[string]int // index of missing, once it is long
 
@@ -358,7 +359,7 @@ const maxPooled = 1 << 16
 func newEvaluation(req Request, explain bool) *evaluation {
 	req.Principal = req.Principal.normalized()
 	e := evaluations.Get().(*evaluation)
-	*e = evaluation{req: req, explain: explain, ctx: e.ctx[:0], slots: e.slots[:0], missing: e.missing[:0],
+	*e = evaluation{req: req, explain: explain, ctx: e.ctx[:0], slots: e.slots[:0], memo: e.memo[:0], missing: e.missing[:0],
 		buf: e.buf[:0], spans: e.spans[:0], fails: e.fails[:0], failSpans: e.failSpans[:0]}
 	for k, v := range req.Context {
 		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v, ascii: isASCII(k)})
@@ -396,7 +397,7 @@ func newEvaluation(req Request, explain bool) *evaluation {
 // release returns e's scratch space to the pool, holding no reference to
 // the request or the policy.
 func (e *evaluation) release() {
-	if cap(e.buf) > maxPooled || cap(e.spans) > maxPooled || cap(e.slots) > maxPooled {
+	if cap(e.buf) > maxPooled || cap(e.spans) > maxPooled || cap(e.slots) > maxPooled || cap(e.memo) > maxPooled {
 		return
 	}
 	clear(e.ctx)
@@ -404,7 +405,7 @@ func (e *evaluation) release() {
 	clear(e.missing)
 	clear(e.spans)
 	clear(e.fails)
-	*e = evaluation{ctx: e.ctx[:0], slots: e.slots[:0], missing: e.missing[:0],
+	*e = evaluation{ctx: e.ctx[:0], slots: e.slots[:0], memo: e.memo[:0], missing: e.missing[:0],
 		buf: e.buf[:0], spans: e.spans[:0], fails: e.fails[:0], failSpans: e.failSpans[:0]}
 	evaluations.Put(e)
 }
@@ -539,6 +540,8 @@ func (e *evaluation) evalPolicy(name string, c *compiled, resourcePolicy bool, o
 		e.slots = e.slots[:len(c.keys)]
 		clear(e.slots)
 	}
+	e.memo = slices.Grow(e.memo[:0], c.sets)[:c.sets]
+	clear(e.memo)
 	for i := range c.stmts {
 		e.evalStatement(name, &c.stmts[i], resourcePolicy, &out[i], &spans[i])
 	}
@@ -592,13 +595,7 @@ func (e *evaluation) evalStatement(name string, cs *cStatement, resourcePolicy b
 		sr.PrincipalMatch = true // identity policies apply to their own principal
 	}
 
-	matched := false
-	for i := range cs.actions {
-		if cs.actions[i].match(e.req.Action, true) {
-			matched = true
-			break
-		}
-	}
+	matched := e.anyAction(cs)
 	if cs.notAction {
 		sr.ActionMatch = !matched
 		if !sr.ActionMatch && e.explain {
@@ -617,7 +614,7 @@ func (e *evaluation) evalStatement(name string, cs *cStatement, resourcePolicy b
 	case !st.HasResource:
 		sr.ResourceMatch = true // the resource the policy is attached to
 	case cs.notResource:
-		m, unresolved, missing := e.anyResource(cs.resources)
+		m, unresolved, missing := e.anyResourceOf(cs)
 		// An unresolved variable makes its value fail to match, and failing
 		// to match cannot be what NotResource is satisfied by: IAM documents
 		// that "any attempt to match it fails and causes the statement to be
@@ -636,7 +633,7 @@ func (e *evaluation) evalStatement(name string, cs *cStatement, resourcePolicy b
 		stmtMissing = stmtMissing || missing
 		resourceUnknown = missing && !m
 	default:
-		m, _, missing := e.anyResource(cs.resources)
+		m, _, missing := e.anyResourceOf(cs)
 		sr.ResourceMatch = m
 		if !m && e.explain {
 			e.sep(from)
@@ -704,6 +701,51 @@ func notPrincipalHint(p Principal) string {
 		return " (it is exempt only when its own ARN is named; naming the account exempts only the account's root user)"
 	}
 	return ""
+}
+
+// Memo values: whether a statement's Action (Resource) list matched the
+// request, once the first statement with that list has been evaluated.
+const (
+	memoUnknown uint8 = iota
+	memoNo
+	memoYes
+)
+
+// anyAction reports whether one of the statement's Action (or NotAction)
+// values matches the request's action, case-insensitively.
+func (e *evaluation) anyAction(cs *cStatement) bool {
+	memo := &e.memo[cs.actionSet]
+	if *memo != memoUnknown {
+		return *memo == memoYes
+	}
+	matched := false
+	for i := range cs.actions {
+		if cs.actions[i].match(e.req.Action, true) {
+			matched = true
+			break
+		}
+	}
+	*memo = memoNo
+	if matched {
+		*memo = memoYes
+	}
+	return matched
+}
+
+// anyResourceOf is anyResource on the statement's list, remembered for the
+// statements that share it when it holds no variable.
+func (e *evaluation) anyResourceOf(cs *cStatement) (matched, unresolved, missing bool) {
+	if cs.resourceSet < 0 {
+		return e.anyResource(cs.resources)
+	}
+	memo := &e.memo[cs.resourceSet]
+	if *memo == memoUnknown {
+		*memo = memoNo
+		if m, _, _ := e.anyResource(cs.resources); m {
+			*memo = memoYes
+		}
+	}
+	return *memo == memoYes, false, false
 }
 
 // anyResource reports whether the request resource matches one of the

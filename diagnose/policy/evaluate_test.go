@@ -210,6 +210,46 @@ func TestActionAndResourceMatching(t *testing.T) {
 	}
 }
 
+// Statements that list the same actions or resources share what an
+// evaluation found for the list; each must still answer as it would alone,
+// whatever the statements before it and whichever element (Action or
+// NotAction, Resource or NotResource) lists them.
+func TestStatementsSharingListsAnswerAsAlone(t *testing.T) {
+	acts := []string{`"Action": ["ecr:CreateRepository", "ecr:ReplicateImage"]`, `"NotAction": ["ecr:CreateRepository", "ecr:ReplicateImage"]`,
+		`"Action": ["ECR:CreateRepository", "ecr:replicateimage"]`, `"Action": "ecr:ReplicateImage"`, `"NotAction": "ecr:ReplicateImage"`, `"Action": ["ecr:ReplicateImage"]`,
+		`"Action": ["ecr:CreateRepository", "ecr:BatchGetImage"]`}
+	ress := []string{`"Resource": "arn:aws:ecr:*:222222222222:repository/my-*"`, `"NotResource": "arn:aws:ecr:*:222222222222:repository/my-*"`,
+		`"Resource": "arn:aws:ecr:*:222222222222:repository/${aws:username}"`, `"NotResource": "arn:aws:ecr:*:222222222222:repository/${aws:username}"`,
+		`"Resource": ["arn:aws:ecr:*:222222222222:repository/my-*"]`, ``}
+	var stmts []string
+	for _, res := range ress {
+		if res != "" {
+			res = ", " + res
+		}
+		for _, act := range acts {
+			stmts = append(stmts, fmt.Sprintf(`{"Sid": "S%d", "Effect": "Allow", "Principal": "*", %s%s}`, len(stmts), act, res))
+		}
+	}
+	p := mustParse(t, policyOf(stmts))
+	for _, req := range []Request{
+		{Principal: anyone, Action: "ecr:ReplicateImage", Resource: "arn:aws:ecr:us-east-1:222222222222:repository/my-repo"},
+		{Principal: anyone, Action: "ecr:CreateRepository", Resource: "arn:aws:ecr:us-east-1:222222222222:repository/alice"},
+		{Principal: anyone, Action: "ecr:BatchGetImage", Resource: "arn:aws:ecr:us-east-1:333333333333:repository/my-repo"},
+		// no aws:username: the variable's key is missing
+		{Principal: ReplicationPrincipal("111111111111"), Action: "ecr:ReplicateImage", Resource: "arn:aws:ecr:us-east-1:222222222222:repository/x"},
+	} {
+		r := Evaluate(p, req)
+		for i, s := range stmts {
+			alone := Evaluate(mustParse(t, policyOf([]string{s})), req).Statements[0]
+			got := r.Statements[i]
+			got.Index, got.Path, alone.Index, alone.Path = 0, "", 0, ""
+			if g, w := fmt.Sprintf("%#v", got), fmt.Sprintf("%#v", alone); g != w {
+				t.Errorf("%s %s: statement %d\n in the policy %s\n alone        %s", req.Action, req.Resource, i, g, w)
+			}
+		}
+	}
+}
+
 // seedPolicy is the AWS documentation's cross-account replication registry
 // policy; resource is its Resource value.
 func seedPolicy(resource string) string {
