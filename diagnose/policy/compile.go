@@ -16,7 +16,10 @@ import (
 type compiled struct {
 	stmts []cStatement
 	keys  []string // condition and variable keys consulted, lower-cased; a slot each
-	conds int      // conditions in all statements
+	// slotOf is the slot of each key (lower-cased): an evaluation looks up
+	// each key of the request in it once.
+	slotOf map[string]int
+	conds  int // conditions in all statements
 	// sets counts the distinct Action and Resource lists: statements that
 	// list the same actions (or the same resources, free of variables)
 	// share a slot in which an evaluation keeps whether they matched.
@@ -83,20 +86,18 @@ type template struct {
 }
 
 type tplPart struct {
-	text       string // literal text, its * and ? wildcards when wild
-	wild       bool
-	char       rune // a ${*}, ${?} or ${$}: that character, never a wildcard
-	variable   bool
-	key        int // slot of the variable's key
-	canon      string
-	canonLower string
-	def        string
-	hasDef     bool
+	text     string // literal text, its * and ? wildcards when wild
+	wild     bool
+	char     rune // a ${*}, ${?} or ${$}: that character, never a wildcard
+	variable bool
+	key      int // slot of the variable's key
+	canon    string
+	def      string
+	hasDef   bool
 }
 
 type compiler struct {
 	c          *compiled
-	slots      map[string]int // lower-cased key -> slot
 	bySpelling map[string]int // key as written -> slot
 	canon      map[string]string
 	vars       bool
@@ -110,7 +111,10 @@ type compiler struct {
 }
 
 func newCompiler(c *compiled, vars bool) *compiler {
-	return &compiler{c: c, vars: vars, slots: map[string]int{}, bySpelling: map[string]int{}, canon: map[string]string{},
+	if c.slotOf == nil {
+		c.slotOf = map[string]int{}
+	}
+	return &compiler{c: c, vars: vars, bySpelling: map[string]int{}, canon: map[string]string{},
 		sets: map[string]int{}, actionSets: map[int][]glob{}, resourceSets: map[int][]cResource{}}
 }
 
@@ -149,10 +153,10 @@ func (k *compiler) slot(key string) int {
 		return i
 	}
 	lk := strings.ToLower(key)
-	i, ok := k.slots[lk]
+	i, ok := k.c.slotOf[lk]
 	if !ok {
 		i = len(k.c.keys)
-		k.slots[lk] = i
+		k.c.slotOf[lk] = i
 		k.c.keys = append(k.c.keys, lk)
 	}
 	k.bySpelling[key] = i
@@ -304,7 +308,7 @@ func (k *compiler) template(s string, wild bool) *template {
 				key, def, hasDef = strings.TrimSpace(kk), strings.ReplaceAll(d[1:len(d)-1], "''", "'"), true
 			}
 		}
-		t.parts = append(t.parts, tplPart{variable: true, key: k.slot(key), canon: k.canonical(key), canonLower: strings.ToLower(k.canonical(key)), def: def, hasDef: hasDef})
+		t.parts = append(t.parts, tplPart{variable: true, key: k.slot(key), canon: k.canonical(key), def: def, hasDef: hasDef})
 	}
 	if s != "" {
 		t.parts = append(t.parts, tplPart{text: s, wild: wild})
@@ -405,7 +409,7 @@ func Splice(p *Policy, drop map[int]bool, at int, add *Policy, version string) *
 	// slots after them.
 	k := newCompiler(&compiled{stmts: make([]cStatement, len(from)), keys: slices.Clone(pc.keys), sets: pc.sets}, version == Version2012)
 	for i, key := range pc.keys {
-		k.slots[key] = i
+		k.c.slotOf[key] = i
 	}
 	if len(q.Statements) > 0 {
 		k.c.of = &q.Statements[0]

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -308,11 +307,12 @@ type evaluation struct {
 	req     Request
 	explain bool
 	// ctx holds the request's condition keys as given, then those derived
-	// from the principal; lookups compare lower-cased names.
+	// from the principal, their names lower-cased in lower.
 	ctx     []ctxEntry
+	lower   []byte
 	derived [4]string
 	// keys and slots are the current policy's condition keys and what the
-	// request holds for each, looked up on first use.
+	// request holds for each.
 	keys      []string
 	slots     []slot
 	memo      []uint8 // the current policy's memo slots (compiled.sets)
@@ -332,16 +332,16 @@ type failRef struct {
 }
 
 type ctxEntry struct {
-	key  string
-	vals []string
-	// ascii: key is ASCII, so it lower-cases to a string of its length,
-	// and a key of another length is told apart without comparing.
-	ascii bool
+	lo, hi int // the name lower-cased: lower[lo:hi]
+	vals   []string
 }
 
 type slot struct {
-	done, given bool
-	vals        []string
+	given bool
+	vals  []string
+	// missing is 1 + the index in missing of the slot's key once it has
+	// been noted absent.
+	missing int
 }
 
 type missingKey struct{ lower, canonical string }
@@ -359,10 +359,12 @@ const maxPooled = 1 << 16
 func newEvaluation(req Request, explain bool) *evaluation {
 	req.Principal = req.Principal.normalized()
 	e := evaluations.Get().(*evaluation)
-	*e = evaluation{req: req, explain: explain, ctx: e.ctx[:0], slots: e.slots[:0], memo: e.memo[:0], missing: e.missing[:0],
+	*e = evaluation{req: req, explain: explain, ctx: e.ctx[:0], lower: e.lower[:0], slots: e.slots[:0], memo: e.memo[:0], missing: e.missing[:0],
 		buf: e.buf[:0], spans: e.spans[:0], fails: e.fails[:0], failSpans: e.failSpans[:0]}
 	for k, v := range req.Context {
-		e.ctx = append(e.ctx, ctxEntry{key: k, vals: v, ascii: isASCII(k)})
+		lo := len(e.lower)
+		e.lower = appendLower(e.lower, k)
+		e.ctx = append(e.ctx, ctxEntry{lo: lo, hi: len(e.lower), vals: v})
 	}
 	if e.req.ResourceAccount == "" {
 		if _, _, account, _, ok := arnParts(req.Resource); ok {
@@ -371,12 +373,21 @@ func newEvaluation(req Request, explain bool) *evaluation {
 	}
 	p := req.Principal
 	nd := 0
+	given := len(e.ctx)
 	derive := func(lower, val string) {
-		if _, given := e.find(lower); !given && val != "" {
-			e.derived[nd] = val
-			e.ctx = append(e.ctx, ctxEntry{key: lower, vals: e.derived[nd : nd+1 : nd+1], ascii: true})
-			nd++
+		if val == "" {
+			return
 		}
+		for _, c := range e.ctx[:given] {
+			if string(e.lower[c.lo:c.hi]) == lower {
+				return
+			}
+		}
+		e.derived[nd] = val
+		lo := len(e.lower)
+		e.lower = append(e.lower, lower...)
+		e.ctx = append(e.ctx, ctxEntry{lo: lo, hi: len(e.lower), vals: e.derived[nd : nd+1 : nd+1]})
+		nd++
 	}
 	switch p.Type {
 	case TypeAccount, TypeUser, TypeRole, TypeAssumedRole, TypeFederatedUser:
@@ -397,7 +408,7 @@ func newEvaluation(req Request, explain bool) *evaluation {
 // release returns e's scratch space to the pool, holding no reference to
 // the request or the policy.
 func (e *evaluation) release() {
-	if cap(e.buf) > maxPooled || cap(e.spans) > maxPooled || cap(e.slots) > maxPooled || cap(e.memo) > maxPooled {
+	if cap(e.buf) > maxPooled || cap(e.spans) > maxPooled || cap(e.slots) > maxPooled || cap(e.memo) > maxPooled || cap(e.lower) > maxPooled {
 		return
 	}
 	clear(e.ctx)
@@ -405,82 +416,52 @@ func (e *evaluation) release() {
 	clear(e.missing)
 	clear(e.spans)
 	clear(e.fails)
-	*e = evaluation{ctx: e.ctx[:0], slots: e.slots[:0], memo: e.memo[:0], missing: e.missing[:0],
+	*e = evaluation{ctx: e.ctx[:0], lower: e.lower[:0], slots: e.slots[:0], memo: e.memo[:0], missing: e.missing[:0],
 		buf: e.buf[:0], spans: e.spans[:0], fails: e.fails[:0], failSpans: e.failSpans[:0]}
 	evaluations.Put(e)
 }
 
-// find returns the values the request gives a key (lower-cased name): those
-// of every spelling of it, and whether any spelling is given at all.
-func (e *evaluation) find(lower string) (vals []string, given bool) {
-	n := 0
-	for i := range e.ctx {
-		c := &e.ctx[i]
-		if c.ascii && len(c.key) != len(lower) || !lowerEqual(c.key, lower) {
-			continue
-		}
-		if n == 0 {
-			vals = e.ctx[i].vals
-		} else {
-			vals = append(append([]string(nil), vals...), e.ctx[i].vals...)
-		}
-		n++
-	}
-	if len(vals) == 0 {
-		vals = nil
-	}
-	return vals, n > 0
-}
-
-func isASCII(s string) bool {
+// appendLower appends strings.ToLower(s), without allocating when s is
+// ASCII.
+func appendLower(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			return false
+			return append(b, strings.ToLower(s)...)
 		}
 	}
-	return true
-}
-
-// lowerEqual reports whether strings.ToLower(s) == lower, without
-// allocating.
-func lowerEqual(s, lower string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= utf8.RuneSelf {
-			if i > len(lower) {
-				return false
-			}
-			return lowerEqualRunes(s[i:], lower[i:])
-		}
-		if i >= len(lower) {
-			return false
-		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		if c != lower[i] {
-			return false
-		}
+		b = append(b, c)
 	}
-	return len(s) == len(lower)
+	return b
 }
 
-// lowerEqualRunes compares rune by rune, as strings.ToLower maps them (an
-// invalid byte becomes U+FFFD).
-func lowerEqualRunes(s, lower string) bool {
-	for len(s) > 0 {
-		r, n := utf8.DecodeRuneInString(s)
-		s = s[n:]
-		if len(lower) == 0 {
-			return false
+// resolve fills the current policy's slots from the request: each key the
+// request gives (under any spelling: names are case-insensitive, and the
+// values of several spellings are joined) is looked up once.
+func (e *evaluation) resolve(c *compiled) {
+	if len(c.keys) == 0 {
+		return
+	}
+	for i := range e.ctx {
+		en := &e.ctx[i]
+		k, ok := c.slotOf[string(e.lower[en.lo:en.hi])]
+		if !ok {
+			continue
 		}
-		l, m := utf8.DecodeRuneInString(lower)
-		lower = lower[m:]
-		if unicode.ToLower(r) != l {
-			return false
+		s := &e.slots[k]
+		switch {
+		case !s.given:
+			s.given, s.vals = true, en.vals
+		case len(s.vals) == 0:
+			s.vals = en.vals
+		case len(en.vals) > 0:
+			s.vals = append(slices.Clip(s.vals), en.vals...)
 		}
 	}
-	return len(lower) == 0
 }
 
 // lookup returns what the request holds for the current policy's key slot:
@@ -488,24 +469,34 @@ func lowerEqualRunes(s, lower string) bool {
 // whether it is given at all.
 func (e *evaluation) lookup(i int) (vals []string, present, given bool) {
 	s := &e.slots[i]
-	if !s.done {
-		s.vals, s.given = e.find(e.keys[i])
-		s.done = true
-	}
 	return s.vals, len(s.vals) > 0, s.given
 }
 
-func (e *evaluation) noteMissing(lower, canonical string) {
+// noteSlotMissing notes the key of slot i absent, spelled canonical.
+func (e *evaluation) noteSlotMissing(i int, canonical string) {
+	s := &e.slots[i]
+	if s.missing > 0 {
+		e.missing[s.missing-1].canonical = canonical
+		return
+	}
+	s.missing = 1 + e.noteMissing(e.keys[i], canonical)
+}
+
+// noteMissing notes a key absent from the request (lower-cased, spelled
+// canonical: the last spelling noted wins) and returns its index in
+// missing. A key has one slot per policy; evaluating several policies, it
+// is noted in each.
+func (e *evaluation) noteMissing(lower, canonical string) int {
 	if e.missingAt != nil {
 		if i, ok := e.missingAt[lower]; ok {
 			e.missing[i].canonical = canonical
-			return
+			return i
 		}
 	} else {
 		for i := range e.missing {
 			if e.missing[i].lower == lower {
 				e.missing[i].canonical = canonical
-				return
+				return i
 			}
 		}
 	}
@@ -521,6 +512,7 @@ func (e *evaluation) noteMissing(lower, canonical string) {
 	case n > 16:
 		e.missingAt[lower] = n - 1
 	}
+	return len(e.missing) - 1
 }
 
 func (e *evaluation) missingKeys() []string {
@@ -540,6 +532,7 @@ func (e *evaluation) evalPolicy(name string, c *compiled, resourcePolicy bool, o
 		e.slots = e.slots[:len(c.keys)]
 		clear(e.slots)
 	}
+	e.resolve(c)
 	e.memo = slices.Grow(e.memo[:0], c.sets)[:c.sets]
 	clear(e.memo)
 	for i := range c.stmts {
@@ -796,7 +789,7 @@ func (e *evaluation) expand(t *template) (pat pattern, missing, ok bool) {
 				pat = appendLiteral(pat, part.def, false)
 			default:
 				if !present {
-					e.noteMissing(part.canonLower, part.canon)
+					e.noteSlotMissing(part.key, part.canon)
 					missing = true
 				}
 				ok = false
@@ -836,7 +829,7 @@ func (e *evaluation) evalCondition(cc *cCondition) (ok, missing bool) {
 	// A key the request gives as an empty set is known, not missing: the
 	// answer cannot change for want of it.
 	if !present && !given && (op.base.fam != famNull || op.set == noSet) {
-		e.noteMissing(e.keys[cc.key], cc.canon)
+		e.noteSlotMissing(cc.key, cc.canon)
 		missing = true
 	}
 
