@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect"
 	"github.com/ecrdoctor/ecrdoctor/diagnose/collect/awstest"
@@ -67,11 +70,20 @@ func BenchmarkDrain1(b *testing.B) { benchDrain(b, 1) }
 func BenchmarkDrain2(b *testing.B) { benchDrain(b, 2) }
 
 // BenchmarkS3Scan reads the benchmark corpus (1 MB JSON files, gzipped, as
-// CloudTrail delivers them) from disk, from an in-process S3 stand-in (a
-// fast network side) and from moto, with each path's default workers, for
-// the same question. MB/s is of uncompressed JSON, as BenchmarkRead's: if
-// s3-standin is about local, the reader, not the S3 path, sets the pace;
-// s3-moto adds a Python server's pace on top.
+// CloudTrail delivers them) from disk, from an S3 stand-in (a fast network
+// side) and from moto, with each path's default workers, for the same
+// question. MB/s is of uncompressed JSON, as BenchmarkRead's.
+//
+// Wall time is the pace on an idle machine; CPU time tells the reader's
+// cost from the server's on a busy one. cpu-s/GB is the benchmark process's
+// CPU per GB of JSON: the reader's, and for s3-standin the in-process
+// server's too; s3-standin-process runs the stand-in in a process of its
+// own and moto is one, so their cpu-s/GB is the reader's alone (the SDK,
+// HTTP and the loopback copies included) and server-cpu-s/GB the server's.
+// server-cores is the server's CPU over the wall time: moto, a Python
+// server (one interpreter lock), cannot pass 1. s3-request is the reader's
+// CPU per request, paid per GET and LIST (gets/op, lists/op) on top of the
+// scan.
 func BenchmarkS3Scan(b *testing.B) {
 	root, m := benchCorpus(b)
 	files := map[string][]byte{}
@@ -102,19 +114,41 @@ func BenchmarkS3Scan(b *testing.B) {
 			b.Fatalf("%d events from %d files, want %d from %d", len(res.Events), res.Scanned.Files, len(m.Needles), logs)
 		}
 	}
-	b.Run("local", func(b *testing.B) {
+	// measure runs op b.N times and reports CPU per GB of JSON: this
+	// process's, and server's (another process's) when it is not nil.
+	measure := func(b *testing.B, server func() time.Duration, op func()) {
 		b.SetBytes(m.JSONBytes)
+		gb := float64(m.JSONBytes) / 1e9
+		var s0 time.Duration
+		if server != nil {
+			s0 = server()
+		}
+		c0, t0 := processCPU(), time.Now()
 		for b.Loop() {
+			op()
+		}
+		n, wall := float64(b.N), time.Since(t0)
+		b.ReportMetric((processCPU()-c0).Seconds()/n/gb, "cpu-s/GB")
+		if server != nil {
+			d := server() - s0
+			b.ReportMetric(d.Seconds()/n/gb, "server-cpu-s/GB")
+			b.ReportMetric(d.Seconds()/wall.Seconds(), "server-cores")
+		}
+	}
+	b.Run("local", func(b *testing.B) {
+		measure(b, nil, func() {
 			res, err := trail.Read(context.Background(), []string{root}, nil, opts)
 			check(b, res, err)
-		}
+		})
 	})
-	s3Run := func(b *testing.B, a collect.AWS) {
-		b.SetBytes(m.JSONBytes)
-		for b.Loop() {
+	s3Run := func(b *testing.B, url string, server func() time.Duration) {
+		a := collect.AWS{LoadConfig: func(context.Context, string, string) (aws.Config, error) {
+			return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}, nil
+		}}
+		measure(b, server, func() {
 			res, _, err := collect.S3Events(context.Background(), collect.S3Options{URLs: []string{"s3://org-trail"}, Trail: opts, Region: "us-east-1", AWS: a})
 			check(b, res, err)
-		}
+		})
 	}
 	// A distant S3 answers each request some 10 ms later: the listing and
 	// GETs in flight, not the reader, set that pace.
@@ -126,18 +160,66 @@ func BenchmarkS3Scan(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			s := awstest.StartS3StandIn(b, "org-trail", files)
 			s.Latency = latency
-			s3Run(b, collect.AWS{
-				LoadConfig: func(context.Context, string, string) (aws.Config, error) {
-					return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}, nil
-				},
-			})
+			s3Run(b, s.URL, nil)
 			b.ReportMetric(float64(s.Gets.Load())/float64(b.N), "gets/op")
 			b.ReportMetric(float64(s.Lists.Load())/float64(b.N), "lists/op")
 		})
 	}
-	b.Run("s3-moto", func(b *testing.B) {
-		env := awstest.New(b)
-		env.Moto.PutObjects(b, "org-trail", files)
-		s3Run(b, collect.AWS{LoadConfig: env.LoadConfig})
+	b.Run("s3-standin-process", func(b *testing.B) {
+		s := awstest.StartS3StandInProcess(b, "org-trail", filepath.Dir(root), 0)
+		s3Run(b, s.URL, s.CPU)
 	})
+	b.Run("s3-moto", func(b *testing.B) {
+		// moto_server itself, not the tests' counting proxy in this process.
+		moto := awstest.StartMoto(b)
+		moto.PutObjects(b, "org-trail", files)
+		s3Run(b, moto.MotoURL, moto.CPU)
+	})
+	// What a request costs the reader (the SDK and HTTP), which a scan
+	// pays per GET and LIST whatever the object's size: GETs of a 1 kB
+	// object from the stand-in's process, 16 at a time, 64 an op.
+	b.Run("s3-request", func(b *testing.B) {
+		dir := b.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "small"), make([]byte, 1000), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		s := awstest.StartS3StandInProcess(b, "bkt", dir, 0)
+		client := s3.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(s.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")},
+			func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
+		const perOp = 64
+		get := func() {
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Go(func() {
+					for range perOp / 16 {
+						out, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("bkt"), Key: aws.String("small")})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, out.Body)
+						out.Body.Close()
+					}
+				})
+			}
+			wg.Wait()
+		}
+		get() // connections open
+		s0, c0 := s.CPU(), processCPU()
+		for b.Loop() {
+			get()
+		}
+		n := float64(b.N * perOp)
+		b.ReportMetric(float64((processCPU()-c0).Microseconds())/n, "cpu-µs/request")
+		b.ReportMetric(float64((s.CPU()-s0).Microseconds())/n, "server-cpu-µs/request")
+	})
+}
+
+// processCPU is this process's CPU time, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -36,6 +36,7 @@ type Moto struct {
 	URL string
 	// MotoURL is moto_server itself.
 	MotoURL string
+	pgid    int // moto_server's process group
 
 	mu     sync.Mutex
 	counts map[string]int // "ecr:GetRegistryPolicy" -> requests
@@ -93,14 +94,14 @@ func StartMoto(t testing.TB) *Moto {
 		}
 		t.Skip("moto_server not installed (pip install 'moto[server]'); skipping the live AWS tests")
 	}
-	motoURL := ""
+	motoURL, pgid := "", 0
 	for attempt := 1; motoURL == ""; attempt++ {
-		motoURL = startMotoOnce(t, bin)
+		motoURL, pgid = startMotoOnce(t, bin)
 		if motoURL == "" && attempt == 3 {
 			t.Fatalf("moto_server could not get a port of its own in 3 attempts")
 		}
 	}
-	m := &Moto{MotoURL: motoURL, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, ExpiredKeys: map[string]bool{}, Unresponsive: map[string]bool{}, accounts: map[string]string{}}
+	m := &Moto{MotoURL: motoURL, pgid: pgid, counts: map[string]int{}, DenyRoles: map[string]bool{}, Statuses: map[string][]map[string]string{}, ExpiredKeys: map[string]bool{}, Unresponsive: map[string]bool{}, accounts: map[string]string{}}
 	target, _ := url.Parse(motoURL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -137,6 +138,9 @@ func StartMoto(t testing.TB) *Moto {
 // motoBinary finds moto_server on PATH, and only there: where it is
 // installed is the machine's business (.ci/run puts the pyenv shims on PATH).
 func motoBinary() (string, error) { return exec.LookPath("moto_server") }
+
+// CPU is the CPU time (user and system) moto_server's processes have used.
+func (m *Moto) CPU() time.Duration { return groupCPU(m.pgid) }
 
 // SetUnresponsive makes account's requests go unanswered.
 func (m *Moto) SetUnresponsive(account string) {
@@ -286,13 +290,13 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// startMotoOnce starts moto_server on a free port and returns its URL once
-// it answers, or "" when another process took the port first. freePort
+// startMotoOnce starts moto_server on a free port and returns its URL (and
+// its process group) once it answers, or "" when another process took the port first. freePort
 // closes its probe before moto binds, so a moto of a test running in
 // parallel (another package) may get the same port: then ours cannot bind
 // and exits, while the other answers. Only our own "Running on" line
 // proves the port is ours.
-func startMotoOnce(t testing.TB, bin string) string {
+func startMotoOnce(t testing.TB, bin string) (string, int) {
 	port := freePort(t)
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
 	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID=") // the account must follow the credentials
@@ -315,14 +319,14 @@ func startMotoOnce(t testing.TB, bin string) string {
 	for {
 		select {
 		case <-exited:
-			return "" // could not bind: the port was taken
+			return "", 0 // could not bind: the port was taken
 		default:
 		}
 		if strings.Contains(logs.String(), running) {
 			if resp, err := http.Get(motoURL + "/moto-api/"); err == nil {
 				resp.Body.Close()
 				t.Cleanup(stop)
-				return motoURL
+				return motoURL, cmd.Process.Pid
 			}
 		}
 		if time.Now().After(deadline) {

@@ -33,14 +33,19 @@ type S3StandIn struct {
 // StartS3StandIn serves files (key to body) as bucket until the test ends.
 func StartS3StandIn(t testing.TB, bucket string, files map[string][]byte) *S3StandIn {
 	t.Helper()
+	s := newS3StandIn(bucket, files)
+	srv := httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+func newS3StandIn(bucket string, files map[string][]byte) *S3StandIn {
 	s := &S3StandIn{bucket: bucket, files: files}
 	for k := range files {
 		s.keys = append(s.keys, k)
 	}
 	sort.Strings(s.keys)
-	srv := httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(srv.Close)
-	s.URL = srv.URL
 	return s
 }
 
