@@ -133,9 +133,9 @@ func Capture(ctx context.Context, opts CaptureOptions, dir string) (*CaptureStat
 	c.prog.clear()
 	c.stats.APICalls = c.sess.counter.snapshot()
 	sort.Strings(c.stats.Warnings)
-	if err == nil && len(c.stats.Warnings) > 0 {
-		// The warnings travel with the snapshot, so a diagnosis made offline
-		// from it says what the live one said.
+	if err == nil && (len(c.stats.Warnings) > 0 || len(c.notRead) > 0) {
+		// The warnings and the reads left out travel with the snapshot, so
+		// a diagnosis made offline from it says what the live one said.
 		err = c.writeManifest()
 	}
 	return c.stats, err
@@ -160,12 +160,28 @@ type capture struct {
 	// targets are the repository's replication destinations.
 	targets []diagnose.Location
 	pairs   []*trailPair
+	// srcListed says describe-images listed the source repository's
+	// images; immutableAt are the destinations whose repository keeps its
+	// tags immutable: the source's describe-repositories is read for them
+	// (readSourceTags).
+	srcListed   bool
+	immutableAt []diagnose.Location
+	// notRead are the reads left out because no check could use them.
+	notRead []NotRead
 }
 
 func (c *capture) unanswered(loc diagnose.Location) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.silent[loc]
+}
+
+// leaveOut records, for snapshot.json, a read not made because the reads
+// made show that no check could use its answer (why).
+func (c *capture) leaveOut(loc diagnose.Location, name, why string) {
+	c.mu.Lock()
+	c.notRead = append(c.notRead, NotRead{Account: loc.Account, Region: loc.Region, Call: name, Why: why})
+	c.mu.Unlock()
 }
 
 func (c *capture) warnf(format string, a ...any) {
@@ -255,8 +271,16 @@ func (c *capture) run(ctx context.Context) error {
 			}
 		}()
 	}
-	goRun(func() error { return c.readSource(ctx, srcECR) })
-	goRun(func() error { return c.readBackfills(ctx, srcECR, c.srcAt, dests) })
+	// With the rules read and none sending the repository anywhere, the
+	// checks use no image, status or backfill: there is no destination to
+	// judge them for (unread rules leave the destinations to the evidence).
+	covered := regErr != nil || len(dests) > 0
+	goRun(func() error { return c.readSource(ctx, srcECR, covered) })
+	if covered {
+		goRun(func() error { return c.readBackfills(ctx, srcECR, c.srcAt, dests) })
+	} else {
+		c.leaveOut(c.srcAt, ListBackfillsFile, fmt.Sprintf("no replication rule sends %s anywhere, so no backfill is reported for it", c.opts.Repository))
+	}
 	// Resolve each foreign account's credentials once, before its reads.
 	for _, acct := range foreignAccounts(dests, account) {
 		c.dests[acct] = &destAccess{}
@@ -308,6 +332,9 @@ func (c *capture) run(ctx context.Context) error {
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr
+	}
+	if err := c.readSourceTags(ctx, srcECR); err != nil {
+		return err
 	}
 	return c.writeEvents()
 }
@@ -383,6 +410,10 @@ func (c *capture) writeManifest() error {
 	for _, acct := range slices.Sorted(maps.Keys(c.credFails)) {
 		m.CredentialFailures = append(m.CredentialFailures, c.credFails[acct])
 	}
+	m.NotRead = slices.Clone(c.notRead)
+	slices.SortFunc(m.NotRead, func(a, b NotRead) int {
+		return strings.Compare(a.Account+"/"+a.Region+"/"+a.Call, b.Account+"/"+b.Region+"/"+b.Call)
+	})
 	c.mu.Unlock()
 	return c.writeFile(filepath.Join(c.dir, ManifestFile), m)
 }

@@ -76,7 +76,8 @@ func TestCaptureAgreesWithAWSCLI(t *testing.T) {
 	lookup := []string{"cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=ReplicateImage",
 		"--start-time", now.Add(-collect.DefaultSince).Format(time.RFC3339), "--end-time", now.Format(time.RFC3339)}
 	cli(src, srcReg, collect.DescribeRegistryFile, "ecr", "describe-registry")
-	cli(src, srcReg, collect.DescribeRepositoriesFile, "ecr", "describe-repositories", "--repository-names", repo)
+	// No source describe-repositories: describe-images tells the
+	// repository exists, and no destination's tags are immutable.
 	cli(src, srcReg, collect.DescribeImagesName(repo), "ecr", "describe-images", "--repository-name", repo)
 	cli(src, srcReg, collect.ReplicationStatusName(repo, "v1"), "ecr", "describe-image-replication-status", "--repository-name", repo, "--image-id", "imageDigest="+digests[0])
 	cli(src, srcReg, collect.LookupEventsPrefix, lookup...)

@@ -110,6 +110,7 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 		// Same account: no policy is involved; only whether the repository exists.
 		client := c.sess.ecrClient(c.src, d.Account, d.Region)
 		out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
+		c.noteTags(d, out)
 		return c.record(d, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(out) }, err)
 	}
 	da := c.dests[d.Account]
@@ -131,43 +132,62 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 		name, iamAction string
 		own             bool // needs the account's own credentials
 		call            func() (func() any, error)
-		// need says, from the reads before, whether any check can use
-		// this one (nil: always).
-		need func() bool
+		// skip says, from the reads before, why no check can use this one
+		// ("": read it; nil: always read).
+		skip func() string
 	}
 	// What the earlier reads say the later ones are needed for: the
 	// pull-through-cache rules where replication is not allowed, the
-	// policy scope where it can change the policy checks, the creation
-	// templates where replication may have to create the repository.
-	ptc, scope, exists := false, true, false
+	// repository policy where the repository is not known to be missing,
+	// the policy scope where it can change the policy checks, the
+	// creation templates where replication may have to create the
+	// repository.
+	ptc, scope, exists, missing := false, true, false, false
 	reads := []read{
 		{GetRegistryPolicyFile, "ecr:GetRegistryPolicy", true, func() (func() any, error) {
 			out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
 			ptc, scope = c.needsPTC(d, out, err), needsScope(out, err)
 			return func() any { return toRegistryPolicy(out) }, err
 		}, nil},
+		{DescribeRepositoriesFile, "ecr:DescribeRepositories", false, func() (func() any, error) {
+			out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}, RegistryId: aws.String(d.Account)})
+			exists, missing = err == nil && listsRepository(out, repo), repositoryMissing(out, err, repo)
+			c.noteTags(d, out)
+			return func() any { return toRepositories(out) }, err
+		}, nil},
 		{RepositoryPolicyName(repo), "ecr:GetRepositoryPolicy", false, func() (func() any, error) {
 			out, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo), RegistryId: aws.String(d.Account)})
 			return func() any { return toRepositoryPolicy(out) }, err
-		}, nil},
-		{DescribeRepositoriesFile, "ecr:DescribeRepositories", false, func() (func() any, error) {
-			out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}, RegistryId: aws.String(d.Account)})
-			exists = err == nil && listsRepository(out, repo)
-			return func() any { return toRepositories(out) }, err
-		}, nil},
+		}, func() string {
+			if missing {
+				return fmt.Sprintf("describe-repositories says %s does not exist here, so it has no repository policy", repo)
+			}
+			return ""
+		}},
 		{GetAccountSettingFile, "ecr:GetAccountSetting", true, func() (func() any, error) {
 			out, err := client.GetAccountSetting(ctx, &ecr.GetAccountSettingInput{Name: aws.String("REGISTRY_POLICY_SCOPE")})
 			return func() any { return toAccountSetting(out) }, err
-		}, func() bool { return scope }},
+		}, func() string {
+			if !scope {
+				return "the registry policy is missing or names only actions every REGISTRY_POLICY_SCOPE accepts (as does the grant a fix adds): the scope changes no policy check"
+			}
+			return ""
+		}},
 	}
 	for _, r := range reads {
-		if r.own && !da.own || r.need != nil && !r.need() {
+		if r.own && !da.own {
 			continue
 		}
 		if c.unanswered(d) {
 			// One read got no answer: the others would wait as long.
 			c.warnf("%s %s: not read: an earlier read of %s got no answer", d, r.name, d)
 			continue
+		}
+		if r.skip != nil {
+			if why := r.skip(); why != "" {
+				c.leaveOut(d, r.name, why)
+				continue
+			}
 		}
 		out, err := r.call()
 		if err := c.record(d, r.name, r.iamAction, out, err); err != nil {
@@ -177,7 +197,9 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 	if !da.own || c.unanswered(d) {
 		return nil
 	}
-	if !exists {
+	if exists {
+		c.leaveOut(d, TemplatesFile, fmt.Sprintf("%s exists here, so replication creates no repository and no creation template applies", repo))
+	} else {
 		templates, err := c.readTemplatesOut(ctx, client, d)
 		if err != nil {
 			return err
@@ -216,6 +238,16 @@ func listsRepository(out *ecr.DescribeRepositoriesOutput, repo string) bool {
 		}
 	}
 	return false
+}
+
+// repositoryMissing reports whether describe-repositories says repo does not
+// exist: RepositoryNotFoundException, or a whole listing without it.
+func repositoryMissing(out *ecr.DescribeRepositoriesOutput, err error, repo string) bool {
+	if err != nil {
+		ae, ok := apiError(err)
+		return ok && ae.ErrorCode() == "RepositoryNotFoundException"
+	}
+	return aws.ToString(out.NextToken) == "" && !listsRepository(out, repo)
 }
 
 // readOtherRegion reads a destination account's registry policy in a region

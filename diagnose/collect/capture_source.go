@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -13,15 +14,17 @@ import (
 	"github.com/ecrdoctor/ecrdoctor/diagnose/awsid"
 )
 
-// readSource reads the repository and the replication status of its newest images.
-func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
+// readSource reads the repository's images and the replication status of
+// its newest. describe-images listing them says the repository exists, so
+// describe-repositories is read only where it is needed (readSourceRepository).
+// covered is false when the rules, read, send the repository nowhere: then no
+// check uses its images, and only whether it exists is asked.
+func (c *capture) readSource(ctx context.Context, client ECRAPI, covered bool) error {
 	repo := c.opts.Repository
-	out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
-	if err := c.record(c.srcAt, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(out) }, err); err != nil {
+	if !covered {
+		c.leaveOut(c.srcAt, DescribeImagesName(repo), fmt.Sprintf("no replication rule sends %s anywhere, so no check uses its images or their replication status", repo))
+		_, err := c.readSourceRepository(ctx, client)
 		return err
-	}
-	if err != nil {
-		return nil // no repository, no images
 	}
 	imgs, err := client.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(repo), MaxResults: aws.Int32(1000)})
 	if err != nil {
@@ -29,11 +32,24 @@ func (c *capture) readSource(ctx context.Context, client ECRAPI) error {
 			return c.runCtx.Err()
 		} else if why != "" {
 			c.warnf("%s %s: listing the images of %s: %s", c.srcAt, "DescribeImages", repo, why)
+			// describe-repositories would wait as long.
+			c.warnf("%s %s: not read: an earlier read of %s got no answer", c.srcAt, DescribeRepositoriesFile, c.srcAt)
 			return nil
 		}
-		c.warnf("%s %s: listing the images of %s: %s", c.srcAt, "DescribeImages", repo, explain(err, "ecr:DescribeImages", c.opts.Profile))
+		// Whether the repository exists is then describe-repositories'
+		// to say, stored as the layout has it.
+		missing, rerr := c.readSourceRepository(ctx, client)
+		if rerr != nil {
+			return rerr
+		}
+		if ae, ok := apiError(err); !missing || !ok || ae.ErrorCode() != "RepositoryNotFoundException" {
+			c.warnf("%s %s: listing the images of %s: %s", c.srcAt, "DescribeImages", repo, explain(err, "ecr:DescribeImages", c.opts.Profile))
+		}
 		return nil
 	}
+	c.mu.Lock()
+	c.srcListed = true
+	c.mu.Unlock()
 	// Kept as read: the push times tell an image older than the rule.
 	if err := c.write(c.srcAt, DescribeImagesName(repo), toImages(imgs)); err != nil {
 		return err
@@ -105,4 +121,49 @@ func (c *capture) neverAttempted(st *ecr.DescribeImageReplicationStatusOutput, p
 		}
 	}
 	return false
+}
+
+// readSourceRepository reads the source repository (describe-repositories):
+// whether it exists, and its tag mutability. missing says AWS answered that
+// it does not exist.
+func (c *capture) readSourceRepository(ctx context.Context, client ECRAPI) (missing bool, err error) {
+	out, rerr := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{c.opts.Repository}})
+	ae, isAPI := apiError(rerr)
+	missing = isAPI && ae.ErrorCode() == "RepositoryNotFoundException"
+	return missing, c.record(c.srcAt, DescribeRepositoriesFile, "ecr:DescribeRepositories", func() any { return toRepositories(out) }, rerr)
+}
+
+// readSourceTags ends a run whose describe-images showed the source
+// repository: the rest of describe-repositories is its tag mutability,
+// which only TAG_IMMUTABILITY_CONFLICT reads, and only for a destination
+// repository whose tags are immutable. It is read where one is, and left
+// out, saying so, where none is.
+func (c *capture) readSourceTags(ctx context.Context, client ECRAPI) error {
+	c.mu.Lock()
+	listed, immutable := c.srcListed, c.immutableAt
+	c.mu.Unlock()
+	switch {
+	case !listed:
+		return nil // read already, or not at all (warned)
+	case len(immutable) > 0:
+		_, err := c.readSourceRepository(ctx, client)
+		return err
+	}
+	c.leaveOut(c.srcAt, DescribeRepositoriesFile, fmt.Sprintf("describe-images shows that %s exists; its tag mutability is read only against a destination repository whose tags are immutable, and none of those read is", c.opts.Repository))
+	return nil
+}
+
+// noteTags notes a destination whose repository keeps its tags immutable
+// (describe-repositories there): the source's tag mutability is then read.
+func (c *capture) noteTags(d diagnose.Location, out *ecr.DescribeRepositoriesOutput) {
+	if out == nil {
+		return
+	}
+	for _, r := range out.Repositories {
+		if aws.ToString(r.RepositoryName) == c.opts.Repository && strings.HasPrefix(string(r.ImageTagMutability), "IMMUTABLE") {
+			c.mu.Lock()
+			c.immutableAt = append(c.immutableAt, d)
+			c.mu.Unlock()
+		}
+	}
 }

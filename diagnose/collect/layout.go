@@ -67,6 +67,22 @@ type Manifest struct {
 	// CredentialFailures are the destination accounts whose credentials,
 	// given for the capture, did not work (optional).
 	CredentialFailures []CredentialFailure `json:"credential_failures,omitempty"`
+	// NotRead are the reads the capture left out on purpose (optional).
+	NotRead []NotRead `json:"not_read,omitempty"`
+}
+
+// NotRead is, in snapshot.json, a read the capture did not make because
+// the reads it did make show that no check could use its answer; Why says
+// which. A diagnosis of the folder is the same as with the read made
+// (TestSkippedReadsChangeNoDiagnosis), so the loader only checks the
+// entry: a file for the call, added later, is read as any other.
+type NotRead struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Call is the read's name in the layout: "describe-repositories",
+	// "get-repository-policy/team/app".
+	Call string `json:"call"`
+	Why  string `json:"why"`
 }
 
 // ManifestLocation is one registry in snapshot.json.

@@ -424,6 +424,12 @@ func TestLoadDirBadInput(t *testing.T) {
 			"snapshot.json", `captured_at "26/11/2026" is not an RFC 3339 time`},
 		{"manifest bad account", map[string]string{"snapshot.json": `{"source":{"account":"1111-1111-1111","region":"ap-northeast-1"}}`},
 			"snapshot.json", `source.account "1111-1111-1111" is not a 12-digit AWS account ID`},
+		{"not_read of no call", map[string]string{"snapshot.json": strings.Replace(manifestJSON, `"captured_at"`, `"not_read":[{"account":"111111111111","region":"ap-northeast-1","call":"describe-everything","why":"x"}],"captured_at"`, 1)},
+			"snapshot.json", `not_read[0].call "describe-everything" is not a read of the snapshot layout`},
+		{"not_read without why", map[string]string{"snapshot.json": manifestJSON[:len(manifestJSON)-1] + `,"not_read":[{"account":"111111111111","region":"ap-northeast-1","call":"describe-repositories"}]}`},
+			"snapshot.json", `not_read[0].why is empty`},
+		{"not_read bad region", map[string]string{"snapshot.json": manifestJSON[:len(manifestJSON)-1] + `,"not_read":[{"account":"111111111111","region":"tokyo","call":"describe-repositories","why":"x"}]}`},
+			"snapshot.json", `not_read[0].region "tokyo" is not an AWS region name`},
 		{"lookup-events error file without code", map[string]string{"111111111111/ap-northeast-1/lookup-events.error.json": `{"Error":{}}`},
 			"111111111111/ap-northeast-1/lookup-events.error.json", "Error.Code is missing"},
 	}
