@@ -30,13 +30,14 @@ var knownAbsentKeys = map[string]bool{
 type path int
 
 const (
-	pathSource      path = iota // the destination is the source registry itself
-	pathSameAccount             // another region of the source account: no policy needed
-	pathUnreadable              // cross-account, and the registry policy is unknown
-	pathAllowed                 // the registry policy allows replication
-	pathHeld                    // it allows it under a condition the evidence shows holding
-	pathUncertain               // it allows it under a condition ecrdoctor cannot know
-	pathDenied                  // it does not allow it
+	pathSource         path = iota // the destination is the source registry itself
+	pathOtherPartition             // another partition: no policy can make it work (CROSS_PARTITION)
+	pathSameAccount                // another region of the source account: no policy needed
+	pathUnreadable                 // cross-account, and the registry policy is unknown
+	pathAllowed                    // the registry policy allows replication
+	pathHeld                       // it allows it under a condition the evidence shows holding
+	pathUncertain                  // it allows it under a condition ecrdoctor cannot know
+	pathDenied                     // it does not allow it
 )
 
 // destination is one destination as the checks see it: its facts and what
@@ -103,6 +104,11 @@ func (r *run) derive(df *DestinationFacts) (*destination, error) {
 	switch {
 	case df.Destination == df.Source:
 		d.path = pathSource
+		return d, nil
+	case awsid.Partition(df.Source.Region) != awsid.Partition(df.Destination.Region):
+		// CROSS_PARTITION is the whole answer: the destination's policies,
+		// readable or not, cannot change it.
+		d.path = pathOtherPartition
 		return d, nil
 	case !df.CrossAccount():
 		d.path = pathSameAccount
