@@ -20,7 +20,8 @@ import (
 //   - a destination's policy scope where its registry policy is missing or
 //     names V1 actions only (diagnose.ScopeMatters);
 //   - its creation templates where the repository exists;
-//   - its repository policy where the repository is known not to exist;
+//   - its repository policy where the repository is known not to exist, or
+//     where its registry policy settles replication (diagnose.ReplicationAllowed);
 //   - the source's describe-repositories where the repository is known to
 //     exist and no destination repository keeps its tags immutable (the
 //     source's tag mutability is read only against one that does);
@@ -117,7 +118,8 @@ func leftOut(dir string, full *diagnose.Snapshot) []string {
 			skip = append(skip, both(loc, collect.TemplatesFile)...)
 		}
 		r := reg.Repositories
-		if r.ErrCode() == "RepositoryNotFoundException" || r.OK() && r.Value.NextToken == "" && !lists(r, anyRepo) {
+		settled := rp.OK() && diagnose.ReplicationAllowed(rp.Value.PolicyText, full.Source, loc, repo)
+		if settled || r.ErrCode() == "RepositoryNotFoundException" || r.OK() && r.Value.NextToken == "" && !lists(r, anyRepo) {
 			skip = append(skip, both(loc, collect.RepositoryPolicyName(repo))...)
 		}
 	}

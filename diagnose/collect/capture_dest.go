@@ -138,15 +138,17 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 	}
 	// What the earlier reads say the later ones are needed for: the
 	// pull-through-cache rules where replication is not allowed, the
-	// repository policy where the repository is not known to be missing,
+	// repository policy where the repository is not known to be missing
+	// and the registry policy does not settle replication (as scan),
 	// the policy scope where it can change the policy checks, the
 	// creation templates where replication may have to create the
 	// repository.
-	ptc, scope, exists, missing := false, true, false, false
+	ptc, scope, allowed, exists, missing := false, true, false, false, false
 	reads := []read{
 		{GetRegistryPolicyFile, "ecr:GetRegistryPolicy", true, func() (func() any, error) {
 			out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
-			ptc, scope = c.needsPTC(d, out, err), needsScope(out, err)
+			allowed = err == nil && diagnose.ReplicationAllowed(aws.ToString(out.PolicyText), c.srcAt, d, repo)
+			ptc, scope = needsPTC(out, err, allowed), needsScope(out, err)
 			return func() any { return toRegistryPolicy(out) }, err
 		}, nil},
 		{DescribeRepositoriesFile, "ecr:DescribeRepositories", false, func() (func() any, error) {
@@ -159,8 +161,11 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 			out, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(repo), RegistryId: aws.String(d.Account)})
 			return func() any { return toRepositoryPolicy(out) }, err
 		}, func() string {
-			if missing {
+			switch {
+			case missing:
 				return fmt.Sprintf("describe-repositories says %s does not exist here, so it has no repository policy", repo)
+			case allowed:
+				return fmt.Sprintf("the registry policy lets account %s's replication role replicate %s, with no condition left open, so no check reads the repository policy (a replication grant left there is not looked for)", c.srcAt.Account, repo)
 			}
 			return ""
 		}},

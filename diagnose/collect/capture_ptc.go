@@ -32,13 +32,13 @@ func (t timedECR) DescribePullThroughCacheRules(ctx context.Context, in *ecr.Des
 // source replicate (none, or no grant that holds). A pull-through cache
 // from the source then often explains the set-up (FM-20); where
 // replication is allowed, the cache changes nothing, and the common path
-// keeps its calls.
-func (c *capture) needsPTC(d diagnose.Location, out *ecr.GetRegistryPolicyOutput, err error) bool {
+// keeps its calls. allowed is diagnose.ReplicationAllowed of the policy.
+func needsPTC(out *ecr.GetRegistryPolicyOutput, err error, allowed bool) bool {
 	if err != nil {
 		ae, ok := apiError(err)
 		return ok && ae.ErrorCode() == "RegistryPolicyNotFoundException"
 	}
-	return out != nil && !diagnose.ReplicationAllowed(aws.ToString(out.PolicyText), c.srcAt, d, c.opts.Repository)
+	return out != nil && !allowed
 }
 
 // readPullThroughCache reads a destination's pull-through-cache rules (one

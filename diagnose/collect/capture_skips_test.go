@@ -128,3 +128,35 @@ func TestCaptureRepositoryNotReplicated(t *testing.T) {
 		t.Errorf("findings %v, want FILTER_DOES_NOT_MATCH", got)
 	}
 }
+
+// TestCaptureRepositoryPolicyOnlyWhereUnsettled: a destination whose
+// registry policy lets the source replicate has its repository policy left
+// out (as scan does); one whose registry policy does not has it read, and
+// the grant put there by mistake is the root cause.
+func TestCaptureRepositoryPolicyOnlyWhereUnsettled(t *testing.T) {
+	t.Parallel()
+	env := awstest.New(t)
+	s := manyDestinations(time.Now(), 2)
+	granted, trap := s.Rules[0].Destinations[0], s.Rules[0].Destinations[1]
+	s.Destinations[granted] = awstest.Destination{RepositoryExists: true, RegistryPolicy: s.Destinations[granted].RegistryPolicy, RepositoryPolicy: awstest.RepositoryGrant(src)}
+	s.Destinations[trap] = awstest.Destination{RepositoryExists: true, RepositoryPolicy: awstest.RepositoryGrant(src)}
+	env.Build(s)
+	dir, stats, _ := runCapture(t, captureOpts(env))
+	t.Logf("%v", stats.APICalls)
+	left := notRead(t, dir)
+	for _, c := range []struct {
+		d    diagnose.Location
+		read bool
+	}{{granted, false}, {trap, true}} {
+		name := collect.RepositoryPolicyName(repo)
+		read, _ := exists(dir, c.d.Account, c.d.Region, name)
+		inNotRead := slices.Contains(left, c.d.Account+"/"+c.d.Region+"/"+name)
+		if read != c.read || inNotRead == c.read {
+			t.Errorf("%s: repository policy read: %v, in not_read: %v; want read %v", c.d, read, inNotRead, c.read)
+		}
+	}
+	r := analyzeDir(t, dir)
+	if r.Verdict != diagnose.Failing || !slices.Contains(codes(r), diagnose.CodeGrantInRepositoryPolicy) {
+		t.Errorf("verdict %s, findings %v; want failing with GRANT_IN_REPOSITORY_POLICY for %s", r.Verdict, codes(r), trap)
+	}
+}
