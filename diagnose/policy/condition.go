@@ -310,6 +310,11 @@ var dateLayouts = []string{
 
 func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if len(s) >= 10 && s[4] == '-' && s[7] == '-' {
+		// YYYY-MM-DD...: no number has two minus signs there, so only
+		// the layouts can read it (the common case, aws:CurrentTime).
+		return parseDateLayout(s)
+	}
 	if s != "" && strings.Trim(s, "0123456789") == "" || (len(s) > 1 && s[0] == '-' && strings.Trim(s[1:], "0123456789") == "") {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err == nil && n > -1e12 && n < 1e12 {
@@ -320,6 +325,10 @@ func parseDate(s string) (time.Time, error) {
 		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 	}
+	return parseDateLayout(s)
+}
+
+func parseDateLayout(s string) (time.Time, error) {
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // condPolicy builds a policy whose only statement matches any principal,
@@ -412,5 +413,29 @@ func TestNullWithSetQualifiers(t *testing.T) {
 	// The values are still booleans, as for Null.
 	if _, err := Parse([]byte(`{"Statement": {"Effect": "Allow", "Action": "a", "Condition": {"ForAnyValue:Null": {"k": "maybe"}}}}`)); err == nil {
 		t.Error("ForAnyValue:Null with value maybe parses")
+	}
+}
+
+// TestParseDateForms: the YYYY-MM-DD forms skip the epoch readings, which
+// could not read them; the epoch forms are still read as seconds.
+func TestParseDateForms(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2026-06-01T00:00:00Z", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{" 2026-06-01T09:00:00+09:00 ", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"2026-06-01", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"20260601T000000Z", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"1780272000", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"123e-00001", time.Unix(12, 300000000).UTC()},
+	} {
+		got, err := parseDate(c.in)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("parseDate(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	if _, err := parseDate("2026-13-01"); err == nil {
+		t.Errorf("parseDate(2026-13-01) succeeds; want an error")
 	}
 }

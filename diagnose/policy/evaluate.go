@@ -83,7 +83,9 @@ type StatementResult struct {
 
 // ConditionFailure is one condition that did not hold.
 type ConditionFailure struct {
-	Condition  Condition
+	// Condition is the policy's own (it points into the Policy evaluated:
+	// read it, do not change it).
+	Condition  *Condition
 	Reason     string
 	MissingKey bool // failed because its key (or a variable's key) is absent
 }
@@ -267,7 +269,7 @@ func (e *evaluation) assemble(srs []StatementResult) {
 	if len(e.fails) > 0 {
 		fails = make([]ConditionFailure, len(e.fails))
 		for i, f := range e.fails {
-			fails[i] = ConditionFailure{Condition: *f.c, MissingKey: f.missing}
+			fails[i] = ConditionFailure{Condition: f.c, MissingKey: f.missing}
 		}
 	}
 	var text string
