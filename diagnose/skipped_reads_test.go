@@ -21,7 +21,8 @@ import (
 //     names V1 actions only (diagnose.ScopeMatters);
 //   - its creation templates where the repository exists;
 //   - its repository policy where the repository is known not to exist, or
-//     where its registry policy settles replication (diagnose.ReplicationAllowed);
+//     where its registry policy settles replication (diagnose.ReplicationAllowed),
+//     and there its pull-through-cache rules;
 //   - the source's describe-repositories where the repository is known to
 //     exist and no destination repository keeps its tags immutable (the
 //     source's tag mutability is read only against one that does);
@@ -119,6 +120,9 @@ func leftOut(dir string, full *diagnose.Snapshot) []string {
 		}
 		r := reg.Repositories
 		settled := rp.OK() && diagnose.ReplicationAllowed(rp.Value.PolicyText, full.Source, loc, repo)
+		if settled {
+			skip = append(skip, both(loc, collect.PullThroughCacheFile)...)
+		}
 		if settled || r.ErrCode() == "RepositoryNotFoundException" || r.OK() && r.Value.NextToken == "" && !lists(r, anyRepo) {
 			skip = append(skip, both(loc, collect.RepositoryPolicyName(repo))...)
 		}

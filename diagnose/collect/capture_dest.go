@@ -215,8 +215,11 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 			}
 		}
 	}
-	if ptc && !c.unanswered(d) {
+	switch {
+	case ptc && !c.unanswered(d):
 		return c.readPullThroughCache(ctx, client, d)
+	case allowed:
+		c.leaveOut(d, PullThroughCacheFile, fmt.Sprintf("the registry policy lets account %s's replication role replicate %s, so a pull-through-cache rule explains no failure here", c.srcAt.Account, repo))
 	}
 	return nil
 }

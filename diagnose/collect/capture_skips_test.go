@@ -130,9 +130,10 @@ func TestCaptureRepositoryNotReplicated(t *testing.T) {
 }
 
 // TestCaptureRepositoryPolicyOnlyWhereUnsettled: a destination whose
-// registry policy lets the source replicate has its repository policy left
-// out (as scan does); one whose registry policy does not has it read, and
-// the grant put there by mistake is the root cause.
+// registry policy lets the source replicate has its repository policy and
+// pull-through-cache rules left out (as scan does), and not_read says so;
+// one whose registry policy does not has both read, and the grant put in
+// the repository policy by mistake is the root cause.
 func TestCaptureRepositoryPolicyOnlyWhereUnsettled(t *testing.T) {
 	t.Parallel()
 	env := awstest.New(t)
@@ -148,11 +149,12 @@ func TestCaptureRepositoryPolicyOnlyWhereUnsettled(t *testing.T) {
 		d    diagnose.Location
 		read bool
 	}{{granted, false}, {trap, true}} {
-		name := collect.RepositoryPolicyName(repo)
-		read, _ := exists(dir, c.d.Account, c.d.Region, name)
-		inNotRead := slices.Contains(left, c.d.Account+"/"+c.d.Region+"/"+name)
-		if read != c.read || inNotRead == c.read {
-			t.Errorf("%s: repository policy read: %v, in not_read: %v; want read %v", c.d, read, inNotRead, c.read)
+		for _, name := range []string{collect.RepositoryPolicyName(repo), collect.PullThroughCacheFile} {
+			read, _ := exists(dir, c.d.Account, c.d.Region, name)
+			inNotRead := slices.Contains(left, c.d.Account+"/"+c.d.Region+"/"+name)
+			if read != c.read || inNotRead == c.read {
+				t.Errorf("%s: %s read: %v, in not_read: %v; want read %v", c.d, name, read, inNotRead, c.read)
+			}
 		}
 	}
 	r := analyzeDir(t, dir)
