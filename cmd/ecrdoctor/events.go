@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -253,7 +254,7 @@ func runEvents(ctx context.Context, s IO, o eventsOptions) error {
 		return eventsReadError(err)
 	}
 	warnEvents(s, res)
-	if err := writeEventsText(s.Out, res, table, o.Trail.Filter); err != nil {
+	if err := writeEventsText(s.Out, res, table, o.Trail.Filter, s.Width); err != nil {
 		return err
 	}
 	if err := scanProblem(res, slices.Contains(o.Paths, "-") || o.Source.engine()); err != nil {
@@ -399,34 +400,88 @@ func scanProblem(res *trail.Result, stdin bool) error {
 	return nil
 }
 
-func writeEventsText(w io.Writer, res *trail.Result, table *eventTable, filter trail.Filter) error {
+// writeEventsText writes the table of events and the summary under it.
+// On a screen of width columns (0: no limit) too narrow for the table, each
+// event's result and denial go on a line of their own under it, and the
+// prose is wrapped, so that no line is folded where the terminal cuts it.
+func writeEventsText(w io.Writer, res *trail.Result, table *eventTable, filter trail.Filter, width int) error {
 	if events := table.events(); len(events) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		header := "TIME\tEVENT\tREPOSITORY\tDESTINATION\tRESULT\tDENIAL"
-		if filter == trail.FilterAny {
-			header = "TIME\tEVENT\tCALLER\tREPOSITORY\tDESTINATION\tRESULT\tDENIAL"
+		text := eventRows(events, filter, 0)
+		if width > 0 && widestLine(text) > width {
+			text = eventRows(events, filter, width)
 		}
-		fmt.Fprintln(tw, header)
-		for _, e := range events {
-			cols := []string{e.Time.UTC().Format(time.RFC3339), eventLabel(e)}
-			if filter == trail.FilterAny {
-				cols = append(cols, shortCaller(e.Caller))
-			}
-			cols = append(cols, dash(e.Repository), dash(strings.TrimSpace(e.Destination.Account+" "+e.Destination.Region)),
-				dash(firstOf(e.ErrorCode, "OK")), denialLabel(e.Denial))
-			fmt.Fprintln(tw, strings.Join(cols, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
+		if _, err := io.WriteString(w, text); err != nil {
 			return err
 		}
 		if more := table.total - len(events); more > 0 {
-			fmt.Fprintf(w, "(%s not shown: the table holds the newest %d (--limit); --limit 0 shows every one, --output jsonl writes them all as they are found)\n",
-				plural(more, "older event"), table.limit)
+			fmt.Fprintln(w, wrapTo(fmt.Sprintf("(%s not shown: the table holds the newest %d (--limit); --limit 0 shows every one, --output jsonl writes them all as they are found)",
+				plural(more, "older event"), table.limit), width))
 		}
 		fmt.Fprintln(w)
 	}
-	_, err := fmt.Fprintln(w, summary(res, table, filter))
+	_, err := fmt.Fprintln(w, wrapTo(summary(res, table, filter), width))
 	return err
+}
+
+// eventRows is the table of events, one row each; with width > 0, the
+// result and denial of each go under its row, indented and wrapped.
+func eventRows(events []trail.Event, filter trail.Filter, width int) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	header := []string{"TIME", "EVENT", "REPOSITORY", "DESTINATION"}
+	if filter == trail.FilterAny {
+		header = slices.Insert(header, 2, "CALLER")
+	}
+	if width == 0 {
+		header = append(header, "RESULT", "DENIAL")
+	}
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	under := make([]string, len(events))
+	for i, e := range events {
+		cols := []string{e.Time.UTC().Format(time.RFC3339), eventLabel(e)}
+		if filter == trail.FilterAny {
+			cols = append(cols, shortCaller(e.Caller))
+		}
+		cols = append(cols, dash(e.Repository), dash(strings.TrimSpace(e.Destination.Account+" "+e.Destination.Region)))
+		result, denial := dash(firstOf(e.ErrorCode, "OK")), denialLabel(e.Denial)
+		if width == 0 {
+			cols = append(cols, result, denial)
+		} else if under[i] = result; denial != "" && denial != "-" {
+			under[i] += ", " + denial
+		}
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	}
+	tw.Flush()
+	if width == 0 {
+		return b.String()
+	}
+	// The lines under the rows are no cells: tabwriter would widen the
+	// first column to hold them.
+	rows := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	var out strings.Builder
+	out.WriteString(rows[0] + "\n")
+	for i, row := range rows[1:] {
+		out.WriteString(strings.TrimRight(row, " ") + "\n")
+		out.WriteString(indent(wrapText(under[i], max(width-4, 20)), "    ") + "\n")
+	}
+	return out.String()
+}
+
+// widestLine is the length in runes of the longest line of s.
+func widestLine(s string) int {
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		n = max(n, utf8.RuneCountInString(line))
+	}
+	return n
+}
+
+// wrapTo wraps s at width, or leaves it whole when width is 0.
+func wrapTo(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	return wrapText(s, width)
 }
 
 // summary is the one line under the table, about every event found.
