@@ -424,30 +424,39 @@ func writeEventsText(w io.Writer, res *trail.Result, table *eventTable, filter t
 }
 
 // eventRows is the table of events, one row each; with width > 0, the
-// result and denial of each go under its row, indented and wrapped.
+// result and denial of each (and its caller, with --any) go under its row,
+// indented and wrapped.
 func eventRows(events []trail.Event, filter trail.Filter, width int) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	header := []string{"TIME", "EVENT", "REPOSITORY", "DESTINATION"}
-	if filter == trail.FilterAny {
-		header = slices.Insert(header, 2, "CALLER")
-	}
 	if width == 0 {
+		if filter == trail.FilterAny {
+			header = slices.Insert(header, 2, "CALLER")
+		}
 		header = append(header, "RESULT", "DENIAL")
 	}
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	under := make([]string, len(events))
 	for i, e := range events {
 		cols := []string{e.Time.UTC().Format(time.RFC3339), eventLabel(e)}
-		if filter == trail.FilterAny {
+		if filter == trail.FilterAny && width == 0 {
 			cols = append(cols, shortCaller(e.Caller))
 		}
 		cols = append(cols, dash(e.Repository), dash(strings.TrimSpace(e.Destination.Account+" "+e.Destination.Region)))
 		result, denial := dash(firstOf(e.ErrorCode, "OK")), denialLabel(e.Denial)
-		if width == 0 {
+		switch {
+		case width == 0:
 			cols = append(cols, result, denial)
-		} else if under[i] = result; denial != "" && denial != "-" {
-			under[i] += ", " + denial
+		default:
+			// The caller (with --any) leads the line under the row.
+			if filter == trail.FilterAny {
+				under[i] = shortCaller(e.Caller) + ": "
+			}
+			under[i] += result
+			if denial != "" && denial != "-" {
+				under[i] += ", " + denial
+			}
 		}
 		fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	}
