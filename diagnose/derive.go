@@ -318,16 +318,6 @@ func locate(path string) string {
 	return path
 }
 
-// ReplicationAllowed reports whether a destination's registry policy text
-// lets the source account's replication role replicate repo into dest, no
-// condition left open. Capture asks it to make the reads that matter only
-// when replication there is denied. It is RegistryGrant.Settles for one
-// question.
-func ReplicationAllowed(text string, source, dest Location, repo string) bool {
-	g, err := ParseRegistryGrant(text)
-	return err == nil && g.Settles(source.Account, dest, repo)
-}
-
 // ScopeMatters reports whether a destination's REGISTRY_POLICY_SCOPE can
 // change the diagnosis, given its registry policy text: the scope is only
 // read by the policy checks, of this policy and of the fix that adds a

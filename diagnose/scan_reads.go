@@ -44,3 +44,11 @@ func (g *RegistryGrant) Settles(sourceAccount string, dst Location, repo string)
 	res := d.evaluate(g.p, d.request(actionReplicate))
 	return res.Decision == policy.DecisionAllow && len(uncertainKeys(res)) == 0
 }
+
+// ScopeMatters reports whether the destination's REGISTRY_POLICY_SCOPE can
+// change what the checks of this policy (and of the fix built on it) find
+// (policy.ScopeMatters): the ScopeMatters of its text, without parsing it
+// again. An empty text says nothing, so the scope is worth reading.
+func (g *RegistryGrant) ScopeMatters() bool {
+	return g.p == nil || policy.ScopeMatters(g.p.doc)
+}

@@ -21,7 +21,7 @@ import (
 //     names V1 actions only (diagnose.ScopeMatters);
 //   - its creation templates where the repository exists;
 //   - its repository policy where the repository is known not to exist, or
-//     where its registry policy settles replication (diagnose.ReplicationAllowed),
+//     where its registry policy settles replication (RegistryGrant.Settles),
 //     and there its pull-through-cache rules;
 //   - the source's describe-repositories where the repository is known to
 //     exist and no destination repository keeps its tags immutable (the
@@ -119,7 +119,11 @@ func leftOut(dir string, full *diagnose.Snapshot) []string {
 			skip = append(skip, both(loc, collect.TemplatesFile)...)
 		}
 		r := reg.Repositories
-		settled := rp.OK() && diagnose.ReplicationAllowed(rp.Value.PolicyText, full.Source, loc, repo)
+		settled := false
+		if rp.OK() {
+			g, err := diagnose.ParseRegistryGrant(rp.Value.PolicyText)
+			settled = err == nil && g.Settles(full.Source.Account, loc, repo)
+		}
 		if settled {
 			skip = append(skip, both(loc, collect.PullThroughCacheFile)...)
 		}

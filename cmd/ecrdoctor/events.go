@@ -445,10 +445,9 @@ func eventRows(events []trail.Event, filter trail.Filter, width int) string {
 		}
 		cols = append(cols, dash(e.Repository), dash(strings.TrimSpace(e.Destination.Account+" "+e.Destination.Region)))
 		result, denial := dash(firstOf(e.ErrorCode, "OK")), denialLabel(e.Denial)
-		switch {
-		case width == 0:
+		if width == 0 {
 			cols = append(cols, result, denial)
-		default:
+		} else {
 			// The caller (with --any) leads the line under the row.
 			if filter == trail.FilterAny {
 				under[i] = shortCaller(e.Caller) + ": "

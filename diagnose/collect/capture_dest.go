@@ -144,11 +144,20 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 	// creation templates where replication may have to create the
 	// repository.
 	ptc, scope, allowed, exists, missing := false, true, false, false, false
+	// settled begins the reason of the reads an allowing registry policy
+	// makes useless.
+	settled := fmt.Sprintf("the registry policy lets account %s's replication role replicate %s", c.srcAt.Account, repo)
 	reads := []read{
 		{GetRegistryPolicyFile, "ecr:GetRegistryPolicy", true, func() (func() any, error) {
 			out, err := client.GetRegistryPolicy(ctx, &ecr.GetRegistryPolicyInput{})
-			allowed = err == nil && diagnose.ReplicationAllowed(aws.ToString(out.PolicyText), c.srcAt, d, repo)
-			ptc, scope = needsPTC(out, err, allowed), needsScope(out, err)
+			// Parsed once for what the later reads hang on; nil when
+			// the read failed or the text is not a policy.
+			var grant *diagnose.RegistryGrant
+			if err == nil {
+				grant, _ = diagnose.ParseRegistryGrant(aws.ToString(out.PolicyText))
+			}
+			allowed = grant.Settles(c.srcAt.Account, d, repo)
+			ptc, scope = needsPTC(out, err, allowed), needsScope(err, grant)
 			return func() any { return toRegistryPolicy(out) }, err
 		}, nil},
 		{DescribeRepositoriesFile, "ecr:DescribeRepositories", false, func() (func() any, error) {
@@ -165,7 +174,7 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 			case missing:
 				return fmt.Sprintf("describe-repositories says %s does not exist here, so it has no repository policy", repo)
 			case allowed:
-				return fmt.Sprintf("the registry policy lets account %s's replication role replicate %s, with no condition left open, so no check reads the repository policy (a replication grant left there is not looked for)", c.srcAt.Account, repo)
+				return settled + ", with no condition left open, so no check reads the repository policy (a replication grant left there is not looked for)"
 			}
 			return ""
 		}},
@@ -219,22 +228,22 @@ func (c *capture) readDestination(ctx context.Context, d diagnose.Location) erro
 	case ptc && !c.unanswered(d):
 		return c.readPullThroughCache(ctx, client, d)
 	case allowed:
-		c.leaveOut(d, PullThroughCacheFile, fmt.Sprintf("the registry policy lets account %s's replication role replicate %s, so a pull-through-cache rule explains no failure here", c.srcAt.Account, repo))
+		c.leaveOut(d, PullThroughCacheFile, settled+", so a pull-through-cache rule explains no failure here")
 	}
 	return nil
 }
 
 // needsScope says whether a destination's REGISTRY_POLICY_SCOPE is worth a
 // read, given its registry policy: only when the scope can change what the
-// policy checks find (diagnose.ScopeMatters). With no registry policy, the
-// only policy checked is the fix's, whose grant every scope accepts; a
-// read that failed, or a policy that does not parse, is read on.
-func needsScope(out *ecr.GetRegistryPolicyOutput, err error) bool {
+// policy checks find (RegistryGrant.ScopeMatters). With no registry policy,
+// the only policy checked is the fix's, whose grant every scope accepts; a
+// read that failed, or a policy that does not parse (grant nil), is read on.
+func needsScope(err error, grant *diagnose.RegistryGrant) bool {
 	if err != nil {
 		ae, ok := apiError(err)
 		return !ok || ae.ErrorCode() != "RegistryPolicyNotFoundException"
 	}
-	return diagnose.ScopeMatters(aws.ToString(out.PolicyText))
+	return grant == nil || grant.ScopeMatters()
 }
 
 // listsRepository reports whether describe-repositories lists repo: it

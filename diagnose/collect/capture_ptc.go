@@ -32,7 +32,7 @@ func (t timedECR) DescribePullThroughCacheRules(ctx context.Context, in *ecr.Des
 // source replicate (none, or no grant that holds). A pull-through cache
 // from the source then often explains the set-up (FM-20); where
 // replication is allowed, the cache changes nothing, and the common path
-// keeps its calls. allowed is diagnose.ReplicationAllowed of the policy.
+// keeps its calls. allowed is RegistryGrant.Settles of the policy.
 func needsPTC(out *ecr.GetRegistryPolicyOutput, err error, allowed bool) bool {
 	if err != nil {
 		ae, ok := apiError(err)
