@@ -187,7 +187,7 @@ func indexPair(b []byte, c1, c2 byte, d int) int {
 func (f finder) count(b []byte) int {
 	n := 0
 	if pairSIMD && f.whole16 && len(b) >= 64 {
-		m := (len(b) - 15) &^ 31
+		m := (len(b) - 15) &^ 63
 		n = countNeedle16(b, (*[16]byte)(f.needle), f.needle[f.k1], f.needle[f.k2], f.k1, f.k2, m)
 		// The rest: needles starting at m or later.
 		b = b[m:]

@@ -132,7 +132,7 @@ func FuzzFinder(f *testing.F) {
 }
 
 // TestCountEveryLength: the vector count of record starts agrees with
-// bytes.Count at every length around its 32-position blocks, with starts at
+// bytes.Count at every length around its 64-position blocks, with starts at
 // every place (block edges, the unscanned tail) and near-misses around them,
 // and counts nothing past the end of the text it was given.
 func TestCountEveryLength(t *testing.T) {

@@ -55,10 +55,11 @@ notfound:
 
 // func countNeedle16(b []byte, needle *[16]byte, c1, c2 byte, k1, k2, n int) int
 //
-// Counts the positions p in [0, n), n a multiple of 32 with n+15 <= len(b)
-// and n+k2+31 < len(b)+32, where b[p+k1] == c1, b[p+k2] == c2 and the 16
-// bytes at b[p] are needle: the pair test runs 32 positions at a time, and
-// only its candidates are compared whole, without returning to Go.
+// Counts the positions p in [0, n), n a multiple of 64 with n+15 <= len(b)
+// and k1, k2 < 16, where b[p+k1] == c1, b[p+k2] == c2 and the 16 bytes at
+// b[p] are needle: the pair test runs 64 positions at a time with one
+// branch (most blocks hold no candidate), and only its candidates are
+// compared whole, without returning to Go.
 TEXT ·countNeedle16(SB), NOSPLIT, $0-72
 	MOVQ    b_base+0(FP), SI
 	MOVQ    needle+24(FP), R8
@@ -82,13 +83,24 @@ cloop:
 	JAE     cdone
 	VPCMPEQB (R12)(DI*1), Y1, Y3
 	VPCMPEQB (R13)(DI*1), Y2, Y4
+	VPCMPEQB 32(R12)(DI*1), Y1, Y5
+	VPCMPEQB 32(R13)(DI*1), Y2, Y6
 	VPAND   Y3, Y4, Y3
+	VPAND   Y5, Y6, Y5
+	VPOR    Y3, Y5, Y7
+	VPTEST  Y7, Y7
+	JNZ     chit
+	ADDQ    $64, DI
+	JMP     cloop
+
+chit:
 	VPMOVMSKB Y3, R9
-	TESTL   R9, R9
-	JZ      cnext
+	VPMOVMSKB Y5, R10
+	SHLQ    $32, R10
+	ORQ     R10, R9
 
 cbits:
-	BSFL    R9, CX
+	BSFQ    R9, CX
 	LEAQ    (DI)(CX*1), DX
 	VMOVDQU (SI)(DX*1), X5
 	VPCMPEQB X0, X5, X5
@@ -98,12 +110,10 @@ cbits:
 	INCQ    AX
 
 cskip:
-	LEAL    -1(R9), R15
-	ANDL    R15, R9
+	LEAQ    -1(R9), R15
+	ANDQ    R15, R9
 	JNZ     cbits
-
-cnext:
-	ADDQ    $32, DI
+	ADDQ    $64, DI
 	JMP     cloop
 
 cdone:
